@@ -1,0 +1,390 @@
+/* cli: turns argv into struct cli_options. Pure parsing: nothing is printed,
+ * nothing touches the filesystem (paths are resolved later by
+ * policy_resolve_cli_paths). Every problem comes back as one line in err with
+ * any user text passed through sanitize_str.
+ *
+ * Options are looked up by exact name in one table that says how each takes
+ * its value: none, required (`--flag=V` or `--flag V`), or optional-in-`=`-form
+ * only (`--allow-write`, `--allow-env`: bare means "all", and the next word is
+ * never consumed). The first word that is not an option, or the word after
+ * `--`, starts the command; everything after it belongs to the command. */
+#include "cli.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sanitize.h"
+#include "util.h"
+
+enum opt_id {
+	OPT_ALLOW_READ,
+	OPT_DENY_READ,
+	OPT_ALLOW_WRITE,
+	OPT_DENY_WRITE,
+	OPT_ENV,
+	OPT_ALLOW_ENV,
+	OPT_DENY_ENV,
+	OPT_PROFILE,
+	OPT_ALLOW_ALL,
+	OPT_NO_SANDBOX,
+	OPT_STRICT_SANDBOX,
+	OPT_CWD,
+	OPT_DEBUG,
+	OPT_LOG,
+	OPT_VERSION,
+	OPT_HELP,
+};
+
+enum opt_arg {
+	ARG_NONE,     /* a switch; `=x` is an error */
+	ARG_REQUIRED, /* `--flag=V` or `--flag V` */
+	ARG_EQ_ONLY,  /* `--flag=V`, or bare for "all" */
+};
+
+struct opt_def {
+	const char *long_name; /* without the leading "--", or NULL */
+	char short_name;       /* 0 when none */
+	enum opt_arg arg;
+	enum opt_id id;
+};
+
+static const struct opt_def opt_table[] = {
+	{"allow-read", 0, ARG_REQUIRED, OPT_ALLOW_READ},
+	{"deny-read", 0, ARG_REQUIRED, OPT_DENY_READ},
+	{"allow-write", 0, ARG_EQ_ONLY, OPT_ALLOW_WRITE},
+	{"deny-write", 0, ARG_REQUIRED, OPT_DENY_WRITE},
+	{"env", 0, ARG_REQUIRED, OPT_ENV},
+	{"allow-env", 0, ARG_EQ_ONLY, OPT_ALLOW_ENV},
+	{"deny-env", 0, ARG_REQUIRED, OPT_DENY_ENV},
+	{"profile", 0, ARG_REQUIRED, OPT_PROFILE},
+	{"allow-all", 'A', ARG_NONE, OPT_ALLOW_ALL},
+	{"no-sandbox", 0, ARG_NONE, OPT_NO_SANDBOX},
+	{"strict-sandbox", 0, ARG_NONE, OPT_STRICT_SANDBOX},
+	{NULL, 'C', ARG_REQUIRED, OPT_CWD},
+	{"debug", 0, ARG_NONE, OPT_DEBUG},
+	{"log", 0, ARG_REQUIRED, OPT_LOG},
+	{"version", 'V', ARG_NONE, OPT_VERSION},
+	{"help", 'h', ARG_NONE, OPT_HELP},
+};
+
+static const char cli_usage_text[] =
+	"Usage: glassbox [OPTIONS] [--] [CMD [ARG...]]\n"
+	"       glassbox profile list\n"
+	"       glassbox profile show NAME\n"
+	"\n"
+	"Runs CMD (default: $SHELL) in a sandbox: no writes, a clean environment\n"
+	"and only what the options and profiles allow.\n"
+	"\n"
+	"Files:\n"
+	"  --allow-read=P,...     limit readable user data to P (system files stay\n"
+	"                         readable)\n"
+	"  --deny-read=P,...      hide P (wins over --allow-read)\n"
+	"  --allow-write[=P,...]  make P writable; bare: everywhere\n"
+	"  --deny-write=P,...     never writable (wins over --allow-write)\n"
+	"\n"
+	"Environment (default: only PATH HOME USER SHELL TERM LANG are inherited):\n"
+	"  --env KEY=VALUE        set KEY inside the sandbox (wins over --deny-env)\n"
+	"  --allow-env[=K,...]    also inherit K (NAME or prefix NAME*); bare: all\n"
+	"  --deny-env=K,...       drop K (NAME or NAME*; wins over --allow-env)\n"
+	"\n"
+	"Sandbox:\n"
+	"  --profile NAME[,NAME]  named profiles, merged in order (default workspace)\n"
+	"  -A, --allow-all        all filesystem permissions (env rules still apply)\n"
+	"  --no-sandbox           run without the sandbox\n"
+	"  --strict-sandbox       fail rather than run with weaker isolation\n"
+	"\n"
+	"Other:\n"
+	"  -C DIR                 working directory of the command\n"
+	"  --debug                print sandbox events to stderr\n"
+	"  --log FILE             write sandbox events to FILE as JSON lines\n"
+	"  -V, --version          print the version\n"
+	"  -h, --help             print this help\n"
+	"\n"
+	"Lists are comma separated and every option may be repeated. Paths may be\n"
+	"relative (to -C DIR) or start with ~. Options end at \"--\" or at the first\n"
+	"argument that is not an option.\n"
+	"\n"
+	"Subcommands:\n"
+	"  profile list           list built-in and user profiles\n"
+	"  profile show NAME      print the policy profile NAME resolves to, as JSON\n"
+	"\n"
+	"User profiles: $XDG_CONFIG_HOME/glassbox/profiles/NAME.json\n"
+	"(default ~/.config/glassbox/profiles), shadowing built-ins of the same name.\n"
+	"\n"
+	"Exit status:\n"
+	"  the command's own status; 128+N when it was killed by signal N;\n"
+	"  2 for bad input (unknown option, malformed list, bad profile, missing path);\n"
+	"  125 when the sandbox could not be set up.\n";
+
+const char *cli_usage(void)
+{
+	return cli_usage_text;
+}
+
+__attribute__((format(printf, 3, 4)))
+static int cli_fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* Environment variable names and NAME* patterns: no '=', '*' only last. */
+static bool env_pattern_valid(const char *s)
+{
+	if (!*s || strchr(s, '='))
+		return false;
+	const char *star = strchr(s, '*');
+	return !star || star[1] == '\0';
+}
+
+static int add_list(struct strlist *dst, const char *flag, const char *value, bool env_names,
+                    char *err, size_t errlen)
+{
+	struct strlist items = {0};
+	if (!strlist_split_append(&items, value)) {
+		cleanup_free char *s = sanitize_str(value);
+		return cli_fail(err, errlen, "option '%s': empty item in list '%s'", flag, s);
+	}
+	for (size_t i = 0; env_names && i < items.len; i++) {
+		if (!env_pattern_valid(items.items[i])) {
+			cleanup_free char *s = sanitize_str(items.items[i]);
+			strlist_clear(&items);
+			return cli_fail(err, errlen,
+			                "option '%s': invalid variable name '%s' (use NAME or NAME*)",
+			                flag, s);
+		}
+	}
+	strlist_extend(dst, &items);
+	strlist_clear(&items);
+	return 0;
+}
+
+static int add_env(struct cli_options *o, const char *value, char *err, size_t errlen)
+{
+	const char *eq = strchr(value, '=');
+	if (!eq || eq == value) {
+		cleanup_free char *s = sanitize_str(value);
+		return cli_fail(err, errlen, "--env: expected KEY=VALUE, got '%s'", s);
+	}
+	policy_env_set(&o->flags.env, value);
+	return 0;
+}
+
+static void set_string(char **dst, const char *value)
+{
+	free(*dst);
+	*dst = xstrdup(value);
+}
+
+/* Applies one option. value is NULL for a bare flag. name is how the user
+ * spelled the option ("--allow-read", "-C"), for messages. */
+static int apply_option(struct cli_options *o, const struct opt_def *def, const char *name,
+                        const char *value, char *err, size_t errlen)
+{
+	struct policy *p = &o->flags;
+	if (def->arg != ARG_NONE && value && !*value) {
+		if (def->arg == ARG_EQ_ONLY)
+			return cli_fail(err, errlen,
+			                "option '%s=' needs a value (bare %s means all)", name, name);
+		return cli_fail(err, errlen, "option '%s' needs a value", name);
+	}
+	switch (def->id) {
+	case OPT_ALLOW_READ:
+		return add_list(&p->allow_read, name, value, false, err, errlen);
+	case OPT_DENY_READ:
+		return add_list(&p->deny_read, name, value, false, err, errlen);
+	case OPT_ALLOW_WRITE:
+		if (!value) {
+			p->allow_write_all = true;
+			return 0;
+		}
+		return add_list(&p->allow_write, name, value, false, err, errlen);
+	case OPT_DENY_WRITE:
+		return add_list(&p->deny_write, name, value, false, err, errlen);
+	case OPT_ENV:
+		return add_env(o, value, err, errlen);
+	case OPT_ALLOW_ENV:
+		if (!value) {
+			p->allow_env_all = true;
+			return 0;
+		}
+		return add_list(&p->allow_env, name, value, true, err, errlen);
+	case OPT_DENY_ENV:
+		return add_list(&p->deny_env, name, value, true, err, errlen);
+	case OPT_PROFILE:
+		return add_list(&o->profiles, name, value, false, err, errlen);
+	case OPT_ALLOW_ALL:
+		p->allow_all = true;
+		return 0;
+	case OPT_NO_SANDBOX:
+		p->no_sandbox = true;
+		return 0;
+	case OPT_STRICT_SANDBOX:
+		p->strict_sandbox = true;
+		return 0;
+	case OPT_CWD:
+		set_string(&o->cwd, value);
+		return 0;
+	case OPT_DEBUG:
+		o->debug = true;
+		return 0;
+	case OPT_LOG:
+		set_string(&o->log_path, value);
+		return 0;
+	case OPT_VERSION:
+		o->action = CLI_VERSION;
+		return 0;
+	case OPT_HELP:
+		o->action = CLI_HELP;
+		return 0;
+	}
+	return cli_fail(err, errlen, "internal error: unhandled option '%s'", name);
+}
+
+static const struct opt_def *find_long(const char *name, size_t len)
+{
+	for (size_t i = 0; i < sizeof opt_table / sizeof opt_table[0]; i++) {
+		const char *n = opt_table[i].long_name;
+		if (n && strlen(n) == len && memcmp(n, name, len) == 0)
+			return &opt_table[i];
+	}
+	return NULL;
+}
+
+static const struct opt_def *find_short(char c)
+{
+	for (size_t i = 0; i < sizeof opt_table / sizeof opt_table[0]; i++)
+		if (opt_table[i].short_name == c)
+			return &opt_table[i];
+	return NULL;
+}
+
+static int unknown_option(const char *arg, size_t len, char *err, size_t errlen)
+{
+	cleanup_free char *s = sanitize_text(arg, len);
+	return cli_fail(err, errlen, "unknown option '%s' (see glassbox --help)", s);
+}
+
+/* Parses the option at argv[*i] (which starts with '-' and is not "-" or
+ * "--"), advancing *i past any separate value word. */
+static int parse_option(struct cli_options *o, int argc, char **argv, int *i, char *err,
+                        size_t errlen)
+{
+	const char *arg = argv[*i];
+	const struct opt_def *def;
+	char name[64];
+	const char *value = NULL;
+	bool inline_value = false;
+
+	if (arg[1] == '-') {
+		const char *eq = strchr(arg, '=');
+		size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
+		def = find_long(arg + 2, len - 2);
+		if (!def)
+			return unknown_option(arg, len, err, errlen);
+		snprintf(name, sizeof name, "--%s", def->long_name);
+		if (eq) {
+			value = eq + 1;
+			inline_value = true;
+		}
+	} else {
+		def = find_short(arg[1]);
+		if (!def)
+			return unknown_option(arg, strlen(arg), err, errlen);
+		snprintf(name, sizeof name, "-%c", def->short_name);
+		if (arg[2] == '=') {
+			value = arg + 3;
+			inline_value = true;
+		} else if (arg[2] != '\0') {
+			if (def->arg != ARG_REQUIRED)
+				return unknown_option(arg, strlen(arg), err, errlen);
+			value = arg + 2; /* -CDIR */
+			inline_value = true;
+		}
+	}
+
+	if (def->arg == ARG_NONE && inline_value)
+		return cli_fail(err, errlen, "option '%s' takes no value", name);
+	if (def->arg == ARG_REQUIRED && !inline_value) {
+		/* A following option word is a forgotten value, not the value. */
+		if (*i + 1 >= argc || (argv[*i + 1][0] == '-' && argv[*i + 1][1] != '\0'))
+			return cli_fail(err, errlen, "option '%s' needs a value", name);
+		value = argv[++*i];
+	}
+	return apply_option(o, def, name, value, err, errlen);
+}
+
+static int parse_profile_command(int argc, char **argv, struct cli_options *o, char *err,
+                                 size_t errlen)
+{
+	if (argc == 3 && strcmp(argv[2], "list") == 0) {
+		o->action = CLI_PROFILE_LIST;
+		return 0;
+	}
+	if (argc == 4 && strcmp(argv[2], "show") == 0 && argv[3][0] != '\0') {
+		o->action = CLI_PROFILE_SHOW;
+		o->profile_show = xstrdup(argv[3]);
+		return 0;
+	}
+	if (argc >= 3 && strcmp(argv[2], "show") == 0)
+		return cli_fail(err, errlen, "usage: glassbox profile show NAME");
+	if (argc >= 3 && strcmp(argv[2], "list") != 0) {
+		cleanup_free char *s = sanitize_str(argv[2]);
+		return cli_fail(err, errlen,
+		                "unknown profile command '%s' (use: profile list | profile show NAME)",
+		                s);
+	}
+	return cli_fail(err, errlen, "usage: glassbox profile list | glassbox profile show NAME");
+}
+
+static int parse_args(int argc, char **argv, struct cli_options *o, char *err, size_t errlen)
+{
+	if (argc >= 2 && strcmp(argv[1], "profile") == 0)
+		return parse_profile_command(argc, argv, o, err, errlen);
+
+	int i = 1;
+	for (; i < argc; i++) {
+		const char *arg = argv[i];
+		if (strcmp(arg, "--") == 0) {
+			i++;
+			break;
+		}
+		if (arg[0] != '-' || arg[1] == '\0')
+			break;
+		if (parse_option(o, argc, argv, &i, err, errlen) < 0)
+			return -1;
+		if (o->action == CLI_HELP || o->action == CLI_VERSION)
+			return 0;
+	}
+	for (; i < argc; i++)
+		strlist_push(&o->command, argv[i]);
+	return 0;
+}
+
+int cli_parse(int argc, char **argv, struct cli_options *out, char *err, size_t errlen)
+{
+	memset(out, 0, sizeof *out);
+	out->action = CLI_RUN;
+	if (errlen)
+		err[0] = '\0';
+	if (parse_args(argc, argv, out, err, errlen) < 0) {
+		cli_options_free(out);
+		return -1;
+	}
+	return 0;
+}
+
+void cli_options_free(struct cli_options *o)
+{
+	policy_free(&o->flags);
+	strlist_clear(&o->profiles);
+	strlist_clear(&o->command);
+	free(o->profile_show);
+	free(o->cwd);
+	free(o->log_path);
+	memset(o, 0, sizeof *o);
+}

@@ -1,0 +1,43 @@
+/* cli: parses glassbox's command line (Zerobox-compatible flags) into options.
+ * Pure: no I/O besides reading nothing; errors come back as one message line.
+ *
+ *   glassbox [OPTIONS] [--] [CMD ARG...]
+ *   glassbox profile list | profile show NAME
+ *
+ * Lists are comma separated and flags repeat. --allow-write, --allow-env (and
+ * later --allow-net) take their value only in the `=` form; the bare flag
+ * means "all". Other value flags accept `--flag=V` and `--flag V`. The first
+ * argument that is not an option starts the command; so does `--`. */
+#ifndef GLASSBOX_CLI_H
+#define GLASSBOX_CLI_H
+#include <stdbool.h>
+#include "policy.h"
+#include "strlist.h"
+
+enum cli_action {
+	CLI_RUN,          /* run command (or $SHELL when none) sandboxed */
+	CLI_HELP,
+	CLI_VERSION,
+	CLI_PROFILE_LIST,
+	CLI_PROFILE_SHOW,
+};
+
+struct cli_options {
+	enum cli_action action;
+	struct policy flags;       /* what the flags said, before profiles */
+	struct strlist profiles;   /* --profile names, in order; empty = default */
+	char *profile_show;        /* NAME for `profile show` */
+	char *cwd;                 /* -C DIR (as given) */
+	char *log_path;            /* --log FILE */
+	bool debug;
+	struct strlist command;    /* argv of the command; empty = interactive */
+};
+
+/* Returns 0 on success; on bad input returns -1 with one line (no newline)
+ * naming the problem in err. */
+int cli_parse(int argc, char **argv, struct cli_options *out, char *err, size_t errlen);
+void cli_options_free(struct cli_options *o);
+/* The --help text. */
+const char *cli_usage(void);
+
+#endif

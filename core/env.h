@@ -1,0 +1,15 @@
+/* env: builds the sandboxed command's environment from the parent's and the
+ * policy: the essentials (PATH HOME USER SHELL TERM LANG) are inherited, plus
+ * --allow-env names (NAME or prefix NAME*; bare: everything), minus
+ * --deny-env (deny wins over inheritance), then explicit --env KEY=VALUE. */
+#ifndef GLASSBOX_ENV_H
+#define GLASSBOX_ENV_H
+#include "policy.h"
+#include "strlist.h"
+
+/* parent: NULL-terminated KEY=VALUE array (e.g. environ). out receives copies. */
+void env_build(const struct policy *p, char *const *parent, struct strlist *out);
+/* True when NAME matches a pattern list entry (exact, or prefix for "P*"). */
+bool env_name_matches(const struct strlist *patterns, const char *name, size_t name_len);
+
+#endif

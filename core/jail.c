@@ -1,0 +1,531 @@
+/* jail: the supervisor's side of the sandbox.
+ *
+ * jail_start() plans the mounts, clones a child into fresh user, mount, pid,
+ * net, ipc and uts namespaces, and that child maps the real user to uid 0,
+ * arranges its fds (0-2 the command's stdio, 3 the control socket, nothing
+ * else survives exec) and execs glassbox-init with an empty environment. The
+ * supervisor writes the plan as one JSON line on the socket and from then on
+ * only reads: init's reports become events, and the socket's end-of-file
+ * means init — and with it every process of the sandbox — is gone.
+ *
+ * With --no-sandbox the command is simply forked; a pidfd stands in for the
+ * socket so the caller's loop is the same. */
+#include "jail.h"
+#include "event.h"
+#include "jail_internal.h"
+#include "seccomp_filter.h"
+#include "sys.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+struct jail {
+	bool sandboxed;
+	pid_t pid;          /* init (or the command without sandbox) */
+	int fd;             /* control socket, or pidfd */
+	struct jail_plan plan;
+	char buf[8192];
+	size_t buf_len;
+	bool ended;
+	bool have_exit;
+	int exit_code, exit_signal;
+	pid_t inner_pid;
+	char err[512];
+	uint64_t start_ns;
+	const struct jail_spec *spec;
+};
+
+static void set_err(struct jail_result *res, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void set_err(struct jail_result *res, int status, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(res->err, sizeof res->err, fmt, ap);
+	va_end(ap);
+	res->status = status;
+	res->setup_failed = status == 125;
+}
+
+static void emit_setup_error(const char *error, const char *hint)
+{
+	cJSON *d = cJSON_CreateObject();
+	cJSON_AddStringToObject(d, "error", error);
+	if (hint)
+		cJSON_AddStringToObject(d, "hint", hint);
+	event_emitf(EV_SETUP_ERROR, d, "%s%s%s", error, hint ? "; " : "", hint ? hint : "");
+}
+
+/* Why a user namespace could not be made, and what to do about it. */
+static void explain_userns(int err, char *buf, size_t len)
+{
+	char *v = NULL;
+	if (read_file("/proc/sys/kernel/apparmor_restrict_unprivileged_userns", 32, &v, NULL) == 0 &&
+	    atoi(v) == 1) {
+		snprintf(buf, len,
+		         "cannot create a user namespace (%s): AppArmor restricts unprivileged user "
+		         "namespaces; allow them with 'sudo sysctl -w "
+		         "kernel.apparmor_restrict_unprivileged_userns=0' or an AppArmor profile for "
+		         "glassbox (or run with --no-sandbox, unconfined)",
+		         strerror(err));
+	} else if (free(v), v = NULL,
+	           read_file("/proc/sys/kernel/unprivileged_userns_clone", 32, &v, NULL) == 0 &&
+	                   atoi(v) == 0) {
+		snprintf(buf, len,
+		         "cannot create a user namespace (%s): unprivileged user namespaces are "
+		         "disabled; enable them with 'sudo sysctl -w kernel.unprivileged_userns_clone=1' "
+		         "(or run with --no-sandbox, unconfined)",
+		         strerror(err));
+	} else if (free(v), v = NULL,
+	           read_file("/proc/sys/user/max_user_namespaces", 32, &v, NULL) == 0 &&
+	                   atoi(v) == 0) {
+		snprintf(buf, len,
+		         "cannot create a user namespace (%s): user.max_user_namespaces is 0; raise it "
+		         "with 'sudo sysctl -w user.max_user_namespaces=15000' (or run with "
+		         "--no-sandbox, unconfined)",
+		         strerror(err));
+	} else {
+		snprintf(buf, len,
+		         "cannot create the sandbox's namespaces (%s): the kernel or a container "
+		         "runtime forbids user namespaces here; run glassbox on a host that allows them "
+		         "(or with --no-sandbox, unconfined)",
+		         strerror(err));
+	}
+	free(v);
+}
+
+static int find_init(const struct jail_spec *spec, char *err, size_t errlen)
+{
+	if (spec->init_path)
+		return open(spec->init_path, O_PATH | O_CLOEXEC);
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (n <= 0) {
+		snprintf(err, errlen, "cannot find glassbox's own executable: %s", strerror(errno));
+		return -1;
+	}
+	self[n] = '\0';
+	char *slash = strrchr(self, '/');
+	*slash = '\0';
+	static const char *const rel[] = {"/glassbox-init", "/../libexec/glassbox/glassbox-init"};
+	for (size_t i = 0; i < 2; i++) {
+		cleanup_free char *p = xasprintf("%s%s", self, rel[i]);
+		int fd = open(p, O_PATH | O_CLOEXEC);
+		if (fd >= 0)
+			return fd;
+	}
+	snprintf(err, errlen,
+	         "cannot find glassbox-init next to %.300s or in ../libexec/glassbox; reinstall "
+	         "glassbox",
+	         self);
+	return -1;
+}
+
+/* Arranges fds for exec: 0-2 from stdio, 3 = ctl, every other fd close-on-exec. */
+static int arrange_fds(const int stdio[3], int ctl, int *keep)
+{
+	int hi_ctl = fcntl(ctl, F_DUPFD_CLOEXEC, 10);
+	int hi_keep = fcntl(*keep, F_DUPFD_CLOEXEC, 10);
+	int hi_std[3];
+	for (int i = 0; i < 3; i++)
+		hi_std[i] = fcntl(stdio[i], F_DUPFD_CLOEXEC, 10);
+	if (hi_ctl < 0 || hi_keep < 0 || hi_std[0] < 0 || hi_std[1] < 0 || hi_std[2] < 0)
+		return -1;
+	for (int i = 0; i < 3; i++)
+		if (dup2(hi_std[i], i) < 0)
+			return -1;
+	if (ctl >= 0 && dup2(hi_ctl, JAIL_CONTROL_FD) < 0)
+		return -1;
+	if (close_range(JAIL_CONTROL_FD + 1, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		return -1;
+	*keep = hi_keep;
+	return 0;
+}
+
+static cJSON *plan_json(const struct jail_spec *spec, const struct jail_plan *plan)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "uid", getuid());
+	cJSON_AddNumberToObject(o, "gid", getgid());
+	cJSON_AddStringToObject(o, "cwd", spec->cwd);
+	cJSON_AddBoolToObject(o, "tty", spec->tty);
+	cJSON_AddBoolToObject(o, "strict", spec->policy->strict_sandbox);
+	cJSON *argv = cJSON_AddArrayToObject(o, "argv");
+	for (size_t i = 0; i < spec->argv.len; i++)
+		cJSON_AddItemToArray(argv, cJSON_CreateString(spec->argv.items[i]));
+	cJSON *env = cJSON_AddArrayToObject(o, "env");
+	for (size_t i = 0; i < spec->env.len; i++)
+		cJSON_AddItemToArray(env, cJSON_CreateString(spec->env.items[i]));
+	cJSON_AddItemToObject(o, "mounts", jail_plan_to_json(plan));
+	return o;
+}
+
+static _Noreturn void child_fail(int ctl, const char *what, int err)
+{
+	char msg[512];
+	if (err == EPERM || err == EACCES)
+		explain_userns(err, msg, sizeof msg);
+	else
+		snprintf(msg, sizeof msg, "%s: %s", what, strerror(err));
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "error", msg);
+	char *s = cJSON_PrintUnformatted(o);
+	if (s) {
+		write_all(ctl, s, strlen(s));
+		write_all(ctl, "\n", 1);
+	}
+	_exit(125);
+}
+
+static _Noreturn void child_enter(const struct jail_spec *spec, int ctl, int init_fd, uid_t uid,
+                                  gid_t gid)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	char map[64];
+	if (write_file_str("/proc/self/setgroups", "deny") < 0)
+		child_fail(ctl, "setgroups", errno);
+	snprintf(map, sizeof map, "0 %u 1\n", (unsigned)uid);
+	int r = write_file_str("/proc/self/uid_map", map);
+	if (r < 0)
+		child_fail(ctl, "uid_map", -r);
+	snprintf(map, sizeof map, "0 %u 1\n", (unsigned)gid);
+	r = write_file_str("/proc/self/gid_map", map);
+	if (r < 0)
+		child_fail(ctl, "gid_map", -r);
+	if (arrange_fds(spec->stdio, ctl, &init_fd) < 0)
+		child_fail(JAIL_CONTROL_FD, "arranging file descriptors", errno);
+	char *const argv[] = {"glassbox-init", NULL};
+	char *const envp[] = {NULL};
+	execveat(init_fd, "", argv, envp, AT_EMPTY_PATH);
+	child_fail(JAIL_CONTROL_FD, "cannot run glassbox-init", errno);
+}
+
+static int start_unsandboxed(const struct jail_spec *spec, struct jail *j, struct jail_result *res)
+{
+	pid_t pid = fork();
+	if (pid < 0) {
+		set_err(res, 125, "cannot start the command: %s", strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		setsid();
+		if (spec->tty)
+			ioctl(spec->stdio[0], TIOCSCTTY, 0);
+		int keep = dup(0);
+		if (arrange_fds(spec->stdio, -1, &keep) < 0)
+			_exit(125);
+		if (chdir(spec->cwd) < 0) {
+			dprintf(2, "glassbox: cannot enter %s: %s\n", spec->cwd, strerror(errno));
+			_exit(125);
+		}
+		close_range(3, ~0U, 0);
+		extern char **environ;
+		environ = spec->env.items ? spec->env.items : (char *[]){NULL};
+		execvp(spec->argv.items[0], spec->argv.items);
+		int e = errno;
+		dprintf(2, "glassbox: %s: %s\n", spec->argv.items[0],
+		        e == ENOENT ? "command not found" : strerror(e));
+		_exit(e == ENOENT ? 127 : 126);
+	}
+	j->pid = pid;
+	j->fd = sys_pidfd_open(pid, 0);
+	if (j->fd < 0) {
+		set_err(res, 125, "pidfd_open: %s", strerror(errno));
+		return -1;
+	}
+	fcntl(j->fd, F_SETFD, FD_CLOEXEC);
+	cJSON *d = cJSON_CreateObject();
+	cJSON_AddBoolToObject(d, "tty", spec->tty);
+	cJSON *argv = cJSON_AddArrayToObject(d, "argv");
+	for (size_t i = 0; i < spec->argv.len; i++)
+		cJSON_AddItemToArray(argv, cJSON_CreateString(spec->argv.items[i]));
+	struct event ev = {.kind = EV_EXEC, .pid = pid, .data = d,
+	                   .message = "command started without sandbox"};
+	event_emit(&ev);
+	return 0;
+}
+
+int jail_start(const struct jail_spec *spec, struct jail **out, struct jail_result *res)
+{
+	memset(res, 0, sizeof *res);
+	struct jail *j = xcalloc(1, sizeof *j);
+	j->spec = spec;
+	j->fd = -1;
+	j->start_ns = now_mono_ns();
+	j->sandboxed = !spec->policy->no_sandbox;
+	if (!j->sandboxed) {
+		if (start_unsandboxed(spec, j, res) < 0) {
+			emit_setup_error(res->err, NULL);
+			free(j);
+			return -1;
+		}
+		*out = j;
+		return 0;
+	}
+
+	char err[512];
+	int init_fd = -1;
+	if (jail_plan_build(spec->policy, spec->cwd, &j->plan, err, sizeof err) < 0) {
+		set_err(res, 125, "%s", err);
+		goto fail;
+	}
+	init_fd = find_init(spec, err, sizeof err);
+	if (init_fd < 0) {
+		set_err(res, 125, "%s", err);
+		goto fail;
+	}
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		set_err(res, 125, "socketpair: %s", strerror(errno));
+		goto fail;
+	}
+	uid_t uid = getuid();
+	gid_t gid = getgid();
+	fflush(NULL);
+	pid_t pid = (pid_t)syscall(SYS_clone,
+	                           CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET |
+	                                   CLONE_NEWIPC | CLONE_NEWUTS | SIGCHLD,
+	                           NULL, NULL, NULL, NULL);
+	if (pid < 0) {
+		explain_userns(errno, err, sizeof err);
+		set_err(res, 125, "%s", err);
+		close(sv[0]);
+		close(sv[1]);
+		goto fail;
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		child_enter(spec, sv[1], init_fd, uid, gid);
+	}
+	close(sv[1]);
+	close(init_fd);
+	j->pid = pid;
+	j->fd = sv[0];
+
+	cJSON *plan = plan_json(spec, &j->plan);
+	char *line = cJSON_PrintUnformatted(plan);
+	cJSON_Delete(plan);
+	size_t n = strlen(line);
+	line[n] = '\n';
+	/* A dead child shows up as EPIPE here and as its error report later. */
+	for (size_t off = 0; off < n + 1;) {
+		ssize_t w = send(j->fd, line + off, n + 1 - off, MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		off += (size_t)w;
+	}
+	cJSON_free(line);
+	*out = j;
+	return 0;
+
+fail:
+	if (init_fd >= 0)
+		close(init_fd);
+	emit_setup_error(res->err, NULL);
+	jail_plan_remove_placeholders(&j->plan);
+	jail_plan_free(&j->plan);
+	free(j);
+	return -1;
+}
+
+int jail_fd(const struct jail *j) { return j->fd; }
+
+static void emit_ready(struct jail *j)
+{
+	cJSON *d = cJSON_CreateObject();
+	cJSON *mounts = cJSON_AddArrayToObject(d, "mounts");
+	for (size_t i = 0; i < j->plan.n_ops; i++) {
+		const struct mount_op *op = &j->plan.ops[i];
+		cJSON *m = cJSON_CreateObject();
+		cJSON_AddStringToObject(m, "path", op->dst);
+		cJSON_AddStringToObject(m, "mode", mount_kind_name(op->kind));
+		if (op->src)
+			cJSON_AddStringToObject(m, "source", op->src);
+		cJSON_AddItemToArray(mounts, m);
+	}
+	cJSON *sc = cJSON_AddObjectToObject(d, "seccomp");
+	cJSON *bl = cJSON_AddArrayToObject(sc, "blocked");
+	for (int i = 0; seccomp_blocked_syscalls[i]; i++)
+		cJSON_AddItemToArray(bl, cJSON_CreateString(seccomp_blocked_syscalls[i]));
+	cJSON_AddStringToObject(sc, "foreign_abi", "ENOSYS");
+	cJSON *ns = cJSON_AddArrayToObject(d, "namespaces");
+	static const char *const names[] = {"user", "mount", "pid", "net", "ipc", "uts"};
+	for (size_t i = 0; i < 6; i++)
+		cJSON_AddItemToArray(ns, cJSON_CreateString(names[i]));
+	event_emitf(EV_JAIL_READY, d, "jail built: %zu mounts, %s", j->plan.n_ops,
+	            "user+mount+pid+net+ipc+uts namespaces, seccomp filter, no capabilities");
+}
+
+static void handle_message(struct jail *j, const char *line)
+{
+	cJSON *o = cJSON_Parse(line);
+	if (!o)
+		return;
+	const cJSON *v;
+	if ((v = cJSON_GetObjectItemCaseSensitive(o, "ready")) && cJSON_IsTrue(v)) {
+		emit_ready(j);
+	} else if ((v = cJSON_GetObjectItemCaseSensitive(o, "started")) && cJSON_IsNumber(v)) {
+		j->inner_pid = (pid_t)v->valuedouble;
+		cJSON *d = cJSON_CreateObject();
+		cJSON_AddBoolToObject(d, "tty", j->spec->tty);
+		cJSON *argv = cJSON_AddArrayToObject(d, "argv");
+		for (size_t i = 0; i < j->spec->argv.len; i++)
+			cJSON_AddItemToArray(argv, cJSON_CreateString(j->spec->argv.items[i]));
+		struct event ev = {.kind = EV_EXEC, .pid = j->inner_pid, .data = d};
+		char msg[256];
+		snprintf(msg, sizeof msg, "exec %s (pid %d)", j->spec->argv.items[0], j->inner_pid);
+		ev.message = msg;
+		event_emit(&ev);
+	} else if ((v = cJSON_GetObjectItemCaseSensitive(o, "exit")) && cJSON_IsNumber(v)) {
+		j->have_exit = true;
+		j->exit_code = (int)v->valuedouble;
+		const cJSON *s = cJSON_GetObjectItemCaseSensitive(o, "signal");
+		j->exit_signal = cJSON_IsNumber(s) ? (int)s->valuedouble : 0;
+	} else if ((v = cJSON_GetObjectItemCaseSensitive(o, "warning")) && cJSON_IsString(v)) {
+		event_emitf(EV_WARNING, NULL, "%s", v->valuestring);
+	} else if ((v = cJSON_GetObjectItemCaseSensitive(o, "error")) && cJSON_IsString(v)) {
+		const cJSON *h = cJSON_GetObjectItemCaseSensitive(o, "hint");
+		snprintf(j->err, sizeof j->err, "%s%s%s", v->valuestring,
+		         cJSON_IsString(h) ? "; " : "", cJSON_IsString(h) ? h->valuestring : "");
+		emit_setup_error(v->valuestring, cJSON_IsString(h) ? h->valuestring : NULL);
+	}
+	cJSON_Delete(o);
+}
+
+int jail_handle_input(struct jail *j)
+{
+	if (j->ended)
+		return 1;
+	if (!j->sandboxed) {
+		j->ended = true; /* the pidfd became readable: the command exited */
+		return 1;
+	}
+	ssize_t n = read(j->fd, j->buf + j->buf_len, sizeof j->buf - 1 - j->buf_len);
+	if (n < 0)
+		return errno == EINTR || errno == EAGAIN ? 0 : (j->ended = true, 1);
+	if (n == 0) {
+		j->ended = true;
+		return 1;
+	}
+	j->buf_len += (size_t)n;
+	j->buf[j->buf_len] = '\0';
+	char *start = j->buf, *nl;
+	while ((nl = strchr(start, '\n'))) {
+		*nl = '\0';
+		handle_message(j, start);
+		start = nl + 1;
+	}
+	j->buf_len = strlen(start);
+	memmove(j->buf, start, j->buf_len);
+	if (j->buf_len == sizeof j->buf - 1)
+		j->buf_len = 0; /* an over-long line from init: drop it */
+	return j->ended ? 1 : 0;
+}
+
+int jail_signal(struct jail *j, int sig)
+{
+	if (!j->sandboxed)
+		return kill(-j->pid, sig) < 0 ? kill(j->pid, sig) : 0;
+	return kill(j->pid, sig);
+}
+
+void jail_finish(struct jail *j, struct jail_result *res)
+{
+	memset(res, 0, sizeof *res);
+	while (!j->ended && jail_handle_input(j) == 0)
+		;
+	int status = 0;
+	while (waitpid(j->pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!j->sandboxed) {
+		j->have_exit = true;
+		j->exit_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+		j->exit_code = WIFSIGNALED(status) ? 128 + j->exit_signal : WEXITSTATUS(status);
+	}
+	if (j->have_exit) {
+		res->status = j->exit_code;
+		res->signal = j->exit_signal;
+	} else if (j->err[0]) {
+		set_err(res, 125, "%s", j->err);
+	} else {
+		set_err(res, 125, "the sandbox's init died unexpectedly (%s %d)",
+		        WIFSIGNALED(status) ? "signal" : "status",
+		        WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+		emit_setup_error(res->err, NULL);
+	}
+	if (j->have_exit) {
+		cJSON *d = cJSON_CreateObject();
+		cJSON_AddNumberToObject(d, "code", res->status);
+		cJSON_AddNumberToObject(d, "signal", res->signal);
+		double ms = (double)(now_mono_ns() - j->start_ns) / 1e6;
+		cJSON_AddNumberToObject(d, "duration_ms", (double)(int64_t)(ms * 1000) / 1000);
+		struct event ev = {.kind = EV_EXIT, .pid = j->sandboxed ? j->inner_pid : j->pid,
+		                   .data = d};
+		char msg[128];
+		if (res->signal)
+			snprintf(msg, sizeof msg, "killed by signal %d (status %d) after %.1f ms",
+			         res->signal, res->status, ms);
+		else
+			snprintf(msg, sizeof msg, "exited with status %d after %.1f ms", res->status, ms);
+		ev.message = msg;
+		event_emit(&ev);
+	}
+	if (j->fd >= 0)
+		close(j->fd);
+	jail_plan_remove_placeholders(&j->plan);
+	jail_plan_free(&j->plan);
+	free(j);
+}
+
+int jail_run(const struct jail_spec *spec, struct jail_result *res)
+{
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+	sigset_t mask, old;
+	sigemptyset(&mask);
+	for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
+		sigaddset(&mask, sigs[i]);
+	sigprocmask(SIG_BLOCK, &mask, &old);
+	int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	struct jail *j;
+	if (jail_start(spec, &j, res) < 0) {
+		if (sfd >= 0)
+			close(sfd);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		return -1;
+	}
+	for (;;) {
+		struct pollfd p[2] = {{.fd = jail_fd(j), .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
+		if (poll(p, sfd >= 0 ? 2 : 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p[1].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			while (read(sfd, &si, sizeof si) == sizeof si)
+				jail_signal(j, (int)si.ssi_signo);
+		}
+		if (p[0].revents && jail_handle_input(j) != 0)
+			break;
+	}
+	jail_finish(j, res);
+	if (sfd >= 0)
+		close(sfd);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return 0;
+}

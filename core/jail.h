@@ -1,0 +1,58 @@
+/* jail: runs one command inside the sandbox and supervises it.
+ *
+ * Data flow: the supervisor (this process) turns the policy into a plan
+ * (jail_plan.c: which host paths become which mounts), clones a child into new
+ * user/mount/pid/net/ipc/uts namespaces, and that child immediately re-executes
+ * glassbox-init (jail_init.c) with an empty environment. glassbox-init reads
+ * the plan as one JSON line on fd 3, builds the new root, pivots, drops every
+ * capability, loads the seccomp filter and forks the command. It reports
+ * "ready", "exec" and the command's exit back over fd 3; setup failures come
+ * back as one line of text and become exit status 125. */
+#ifndef GLASSBOX_JAIL_H
+#define GLASSBOX_JAIL_H
+#include <stdbool.h>
+#include <stddef.h>
+#include "policy.h"
+#include "strlist.h"
+
+struct jail_spec {
+	const struct policy *policy;
+	const char *cwd;            /* absolute working directory of the command */
+	struct strlist argv;        /* command */
+	struct strlist env;         /* its environment, KEY=VALUE */
+	int stdio[3];               /* fds the command gets as 0,1,2 */
+	bool tty;                   /* stdio[0] is a pty slave: new session + ctty */
+	const char *init_path;      /* glassbox-init; NULL = next to /proc/self/exe */
+};
+
+struct jail_result {
+	int status;                 /* exit code, or 128+signal */
+	int signal;                 /* signal that killed the command, or 0 */
+	bool setup_failed;          /* status is 125 and err says why */
+	char err[512];              /* one line: what failed and what to do */
+};
+
+/* A started sandbox. The caller owns the loop (so a PTY relay or, later, the
+ * TUI can poll alongside): poll jail_fd() for POLLIN and call
+ * jail_handle_input(); forward signals with jail_signal(); when
+ * jail_handle_input() returns 1 the command has ended: call jail_finish(). */
+struct jail;
+
+/* Builds the plan, clones the sandbox and hands it the plan. Returns 0, or -1
+ * with res filled (status 125 with a one-line reason, or 2 for bad input found
+ * while planning). */
+int jail_start(const struct jail_spec *spec, struct jail **out, struct jail_result *res);
+int jail_fd(const struct jail *j);
+/* Reads what the sandbox reported; emits events. Returns 0 while the command
+ * runs, 1 once it has ended (or the sandbox died), -1 on error. */
+int jail_handle_input(struct jail *j);
+/* Delivers sig to the command (through the sandbox's init). */
+int jail_signal(struct jail *j, int sig);
+/* Reaps the sandbox and fills res. Frees j. */
+void jail_finish(struct jail *j, struct jail_result *res);
+
+/* Convenience for callers with nothing else to poll: start, forward
+ * SIGINT/SIGTERM/SIGHUP/SIGQUIT/SIGUSR1/SIGUSR2, wait, finish. */
+int jail_run(const struct jail_spec *spec, struct jail_result *res);
+
+#endif

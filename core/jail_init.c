@@ -1,0 +1,668 @@
+/* glassbox-init: pid 1 of the sandbox.
+ *
+ * The supervisor clones us into new user (uid 0 there = the real user), mount,
+ * pid, net, ipc and uts namespaces and execs this program with an empty
+ * environment, so /proc/1/environ and /proc/1/cmdline show nothing of the
+ * host. fd 3 is a socket to the supervisor carrying one JSON line: the plan.
+ *
+ *   1. capture every host source as a detached mount (open_tree) before
+ *      anything is mounted over the old tree;
+ *   2. build the new root on a tmpfs: binds (read-only unless allowed), masks,
+ *      private /tmp and /run, fresh /proc, a minimal /dev; every target is
+ *      resolved inside the new root without following symlinks;
+ *   3. pivot_root into it, bring up loopback, set the hostname, chdir;
+ *   4. enter a nested user namespace mapping the real uid (so ids look as on
+ *      the host and every mount becomes locked), drop all capabilities, set
+ *      no_new_privs and load the seccomp filter;
+ *   5. fork the command into its own session, then reap, forward signals and
+ *      report its exit.
+ * Everything reported back is one JSON line per message on fd 3. */
+#include "jail_internal.h"
+#include "seccomp_filter.h"
+#include "sys.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#ifndef SECBIT_NOROOT
+#define SECBIT_NOROOT (1 << 0)
+#define SECBIT_NOROOT_LOCKED (1 << 1)
+#define SECBIT_NO_SETUID_FIXUP (1 << 2)
+#define SECBIT_NO_SETUID_FIXUP_LOCKED (1 << 3)
+#define SECBIT_KEEP_CAPS_LOCKED (1 << 5)
+#define SECBIT_NO_CAP_AMBIENT_RAISE (1 << 6)
+#define SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED (1 << 7)
+#endif
+
+#define SCRATCH "/tmp"
+#define NEWROOT SCRATCH "/root"
+#define EMPTY_FILE SCRATCH "/empty"
+
+static const char *const dev_nodes[] = {"null", "zero", "full", "random", "urandom", "tty", NULL};
+
+static bool strict;
+
+/* ---- reporting ---------------------------------------------------------- */
+
+static void send_obj(cJSON *o)
+{
+	char *s = cJSON_PrintUnformatted(o);
+	if (s) {
+		size_t n = strlen(s);
+		s[n] = '\n'; /* replaces the NUL; write n+1 bytes */
+		write_all(JAIL_CONTROL_FD, s, n + 1);
+		cJSON_free(s);
+	}
+	cJSON_Delete(o);
+}
+
+static _Noreturn void die(const char *hint, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static _Noreturn void die(const char *hint, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "error", msg);
+	if (hint)
+		cJSON_AddStringToObject(o, "hint", hint);
+	send_obj(o);
+	_exit(125);
+}
+
+/* An optional step failed: a warning, or fatal under --strict-sandbox. */
+static void weaker(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void weaker(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (strict)
+		die("it is optional: run without --strict-sandbox to continue without it", "%s", msg);
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "warning", msg);
+	send_obj(o);
+}
+
+/* ---- plan --------------------------------------------------------------- */
+
+struct plan {
+	struct mount_op *ops;
+	int *src_fds;
+	size_t n_ops;
+	uid_t uid;
+	gid_t gid;
+	char *cwd;
+	struct strlist argv, env;
+	bool tty;
+};
+
+static char *read_line(int fd)
+{
+	size_t cap = 65536, len = 0;
+	char *buf = xmalloc(cap);
+	for (;;) {
+		if (len + 1 >= cap)
+			buf = xrealloc(buf, cap *= 2);
+		ssize_t n = read(fd, buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			_exit(125); /* supervisor gone */
+		char *nl = memchr(buf + len, '\n', (size_t)n);
+		len += (size_t)n;
+		if (nl) {
+			*nl = '\0';
+			return buf;
+		}
+	}
+}
+
+static const char *jstr(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static void jlist(const cJSON *o, const char *k, struct strlist *out)
+{
+	const cJSON *it;
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(o, k)) {
+		if (cJSON_IsString(it))
+			strlist_push(out, it->valuestring);
+	}
+}
+
+static enum mount_kind kind_from_name(const char *s)
+{
+	for (int k = MK_BIND_RO; k <= MK_SYMLINK; k++)
+		if (strcmp(mount_kind_name((enum mount_kind)k), s) == 0)
+			return (enum mount_kind)k;
+	die(NULL, "bad plan: unknown mount kind %s", s);
+}
+
+static void parse_plan(const char *text, struct plan *p)
+{
+	cJSON *o = cJSON_Parse(text);
+	if (!o)
+		die(NULL, "bad plan from supervisor");
+	strict = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "strict"));
+	p->uid = (uid_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "uid"));
+	p->gid = (gid_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "gid"));
+	p->tty = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "tty"));
+	const char *cwd = jstr(o, "cwd");
+	p->cwd = xstrdup(cwd ? cwd : "/");
+	jlist(o, "argv", &p->argv);
+	jlist(o, "env", &p->env);
+	if (p->argv.len == 0)
+		die(NULL, "bad plan: no command");
+	const cJSON *mounts = cJSON_GetObjectItemCaseSensitive(o, "mounts");
+	p->n_ops = (size_t)cJSON_GetArraySize(mounts);
+	p->ops = xcalloc(p->n_ops, sizeof *p->ops);
+	p->src_fds = xcalloc(p->n_ops, sizeof *p->src_fds);
+	size_t i = 0;
+	const cJSON *m;
+	cJSON_ArrayForEach(m, mounts) {
+		struct mount_op *op = &p->ops[i];
+		const char *kind = jstr(m, "op"), *dst = jstr(m, "dst"), *src = jstr(m, "src");
+		if (!kind || !dst || dst[0] != '/')
+			die(NULL, "bad plan: mount %zu", i);
+		op->kind = kind_from_name(kind);
+		op->dst = xstrdup(dst);
+		op->src = src ? xstrdup(src) : NULL;
+		op->is_dir = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(m, "dir"));
+		op->create = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(m, "create"));
+		op->mode = (unsigned)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(m, "mode"));
+		p->src_fds[i] = -1;
+		i++;
+	}
+	cJSON_Delete(o);
+}
+
+/* ---- mounting ----------------------------------------------------------- */
+
+static int clone_tree(const char *src)
+{
+	return open_tree(AT_FDCWD, src,
+	                 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_SYMLINK_NOFOLLOW);
+}
+
+static void set_attr(int fd, const char *what, uint64_t set)
+{
+	struct mount_attr attr = {.attr_set = set};
+	if (mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0)
+		die(NULL, "cannot restrict the mount of %s: %s", what, strerror(errno));
+}
+
+/* A new mount of fstype (tmpfs, proc, devpts) as a detached mount fd. */
+static int new_fs(const char *fstype, const char *const *opts, uint64_t attrs)
+{
+	int fs = fsopen(fstype, FSOPEN_CLOEXEC);
+	if (fs < 0)
+		return -1;
+	for (int i = 0; opts && opts[i]; i += 2) {
+		if (fsconfig(fs, FSCONFIG_SET_STRING, opts[i], opts[i + 1], 0) < 0) {
+			int e = errno;
+			close(fs);
+			errno = e;
+			return -1;
+		}
+	}
+	if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
+		int e = errno;
+		close(fs);
+		errno = e;
+		return -1;
+	}
+	int mnt = fsmount(fs, FSMOUNT_CLOEXEC, (unsigned)attrs);
+	int e = errno;
+	close(fs);
+	errno = e;
+	return mnt;
+}
+
+static const unsigned long long RESOLVE_STRICT =
+	RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+
+/* Opens (creating when allowed) the mountpoint dst inside the new root,
+ * never following a symlink. */
+static int open_target(int root, const char *dst, bool create, bool is_dir)
+{
+	const char *rel = dst[1] ? dst + 1 : ".";
+	int fd = sys_openat2(root, rel, O_PATH | O_CLOEXEC | O_NOFOLLOW, RESOLVE_STRICT);
+	if (fd >= 0 || errno != ENOENT || !create)
+		return fd;
+	/* Walk down, creating missing directories (and the leaf). */
+	cleanup_free char *path = xstrdup(rel);
+	int dir = dup(root);
+	char *save = NULL;
+	char *part = strtok_r(path, "/", &save);
+	while (part) {
+		char *next = strtok_r(NULL, "/", &save);
+		bool leaf = next == NULL;
+		int r;
+		if (!leaf || is_dir)
+			r = mkdirat(dir, part, 0755);
+		else {
+			r = openat(dir, part, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
+			if (r >= 0)
+				close(r), r = 0;
+		}
+		if (r < 0 && errno != EEXIST) {
+			close(dir);
+			return -1;
+		}
+		int nfd = sys_openat2(dir, part, O_PATH | O_CLOEXEC | O_NOFOLLOW,
+		                      RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+		close(dir);
+		if (nfd < 0)
+			return -1;
+		dir = nfd;
+		part = next;
+	}
+	return dir;
+}
+
+static void attach(int mnt, int root, const struct mount_op *op, const char *what)
+{
+	cleanup_fd int target = open_target(root, op->dst, op->create, op->is_dir);
+	if (target < 0)
+		die("the path may have changed while the sandbox started; try again",
+		    "cannot prepare mountpoint %s for %s: %s", op->dst, what, strerror(errno));
+	if (move_mount(mnt, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		die(NULL, "cannot mount %s on %s: %s", what, op->dst, strerror(errno));
+}
+
+static void do_symlink(int root, const struct mount_op *op)
+{
+	cleanup_free char *parent = xstrdup(op->dst);
+	char *slash = strrchr(parent, '/');
+	const char *leaf = slash + 1;
+	*slash = '\0';
+	struct mount_op pop = {.dst = parent[0] ? parent : "/", .create = true, .is_dir = true};
+	cleanup_fd int dir = open_target(root, pop.dst, true, true);
+	if (dir < 0)
+		die(NULL, "cannot create %s: %s", pop.dst, strerror(errno));
+	/* O_PATH dirs can't be used with symlinkat: reopen as a directory. */
+	cleanup_fd int real = sys_openat2(dir, ".", O_DIRECTORY | O_CLOEXEC, RESOLVE_BENEATH);
+	if (real < 0 || (symlinkat(op->src, real, leaf) < 0 && errno != EEXIST))
+		die(NULL, "cannot create symlink %s: %s", op->dst, strerror(errno));
+}
+
+static void build_dev(int root, const struct mount_op *op, int *dev_fds)
+{
+	static const char *const tmpfs_opts[] = {"mode", "0755", "size", "64k", NULL};
+	int mnt = new_fs("tmpfs", tmpfs_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+	if (mnt < 0)
+		die(NULL, "cannot create /dev: %s", strerror(errno));
+	attach(mnt, root, op, "/dev");
+	close(mnt);
+	cleanup_fd int dev = sys_openat2(root, "dev", O_DIRECTORY | O_CLOEXEC, RESOLVE_STRICT);
+	if (dev < 0)
+		die(NULL, "cannot open /dev: %s", strerror(errno));
+	for (int i = 0; dev_nodes[i]; i++) {
+		if (dev_fds[i] < 0)
+			continue;
+		int f = openat(dev, dev_nodes[i], O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0666);
+		if (f < 0)
+			die(NULL, "cannot create /dev/%s: %s", dev_nodes[i], strerror(errno));
+		close(f);
+		set_attr(dev_fds[i], dev_nodes[i], MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+		if (move_mount(dev_fds[i], "", dev, dev_nodes[i], MOVE_MOUNT_F_EMPTY_PATH) < 0)
+			die(NULL, "cannot bind /dev/%s: %s", dev_nodes[i], strerror(errno));
+	}
+	static const char *const links[][2] = {
+		{"fd", "/proc/self/fd"}, {"stdin", "/proc/self/fd/0"}, {"stdout", "/proc/self/fd/1"},
+		{"stderr", "/proc/self/fd/2"}, {"ptmx", "pts/ptmx"}, {"core", "/proc/kcore"},
+	};
+	for (size_t i = 0; i < sizeof links / sizeof *links; i++)
+		if (strcmp(links[i][0], "core") && symlinkat(links[i][1], dev, links[i][0]) < 0)
+			die(NULL, "cannot create /dev/%s: %s", links[i][0], strerror(errno));
+	if (mkdirat(dev, "pts", 0755) < 0 || mkdirat(dev, "shm", 01777) < 0 ||
+	    fchmodat(dev, "shm", 01777, 0) < 0)
+		die(NULL, "cannot populate /dev: %s", strerror(errno));
+
+	int pts = -1;
+	int fs = fsopen("devpts", FSOPEN_CLOEXEC);
+	if (fs >= 0 && fsconfig(fs, FSCONFIG_SET_FLAG, "newinstance", NULL, 0) >= 0 &&
+	    fsconfig(fs, FSCONFIG_SET_STRING, "ptmxmode", "0666", 0) >= 0 &&
+	    fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0620", 0) >= 0 &&
+	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) >= 0)
+		pts = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+	if (fs >= 0)
+		close(fs);
+	if (pts < 0 || move_mount(pts, "", dev, "pts", MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		weaker("cannot mount /dev/pts (%s): no pseudo-terminals inside", strerror(errno));
+	if (pts >= 0)
+		close(pts);
+	static const char *const shm_opts[] = {"mode", "01777", NULL};
+	int shm = new_fs("tmpfs", shm_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+	if (shm < 0 || move_mount(shm, "", dev, "shm", MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		weaker("cannot mount /dev/shm: %s", strerror(errno));
+	if (shm >= 0)
+		close(shm);
+	/* Nothing else may appear in /dev. */
+	cleanup_fd int devm = sys_openat2(root, "dev", O_PATH | O_CLOEXEC, RESOLVE_STRICT);
+	struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
+	if (devm < 0 || mount_setattr(devm, "", AT_EMPTY_PATH, &ro, sizeof ro) < 0)
+		die(NULL, "cannot make /dev read-only: %s", strerror(errno));
+}
+
+static void build_root(struct plan *p)
+{
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		die(NULL, "cannot make mounts private: %s", strerror(errno));
+
+	/* 1. Capture every source before anything is mounted over it. */
+	int dev_fds[8];
+	for (int i = 0; dev_nodes[i]; i++) {
+		char path[64];
+		snprintf(path, sizeof path, "/dev/%s", dev_nodes[i]);
+		dev_fds[i] = clone_tree(path);
+	}
+	for (size_t i = 0; i < p->n_ops; i++) {
+		struct mount_op *op = &p->ops[i];
+		if (op->kind != MK_BIND_RO && op->kind != MK_BIND_RW)
+			continue;
+		p->src_fds[i] = clone_tree(op->src);
+		if (p->src_fds[i] < 0)
+			die("check that the path exists and is readable",
+			    "cannot bind %s: %s", op->src, strerror(errno));
+	}
+
+	/* 2. Scratch space and the new root. */
+	if (mount("tmpfs", SCRATCH, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700,size=64k") < 0)
+		die(NULL, "cannot mount scratch tmpfs: %s", strerror(errno));
+	if (mkdir(NEWROOT, 0755) < 0)
+		die(NULL, "cannot create new root: %s", strerror(errno));
+	int empty = open(EMPTY_FILE, O_CREAT | O_WRONLY | O_CLOEXEC, 0);
+	if (empty < 0)
+		die(NULL, "cannot create mask file: %s", strerror(errno));
+	close(empty);
+	if (mount("tmpfs", NEWROOT, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0)
+		die(NULL, "cannot mount the new root: %s", strerror(errno));
+	cleanup_fd int root = open(NEWROOT, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		die(NULL, "cannot open the new root: %s", strerror(errno));
+
+	for (size_t i = 0; i < p->n_ops; i++) {
+		struct mount_op *op = &p->ops[i];
+		int mnt = -1;
+		switch (op->kind) {
+		case MK_BIND_RO:
+		case MK_BIND_RW:
+			mnt = p->src_fds[i];
+			set_attr(mnt, op->src,
+			         MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+			                 (op->kind == MK_BIND_RO ? MOUNT_ATTR_RDONLY : 0));
+			attach(mnt, root, op, op->src);
+			break;
+		case MK_MASK:
+			if (op->is_dir) {
+				static const char *const o[] = {"mode", "0755", "size", "4k", NULL};
+				mnt = new_fs("tmpfs", o,
+				             MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+				                     MOUNT_ATTR_NOEXEC);
+			} else {
+				mnt = clone_tree(EMPTY_FILE);
+				if (mnt >= 0)
+					set_attr(mnt, "mask", MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+					                              MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+			}
+			if (mnt < 0)
+				die(NULL, "cannot create a mask for %s: %s", op->dst, strerror(errno));
+			attach(mnt, root, op, "mask");
+			break;
+		case MK_TMPFS: {
+			char mode[16];
+			snprintf(mode, sizeof mode, "%o", op->mode);
+			const char *const o[] = {"mode", mode, NULL};
+			mnt = new_fs("tmpfs", o, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+			if (mnt < 0)
+				die(NULL, "cannot mount tmpfs on %s: %s", op->dst, strerror(errno));
+			attach(mnt, root, op, "tmpfs");
+			break;
+		}
+		case MK_PROC:
+			mnt = new_fs("proc", NULL,
+			             MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+			if (mnt < 0)
+				die("the host hides parts of /proc (inside a container?); run glassbox "
+				    "on the host or with --no-sandbox",
+				    "cannot mount a fresh /proc: %s", strerror(errno));
+			attach(mnt, root, op, "proc");
+			break;
+		case MK_DEV:
+			build_dev(root, op, dev_fds);
+			break;
+		case MK_SYMLINK:
+			do_symlink(root, op);
+			break;
+		}
+		if (mnt >= 0)
+			close(mnt);
+		if (op->kind == MK_BIND_RO || op->kind == MK_BIND_RW)
+			p->src_fds[i] = -1;
+	}
+	for (int i = 0; dev_nodes[i]; i++)
+		if (dev_fds[i] >= 0)
+			close(dev_fds[i]);
+
+	/* 3. The root itself is read-only; pivot into it and drop the old tree. */
+	struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
+	if (mount_setattr(root, "", AT_EMPTY_PATH, &ro, sizeof ro) < 0)
+		die(NULL, "cannot make the new root read-only: %s", strerror(errno));
+	if (fchdir(root) < 0 || sys_pivot_root(".", ".") < 0)
+		die(NULL, "pivot_root failed: %s", strerror(errno));
+	if (umount2(".", MNT_DETACH) < 0)
+		die(NULL, "cannot detach the old root: %s", strerror(errno));
+	if (chdir("/") < 0)
+		die(NULL, "chdir /: %s", strerror(errno));
+}
+
+/* ---- identity and privileges -------------------------------------------- */
+
+static void loopback_up(void)
+{
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct ifreq ifr = {0};
+	snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "lo");
+	if (s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr) < 0 ||
+	    (ifr.ifr_flags |= IFF_UP | IFF_RUNNING, ioctl(s, SIOCSIFFLAGS, &ifr) < 0))
+		weaker("cannot bring up loopback: %s", strerror(errno));
+	if (s >= 0)
+		close(s);
+}
+
+static void map_ids(uid_t uid, gid_t gid)
+{
+	/* Nested user namespace: inside it the real uid/gid map to our uid 0,
+	 * which the outer namespace maps to the real user. The mounts built above
+	 * become locked to this less privileged namespace. */
+	if (unshare(CLONE_NEWUSER) < 0)
+		die(NULL, "cannot create the inner user namespace: %s", strerror(errno));
+	char map[64];
+	if (write_file_str("/proc/self/setgroups", "deny") < 0)
+		die(NULL, "cannot write setgroups: %s", strerror(errno));
+	snprintf(map, sizeof map, "%u 0 1\n", (unsigned)uid);
+	if (write_file_str("/proc/self/uid_map", map) < 0)
+		die(NULL, "cannot write uid_map: %s", strerror(errno));
+	snprintf(map, sizeof map, "%u 0 1\n", (unsigned)gid);
+	if (write_file_str("/proc/self/gid_map", map) < 0)
+		die(NULL, "cannot write gid_map: %s", strerror(errno));
+}
+
+static void drop_capabilities(void)
+{
+	int last = 40;
+	char *txt = NULL;
+	if (read_file("/proc/sys/kernel/cap_last_cap", 64, &txt, NULL) == 0) {
+		last = atoi(txt);
+		free(txt);
+	}
+	for (int c = 0; c <= last; c++)
+		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
+			die(NULL, "cannot drop capability %d: %s", c, strerror(errno));
+	if (prctl(PR_SET_SECUREBITS,
+	          SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP |
+	                  SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_KEEP_CAPS_LOCKED |
+	                  SECBIT_NO_CAP_AMBIENT_RAISE | SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED,
+	          0, 0, 0) < 0)
+		die(NULL, "cannot lock securebits: %s", strerror(errno));
+	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct data[2] = {{0}};
+	if (syscall(SYS_capset, &hdr, data) < 0)
+		die(NULL, "cannot drop capabilities: %s", strerror(errno));
+}
+
+/* ---- the command -------------------------------------------------------- */
+
+static void write_err(const char *a, const char *b)
+{
+	/* The command name comes from the user but may hold escapes: show it
+	 * inert. */
+	char buf[512];
+	size_t o = 0;
+	for (const char *s = "glassbox: "; *s && o < sizeof buf - 8; s++)
+		buf[o++] = *s;
+	for (const unsigned char *s = (const unsigned char *)a; *s && o < sizeof buf - 8; s++) {
+		if (*s < 0x20 || *s == 0x7f)
+			o += (size_t)snprintf(buf + o, 5, "\\x%02x", *s);
+		else
+			buf[o++] = (char)*s;
+	}
+	for (const char *s = b; *s && o < sizeof buf - 2; s++)
+		buf[o++] = *s;
+	buf[o++] = '\n';
+	write_all(2, buf, o);
+}
+
+static _Noreturn void exec_command(struct plan *p, const sigset_t *oldmask)
+{
+	for (int s = 1; s < NSIG; s++)
+		signal(s, SIG_DFL);
+	sigprocmask(SIG_SETMASK, oldmask, NULL);
+	if (setsid() < 0)
+		_exit(125);
+	if (p->tty && ioctl(0, TIOCSCTTY, 0) < 0)
+		_exit(125);
+	close_range(3, ~0U, 0);
+	extern char **environ;
+	environ = p->env.items ? p->env.items : (char *[]){NULL};
+	execvp(p->argv.items[0], p->argv.items);
+	int e = errno;
+	char tail[128];
+	snprintf(tail, sizeof tail, ": %s", e == ENOENT ? "command not found" : strerror(e));
+	write_err(p->argv.items[0], tail);
+	_exit(e == ENOENT ? 127 : 126);
+}
+
+static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH,
+                                SIGCONT, SIGALRM};
+
+static _Noreturn void supervise(pid_t child, int sfd)
+{
+	for (;;) {
+		struct signalfd_siginfo si;
+		ssize_t n = read(sfd, &si, sizeof si);
+		if (n != sizeof si) {
+			if (n < 0 && errno == EINTR)
+				continue;
+			_exit(125);
+		}
+		if (si.ssi_signo != SIGCHLD) {
+			if (kill(-child, (int)si.ssi_signo) < 0)
+				kill(child, (int)si.ssi_signo);
+			continue;
+		}
+		int status;
+		pid_t w;
+		while ((w = waitpid(-1, &status, WNOHANG)) > 0) {
+			if (w != child)
+				continue;
+			cJSON *o = cJSON_CreateObject();
+			if (WIFSIGNALED(status)) {
+				cJSON_AddNumberToObject(o, "exit", 128 + WTERMSIG(status));
+				cJSON_AddNumberToObject(o, "signal", WTERMSIG(status));
+			} else {
+				cJSON_AddNumberToObject(o, "exit", WEXITSTATUS(status));
+				cJSON_AddNumberToObject(o, "signal", 0);
+			}
+			send_obj(o);
+			/* Leaving kills whatever the command left behind. */
+			_exit(WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status));
+		}
+	}
+}
+
+int main(void)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	struct plan p = {0};
+	char *line = read_line(JAIL_CONTROL_FD);
+	parse_plan(line, &p);
+	free(line);
+
+	build_root(&p);
+	if (sethostname(JAIL_HOSTNAME, strlen(JAIL_HOSTNAME)) < 0)
+		weaker("cannot set the hostname: %s", strerror(errno));
+	loopback_up();
+	if (chdir(p.cwd) < 0) {
+		char hint[600];
+		snprintf(hint, sizeof hint, "allow it with --allow-read=%s or choose another -C", p.cwd);
+		die(hint, "the working directory %s is not visible inside the sandbox: %s", p.cwd,
+		    strerror(errno));
+	}
+	map_ids(p.uid, p.gid);
+	drop_capabilities();
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		die(NULL, "cannot make init non-dumpable: %s", strerror(errno));
+	char err[256];
+	if (seccomp_filter_load(err, sizeof err) < 0)
+		die(NULL, "%s", err);
+
+	sigset_t mask, old;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++)
+		sigaddset(&mask, forwarded[i]);
+	sigprocmask(SIG_BLOCK, &mask, &old);
+	int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	if (sfd < 0)
+		die(NULL, "signalfd: %s", strerror(errno));
+
+	cJSON *ready = cJSON_CreateObject();
+	cJSON_AddBoolToObject(ready, "ready", true);
+	send_obj(ready);
+
+	pid_t child = fork();
+	if (child < 0)
+		die(NULL, "cannot start the command: %s", strerror(errno));
+	if (child == 0)
+		exec_command(&p, &old);
+	cJSON *started = cJSON_CreateObject();
+	cJSON_AddNumberToObject(started, "started", child);
+	send_obj(started);
+	supervise(child, sfd);
+}

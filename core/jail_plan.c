@@ -1,0 +1,409 @@
+/* jail_plan: turns a policy into the mount operations that build the
+ * sandbox's root. Runs in the supervisor, before any namespace exists.
+ *
+ * Every path is canonicalised (realpath) so the plan never mounts through a
+ * symlink. Entries are sorted so parents come first, then each is compared
+ * with its nearest ancestor: a bind that would not change the access it
+ * inherits is dropped (fewer mounts, faster start), a denied path masks
+ * everything below it, and anything under a deny-write stays read-only (deny
+ * wins). A denied path missing on the host but under a writable bind gets an
+ * empty placeholder directory so the mask has something to sit on; it is
+ * removed at exit if still empty. */
+#include "jail_internal.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+enum entry_kind { E_READ, E_WRITE, E_DENY_W, E_DENY_R, E_SPECIAL, E_SYMLINK };
+enum access { A_NONE, A_RO, A_RW, A_MASKED, A_OWN };
+
+struct entry {
+	char *path;
+	enum entry_kind kind;
+	char *link_target;     /* E_SYMLINK */
+	enum mount_kind special; /* E_SPECIAL */
+	unsigned mode;
+	bool exists, is_dir;
+};
+
+struct entries {
+	struct entry *v;
+	size_t n, cap;
+};
+
+static void add(struct entries *es, struct entry e)
+{
+	if (es->n == es->cap) {
+		es->cap = es->cap ? es->cap * 2 : 32;
+		es->v = xrealloc(es->v, es->cap * sizeof *es->v);
+	}
+	es->v[es->n++] = e;
+}
+
+/* Lexical normalisation of an absolute path: no ".", "..", "//" or trailing /. */
+static char *normalize(const char *in)
+{
+	size_t n = strlen(in);
+	char *out = xmalloc(n + 2);
+	size_t o = 0;
+	const char *p = in;
+	while (*p) {
+		while (*p == '/')
+			p++;
+		const char *s = p;
+		while (*p && *p != '/')
+			p++;
+		size_t len = (size_t)(p - s);
+		if (len == 0 || (len == 1 && s[0] == '.'))
+			continue;
+		if (len == 2 && s[0] == '.' && s[1] == '.') {
+			while (o > 0 && out[o - 1] != '/')
+				o--;
+			if (o > 0)
+				o--;
+			continue;
+		}
+		out[o++] = '/';
+		memcpy(out + o, s, len);
+		o += len;
+	}
+	if (o == 0)
+		out[o++] = '/';
+	out[o] = '\0';
+	return out;
+}
+
+/* realpath for existing paths; for a missing one, realpath of its longest
+ * existing prefix plus the rest. */
+static char *canonical(const char *path, bool *exists)
+{
+	cleanup_free char *norm = normalize(path);
+	char buf[PATH_MAX];
+	if (realpath(norm, buf)) {
+		*exists = true;
+		return xstrdup(buf);
+	}
+	*exists = false;
+	size_t cut = strlen(norm);
+	while (cut > 1) {
+		while (cut > 0 && norm[cut] != '/')
+			cut--;
+		if (cut == 0)
+			break;
+		norm[cut] = '\0';
+		if (realpath(norm, buf)) {
+			norm[cut] = '/';
+			char *r = xasprintf("%s%s", strcmp(buf, "/") ? buf : "", norm + cut);
+			return r;
+		}
+		norm[cut] = '/';
+		cut--;
+	}
+	return xstrdup(norm);
+}
+
+static bool is_under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+	if (strcmp(dir, "/") == 0)
+		return true;
+	return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
+}
+
+static bool banned_location(const char *path)
+{
+	return is_under(path, "/proc") || is_under(path, "/dev");
+}
+
+/* Adds a host path as an entry of the given kind. A symlink in the list is
+ * reproduced as a symlink (when it lies on the sandbox's own root) and its
+ * target is bound. Missing allowed paths are skipped. */
+static void add_path(struct entries *es, const char *path, enum entry_kind kind)
+{
+	struct stat st;
+	cleanup_free char *norm = normalize(path);
+	bool exists;
+	if (kind == E_READ || kind == E_WRITE) {
+		if (lstat(norm, &st) < 0)
+			return;
+		if (S_ISLNK(st.st_mode)) {
+			char target[PATH_MAX];
+			ssize_t n = readlink(norm, target, sizeof target - 1);
+			if (n > 0) {
+				target[n] = '\0';
+				add(es, (struct entry){.path = xstrdup(norm), .kind = E_SYMLINK,
+				                       .link_target = xstrdup(target), .exists = true});
+			}
+		}
+	}
+	char *canon = canonical(norm, &exists);
+	if ((kind == E_READ || kind == E_WRITE) && !exists) {
+		free(canon);
+		return;
+	}
+	if (banned_location(canon) || strcmp(canon, "/") == 0) {
+		free(canon);
+		return;
+	}
+	bool is_dir = exists && stat(canon, &st) == 0 && S_ISDIR(st.st_mode);
+	add(es, (struct entry){.path = canon, .kind = kind, .exists = exists, .is_dir = is_dir});
+}
+
+/* Every top-level host entry except the ones the sandbox gets fresh. */
+static void add_host_top_level(struct entries *es, enum entry_kind kind)
+{
+	static const char *const fresh[] = {"proc", "dev", "tmp", "run", "sys", NULL};
+	DIR *d = opendir("/");
+	if (!d)
+		return;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' && (!de->d_name[1] || (de->d_name[1] == '.' && !de->d_name[2])))
+			continue;
+		bool skip = false;
+		for (int i = 0; fresh[i]; i++)
+			skip |= strcmp(de->d_name, fresh[i]) == 0;
+		if (skip)
+			continue;
+		cleanup_free char *p = xasprintf("/%s", de->d_name);
+		add_path(es, p, kind);
+	}
+	closedir(d);
+}
+
+static void add_list(struct entries *es, const struct strlist *l, enum entry_kind kind,
+                     bool *has_root)
+{
+	for (size_t i = 0; i < l->len; i++) {
+		cleanup_free char *norm = normalize(l->items[i]);
+		if (strcmp(norm, "/") == 0) {
+			if (has_root)
+				*has_root = true;
+			continue;
+		}
+		add_path(es, norm, kind);
+	}
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+	int c = strcmp(x->path, y->path);
+	if (c)
+		return c;
+	/* A fresh mount (tmpfs /tmp) goes first so an explicit host bind of the
+	 * same path lands on top of it; otherwise stronger kinds sort later and
+	 * win. */
+	if ((x->kind == E_SPECIAL) != (y->kind == E_SPECIAL))
+		return x->kind == E_SPECIAL ? -1 : 1;
+	return (int)x->kind - (int)y->kind;
+}
+
+static void free_entry(struct entry *e)
+{
+	free(e->path);
+	free(e->link_target);
+}
+
+static void push_op(struct jail_plan *plan, struct mount_op op)
+{
+	plan->ops = xrealloc(plan->ops, (plan->n_ops + 1) * sizeof *plan->ops);
+	plan->ops[plan->n_ops++] = op;
+}
+
+/* Creates the missing components of path on the host (0700), recording them. */
+static int make_placeholder(struct jail_plan *plan, const char *path, char *err, size_t errlen)
+{
+	cleanup_free char *p = xstrdup(path);
+	for (char *s = p + 1;; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		char c = *s;
+		*s = '\0';
+		if (mkdir(p, 0700) == 0) {
+			strlist_push(&plan->placeholders, p);
+		} else if (errno != EEXIST) {
+			snprintf(err, errlen,
+			         "cannot create a placeholder for the missing denied path %s: %s", p,
+			         strerror(errno));
+			return -1;
+		}
+		*s = c;
+		if (!c)
+			break;
+	}
+	return 0;
+}
+
+int jail_plan_build(const struct policy *pol, const char *cwd, struct jail_plan *plan, char *err,
+                    size_t errlen)
+{
+	(void)cwd;
+	struct entries es = {0};
+	bool read_all = pol->allow_all || pol->allow_read.len == 0;
+	bool write_all = pol->allow_all || pol->allow_write_all;
+	bool root_read = false, root_write = false;
+
+	add_list(&es, &pol->system_read, E_READ, NULL);
+	add_list(&es, &pol->allow_read, E_READ, &root_read);
+	add_list(&es, &pol->allow_write, E_WRITE, &root_write);
+	if (root_read)
+		read_all = true;
+	if (root_write)
+		write_all = true;
+	if (read_all)
+		add_host_top_level(&es, E_READ);
+	if (write_all) {
+		for (size_t i = 0; i < es.n; i++)
+			if (es.v[i].kind == E_READ)
+				es.v[i].kind = E_WRITE;
+	}
+	add_list(&es, &pol->deny_write, E_DENY_W, NULL);
+	add_list(&es, &pol->deny_read, E_DENY_R, NULL);
+	add(&es, (struct entry){.path = xstrdup("/proc"), .kind = E_SPECIAL, .special = MK_PROC});
+	add(&es, (struct entry){.path = xstrdup("/dev"), .kind = E_SPECIAL, .special = MK_DEV});
+	add(&es, (struct entry){.path = xstrdup("/tmp"), .kind = E_SPECIAL, .special = MK_TMPFS,
+	                        .mode = 01777});
+	add(&es, (struct entry){.path = xstrdup("/run"), .kind = E_SPECIAL, .special = MK_TMPFS,
+	                        .mode = 0755});
+	qsort(es.v, es.n, sizeof *es.v, cmp_entry);
+
+	/* Ancestor stack: indexes of entries that contain the current one. */
+	size_t *stack = xcalloc(es.n + 1, sizeof *stack);
+	enum access *acc = xcalloc(es.n + 1, sizeof *acc);
+	bool *denied_w = xcalloc(es.n + 1, sizeof *denied_w);
+	size_t depth = 0;
+	int rc = 0;
+
+	for (size_t i = 0; i < es.n; i++) {
+		struct entry *e = &es.v[i];
+		/* Same path as the next entry: the later (stronger) one decides,
+		 * except that a symlink and a bind never share a path. */
+		if (i + 1 < es.n && strcmp(e->path, es.v[i + 1].path) == 0 && e->kind != E_SPECIAL &&
+		    es.v[i + 1].kind != E_SPECIAL)
+			continue;
+		while (depth > 0 && !is_under(e->path, es.v[stack[depth - 1]].path))
+			depth--;
+		enum access inherited = depth ? acc[depth - 1] : A_NONE;
+		bool under_deny_w = depth ? denied_w[depth - 1] : false;
+		enum access mine = inherited;
+		bool mine_denied_w = under_deny_w;
+		bool create = inherited == A_NONE || inherited == A_OWN;
+
+		if (inherited == A_MASKED)
+			goto push; /* hidden below a mask: nothing to do */
+		if (e->kind == E_SPECIAL) {
+			push_op(plan, (struct mount_op){.kind = e->special, .dst = xstrdup(e->path),
+			                                .is_dir = true, .create = true, .mode = e->mode});
+			mine = A_OWN;
+			mine_denied_w = false;
+			goto push;
+		}
+		if (inherited == A_OWN && e->kind != E_READ && e->kind != E_WRITE)
+			goto push; /* a deny inside a private tmpfs concerns no host file */
+		switch (e->kind) {
+		case E_SYMLINK:
+			if (create)
+				push_op(plan, (struct mount_op){.kind = MK_SYMLINK, .dst = xstrdup(e->path),
+				                                .src = xstrdup(e->link_target),
+				                                .create = true});
+			continue; /* a symlink contains nothing */
+		case E_DENY_R:
+		case E_DENY_W:
+			mine = e->kind == E_DENY_R ? A_MASKED : A_RO;
+			mine_denied_w = true;
+			if (!e->exists) {
+				if (inherited != A_RW)
+					goto push; /* uncreatable already: read-only or not there */
+				if (make_placeholder(plan, e->path, err, errlen) < 0) {
+					rc = -1;
+					goto out;
+				}
+				e->exists = e->is_dir = true;
+			}
+			if (e->kind == E_DENY_R)
+				push_op(plan, (struct mount_op){.kind = MK_MASK, .dst = xstrdup(e->path),
+				                                .is_dir = e->is_dir, .create = create});
+			else if (inherited != A_RO)
+				push_op(plan, (struct mount_op){.kind = MK_BIND_RO, .dst = xstrdup(e->path),
+				                                .src = xstrdup(e->path), .is_dir = e->is_dir,
+				                                .create = create});
+			goto push;
+		case E_WRITE:
+			if (under_deny_w || inherited == A_RW)
+				goto push; /* deny wins / already writable */
+			mine = A_RW;
+			push_op(plan, (struct mount_op){.kind = MK_BIND_RW, .dst = xstrdup(e->path),
+			                                .src = xstrdup(e->path), .is_dir = e->is_dir,
+			                                .create = create});
+			goto push;
+		case E_READ:
+			if (inherited == A_RO || inherited == A_RW)
+				goto push; /* already visible */
+			mine = A_RO;
+			push_op(plan, (struct mount_op){.kind = MK_BIND_RO, .dst = xstrdup(e->path),
+			                                .src = xstrdup(e->path), .is_dir = e->is_dir,
+			                                .create = create});
+			goto push;
+		case E_SPECIAL:
+			break;
+		}
+	push:
+		stack[depth] = i;
+		acc[depth] = mine;
+		denied_w[depth] = mine_denied_w;
+		depth++;
+	}
+out:
+	free(stack);
+	free(acc);
+	free(denied_w);
+	for (size_t i = 0; i < es.n; i++)
+		free_entry(&es.v[i]);
+	free(es.v);
+	return rc;
+}
+
+void jail_plan_remove_placeholders(struct jail_plan *plan)
+{
+	for (size_t i = plan->placeholders.len; i-- > 0;)
+		rmdir(plan->placeholders.items[i]);
+	strlist_clear(&plan->placeholders);
+}
+
+void jail_plan_free(struct jail_plan *plan)
+{
+	for (size_t i = 0; i < plan->n_ops; i++) {
+		free(plan->ops[i].dst);
+		free(plan->ops[i].src);
+	}
+	free(plan->ops);
+	plan->ops = NULL;
+	plan->n_ops = 0;
+	strlist_clear(&plan->placeholders);
+}
+
+cJSON *jail_plan_to_json(const struct jail_plan *plan)
+{
+	cJSON *arr = cJSON_CreateArray();
+	for (size_t i = 0; i < plan->n_ops; i++) {
+		const struct mount_op *op = &plan->ops[i];
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "op", mount_kind_name(op->kind));
+		cJSON_AddStringToObject(o, "dst", op->dst);
+		if (op->src)
+			cJSON_AddStringToObject(o, "src", op->src);
+		cJSON_AddBoolToObject(o, "dir", op->is_dir);
+		cJSON_AddBoolToObject(o, "create", op->create);
+		if (op->kind == MK_TMPFS)
+			cJSON_AddNumberToObject(o, "mode", op->mode);
+		cJSON_AddItemToArray(arr, o);
+	}
+	return arr;
+}

@@ -1,0 +1,13 @@
+# Turns profiles/*.json into a C array of {name, text} compiled into glassbox.
+file(GLOB files ${DIR}/*.json)
+list(SORT files)
+set(body "/* generated from the profiles folder by scripts/embed_profiles.cmake */\n#include \"profile.h\"\nconst struct profile_builtin profile_builtins[] = {\n")
+foreach(f ${files})
+  get_filename_component(name ${f} NAME_WE)
+  file(READ ${f} hex HEX)
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," hex "${hex}")
+  string(APPEND body "  {\"${name}\", (const char[]){${hex} 0}},\n")
+endforeach()
+string(APPEND body "  {0, 0}\n};\n")
+file(WRITE ${OUT}.tmp "${body}")
+file(COPY_FILE ${OUT}.tmp ${OUT} ONLY_IF_DIFFERENT)

@@ -1,0 +1,259 @@
+/* headless: the face without a screen. Resolves the policy (profiles, then
+ * flags), the environment and the working directory, starts the jail and
+ * waits for the command, relaying a PTY when stdin is a terminal. Events go
+ * to --debug (readable lines on stderr) and --log (JSON lines).
+ *
+ * Pipe mode: the command gets our stdin/stdout/stderr fds themselves, so data
+ * streams with no copy and no buffering. TTY mode: the command gets a fresh
+ * pty (its own session and controlling terminal, so job control and /dev/tty
+ * work) and we relay bytes and window-size changes; the user's terminal stays
+ * out of the sandbox's reach. */
+#include "headless.h"
+#include "env.h"
+#include "event.h"
+#include "jail.h"
+#include "profile.h"
+#include "pty.h"
+#include "relay.h"
+#include "util.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+
+extern char **environ;
+
+static int bad_input(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int bad_input(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "glassbox: ");
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	return 2;
+}
+
+static void make_session_id(char *buf, size_t len)
+{
+	unsigned char r[6] = {0};
+	if (getrandom(r, sizeof r, GRND_NONBLOCK) != sizeof r) {
+		uint64_t t = now_real_ns() ^ (uint64_t)getpid();
+		memcpy(r, &t, sizeof r);
+	}
+	snprintf(buf, len, "%02x%02x%02x%02x%02x%02x", r[0], r[1], r[2], r[3], r[4], r[5]);
+}
+
+static void emit_session_start(const struct cli_options *o, const struct jail_spec *spec,
+                               const struct policy *p)
+{
+	cJSON *d = cJSON_CreateObject();
+	cJSON *argv = cJSON_AddArrayToObject(d, "argv");
+	for (size_t i = 0; i < spec->argv.len; i++)
+		cJSON_AddItemToArray(argv, cJSON_CreateString(spec->argv.items[i]));
+	cJSON_AddStringToObject(d, "cwd", spec->cwd);
+	cJSON_AddBoolToObject(d, "sandbox", !p->no_sandbox);
+	cJSON *profiles = cJSON_AddArrayToObject(d, "profiles");
+	if (o->profiles.len == 0)
+		cJSON_AddItemToArray(profiles, cJSON_CreateString("workspace"));
+	for (size_t i = 0; i < o->profiles.len; i++)
+		cJSON_AddItemToArray(profiles, cJSON_CreateString(o->profiles.items[i]));
+	cJSON_AddStringToObject(d, "version", GLASSBOX_VERSION);
+	char *policy = profile_policy_to_json(p);
+	cJSON *pj = cJSON_Parse(policy);
+	free(policy);
+	if (pj)
+		cJSON_AddItemToObject(d, "policy", pj);
+	event_emitf(EV_SESSION_START, d, "session %s: %s in %s%s", event_session(),
+	            spec->argv.items[0], spec->cwd, p->no_sandbox ? " (no sandbox)" : "");
+}
+
+/* Loads profiles and merges the command-line flags on top. */
+static int resolve_policy(const struct cli_options *o, const char *invoke_cwd, const char *cwd,
+                          struct policy *out, char *err, size_t errlen)
+{
+	struct profile_env pe;
+	profile_env_from_process(&pe, cwd);
+	if (o->profiles.len == 0) {
+		if (profile_load("workspace", &pe, out, err, errlen) < 0)
+			return -1;
+	}
+	for (size_t i = 0; i < o->profiles.len; i++)
+		if (profile_load(o->profiles.items[i], &pe, out, err, errlen) < 0)
+			return -1;
+	struct policy flags = {0};
+	policy_merge(&flags, &o->flags);
+	int rc = policy_resolve_cli_paths(&flags, invoke_cwd, err, errlen);
+	if (rc == 0)
+		policy_merge(out, &flags);
+	policy_free(&flags);
+	return rc;
+}
+
+struct loop {
+	struct jail *jail;
+	int sfd;
+	bool tty;
+	int master;
+	struct relay relay;
+};
+
+static void run_loop(struct loop *l)
+{
+	for (;;) {
+		struct pollfd p[8];
+		int n = 0;
+		p[n++] = (struct pollfd){.fd = jail_fd(l->jail), .events = POLLIN};
+		p[n++] = (struct pollfd){.fd = l->sfd, .events = POLLIN};
+		int rn = l->tty ? relay_pollfds(&l->relay, p + n) : 0;
+		if (poll(p, (nfds_t)(n + rn), -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return;
+		}
+		if (p[1].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			while (read(l->sfd, &si, sizeof si) == sizeof si) {
+				if (si.ssi_signo == SIGWINCH) {
+					if (l->tty)
+						pty_copy_winsize(0, l->master);
+				} else {
+					jail_signal(l->jail, (int)si.ssi_signo);
+				}
+			}
+		}
+		if (rn)
+			relay_handle(&l->relay, p + n, rn);
+		if (p[0].revents && jail_handle_input(l->jail) != 0)
+			return;
+	}
+}
+
+int headless_run(const struct cli_options *o)
+{
+	char err[1024];
+	cleanup_free char *invoke_cwd = getcwd(NULL, 0);
+	if (!invoke_cwd)
+		invoke_cwd = xstrdup("/");
+
+	/* Working directory. */
+	char cwd[PATH_MAX];
+	if (o->cwd) {
+		cleanup_free char *abs = o->cwd[0] == '/' ? xstrdup(o->cwd)
+		                                          : xasprintf("%s/%s", invoke_cwd, o->cwd);
+		struct stat st;
+		if (!realpath(abs, cwd))
+			return bad_input("-C: %s: %s", o->cwd, strerror(errno));
+		if (stat(cwd, &st) < 0 || !S_ISDIR(st.st_mode))
+			return bad_input("-C: %s: %s", o->cwd, strerror(ENOTDIR));
+	} else {
+		snprintf(cwd, sizeof cwd, "%s", invoke_cwd);
+	}
+
+	struct policy policy = {0};
+	if (resolve_policy(o, invoke_cwd, cwd, &policy, err, sizeof err) < 0) {
+		policy_free(&policy);
+		return bad_input("%s", err);
+	}
+
+	FILE *log = NULL;
+	if (o->log_path) {
+		log = fopen(o->log_path, "we");
+		if (!log) {
+			policy_free(&policy);
+			return bad_input("--log: %s: %s", o->log_path, strerror(errno));
+		}
+	}
+
+	char sid[32];
+	make_session_id(sid, sizeof sid);
+	event_set_session(sid);
+	if (o->debug)
+		event_add_sink(event_sink_debug, stderr);
+	if (log)
+		event_add_sink(event_sink_jsonl, log);
+
+	struct jail_spec spec = {.policy = &policy, .cwd = cwd};
+	env_build(&policy, environ, &spec.env);
+	if (o->command.len) {
+		strlist_copy(&spec.argv, &o->command);
+	} else {
+		const char *sh = getenv("SHELL");
+		strlist_push(&spec.argv, sh && sh[0] == '/' ? sh : "/bin/sh");
+	}
+
+	struct loop l = {.master = -1};
+	int slave = -1;
+	l.tty = isatty(0);
+	if (l.tty) {
+		struct winsize ws;
+		bool have_ws = ioctl(0, TIOCGWINSZ, &ws) == 0;
+		int r = pty_open(&l.master, &slave, have_ws ? &ws : NULL);
+		if (r < 0) {
+			fprintf(stderr, "glassbox: cannot open a pseudo-terminal: %s\n", strerror(-r));
+			return 125;
+		}
+		spec.tty = true;
+	}
+	spec.stdio[0] = l.tty ? slave : 0;
+	spec.stdio[1] = l.tty && isatty(1) ? slave : 1;
+	spec.stdio[2] = l.tty && isatty(2) ? slave : 2;
+
+	emit_session_start(o, &spec, &policy);
+
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
+	sigset_t mask, old;
+	sigemptyset(&mask);
+	for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
+		sigaddset(&mask, sigs[i]);
+	sigprocmask(SIG_BLOCK, &mask, &old);
+	l.sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+
+	struct jail_result res;
+	int status;
+	/* The command must not inherit our blocked mask: glassbox-init resets
+	 * it, and the unsandboxed child gets the old one back below. */
+	sigset_t saved_mask = old;
+	(void)saved_mask;
+	if (jail_start(&spec, &l.jail, &res) < 0) {
+		status = res.status;
+		if (res.err[0])
+			fprintf(stderr, "glassbox: %s\n", res.err);
+	} else {
+		if (slave >= 0)
+			close(slave), slave = -1;
+		if (l.tty) {
+			int user_out = isatty(1) ? 1 : 2;
+			relay_init(&l.relay, 0, user_out, l.master);
+			term_raw(0);
+		}
+		run_loop(&l);
+		if (l.tty)
+			relay_drain(&l.relay);
+		jail_finish(l.jail, &res);
+		if (l.tty)
+			term_restore_saved();
+		status = res.status;
+		if (res.setup_failed)
+			fprintf(stderr, "glassbox: %s\n", res.err);
+	}
+	if (slave >= 0)
+		close(slave);
+	if (l.master >= 0)
+		close(l.master);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (log)
+		fclose(log);
+	strlist_clear(&spec.argv);
+	strlist_clear(&spec.env);
+	policy_free(&policy);
+	return status;
+}
