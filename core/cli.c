@@ -50,80 +50,80 @@ struct opt_def {
 };
 
 static const struct opt_def opt_table[] = {
-	{"allow-read", 0, ARG_REQUIRED, OPT_ALLOW_READ},
-	{"deny-read", 0, ARG_REQUIRED, OPT_DENY_READ},
-	{"allow-write", 0, ARG_EQ_ONLY, OPT_ALLOW_WRITE},
-	{"deny-write", 0, ARG_REQUIRED, OPT_DENY_WRITE},
-	{"env", 0, ARG_REQUIRED, OPT_ENV},
-	{"allow-env", 0, ARG_EQ_ONLY, OPT_ALLOW_ENV},
-	{"deny-env", 0, ARG_REQUIRED, OPT_DENY_ENV},
-	{"profile", 0, ARG_REQUIRED, OPT_PROFILE},
-	{"allow-all", 'A', ARG_NONE, OPT_ALLOW_ALL},
-	{"no-sandbox", 0, ARG_NONE, OPT_NO_SANDBOX},
-	{"strict-sandbox", 0, ARG_NONE, OPT_STRICT_SANDBOX},
-	{NULL, 'C', ARG_REQUIRED, OPT_CWD},
-	{"debug", 0, ARG_NONE, OPT_DEBUG},
-	{"log", 0, ARG_REQUIRED, OPT_LOG},
-	{"version", 'V', ARG_NONE, OPT_VERSION},
-	{"help", 'h', ARG_NONE, OPT_HELP},
+	{ "allow-read", 0, ARG_REQUIRED, OPT_ALLOW_READ },
+	{ "deny-read", 0, ARG_REQUIRED, OPT_DENY_READ },
+	{ "allow-write", 0, ARG_EQ_ONLY, OPT_ALLOW_WRITE },
+	{ "deny-write", 0, ARG_REQUIRED, OPT_DENY_WRITE },
+	{ "env", 0, ARG_REQUIRED, OPT_ENV },
+	{ "allow-env", 0, ARG_EQ_ONLY, OPT_ALLOW_ENV },
+	{ "deny-env", 0, ARG_REQUIRED, OPT_DENY_ENV },
+	{ "profile", 0, ARG_REQUIRED, OPT_PROFILE },
+	{ "allow-all", 'A', ARG_NONE, OPT_ALLOW_ALL },
+	{ "no-sandbox", 0, ARG_NONE, OPT_NO_SANDBOX },
+	{ "strict-sandbox", 0, ARG_NONE, OPT_STRICT_SANDBOX },
+	{ NULL, 'C', ARG_REQUIRED, OPT_CWD },
+	{ "debug", 0, ARG_NONE, OPT_DEBUG },
+	{ "log", 0, ARG_REQUIRED, OPT_LOG },
+	{ "version", 'V', ARG_NONE, OPT_VERSION },
+	{ "help", 'h', ARG_NONE, OPT_HELP },
 };
 
 static const char cli_usage_text[] =
-	"Usage: glassbox [OPTIONS] [--] [CMD [ARG...]]\n"
-	"       glassbox profile list\n"
-	"       glassbox profile show NAME\n"
-	"\n"
-	"Runs CMD (default: $SHELL) in a sandbox: no writes, a clean environment\n"
-	"and only what the options and profiles allow.\n"
-	"\n"
-	"Files:\n"
-	"  --allow-read=P,...     limit readable user data to P (system files stay\n"
-	"                         readable)\n"
-	"  --deny-read=P,...      hide P (wins over --allow-read)\n"
-	"  --allow-write[=P,...]  make P writable; bare: everywhere\n"
-	"  --deny-write=P,...     never writable (wins over --allow-write)\n"
-	"\n"
-	"Environment (default: only PATH HOME USER SHELL TERM LANG are inherited):\n"
-	"  --env KEY=VALUE        set KEY inside the sandbox (wins over --deny-env)\n"
-	"  --allow-env[=K,...]    also inherit K (NAME or prefix NAME*); bare: all\n"
-	"  --deny-env=K,...       drop K (NAME or NAME*; wins over --allow-env)\n"
-	"\n"
-	"Sandbox:\n"
-	"  --profile NAME[,NAME]  named profiles, merged in order (default workspace)\n"
-	"  -A, --allow-all        all filesystem permissions (env rules still apply)\n"
-	"  --no-sandbox           run without the sandbox\n"
-	"  --strict-sandbox       fail rather than run with weaker isolation\n"
-	"\n"
-	"Other:\n"
-	"  -C DIR                 working directory of the command\n"
-	"  --debug                print sandbox events to stderr\n"
-	"  --log FILE             write sandbox events to FILE as JSON lines\n"
-	"  -V, --version          print the version\n"
-	"  -h, --help             print this help\n"
-	"\n"
-	"Lists are comma separated and every option may be repeated. Paths may be\n"
-	"relative (to -C DIR) or start with ~. Options end at \"--\" or at the first\n"
-	"argument that is not an option.\n"
-	"\n"
-	"Subcommands:\n"
-	"  profile list           list built-in and user profiles\n"
-	"  profile show NAME      print the policy profile NAME resolves to, as JSON\n"
-	"\n"
-	"User profiles: $XDG_CONFIG_HOME/glassbox/profiles/NAME.json\n"
-	"(default ~/.config/glassbox/profiles), shadowing built-ins of the same name.\n"
-	"\n"
-	"Exit status:\n"
-	"  the command's own status; 128+N when it was killed by signal N;\n"
-	"  2 for bad input (unknown option, malformed list, bad profile, missing path);\n"
-	"  125 when the sandbox could not be set up.\n";
+        "Usage: glassbox [OPTIONS] [--] [CMD [ARG...]]\n"
+        "       glassbox profile list\n"
+        "       glassbox profile show NAME\n"
+        "\n"
+        "Runs CMD (default: $SHELL) in a sandbox: no writes, a clean environment\n"
+        "and only what the options and profiles allow.\n"
+        "\n"
+        "Files:\n"
+        "  --allow-read=P,...     limit readable user data to P (system files stay\n"
+        "                         readable)\n"
+        "  --deny-read=P,...      hide P (wins over --allow-read)\n"
+        "  --allow-write[=P,...]  make P writable; bare: everywhere\n"
+        "  --deny-write=P,...     never writable (wins over --allow-write)\n"
+        "\n"
+        "Environment (default: only PATH HOME USER SHELL TERM LANG are inherited):\n"
+        "  --env KEY=VALUE        set KEY inside the sandbox (wins over --deny-env)\n"
+        "  --allow-env[=K,...]    also inherit K (NAME or prefix NAME*); bare: all\n"
+        "  --deny-env=K,...       drop K (NAME or NAME*; wins over --allow-env)\n"
+        "\n"
+        "Sandbox:\n"
+        "  --profile NAME[,NAME]  named profiles, merged in order (default workspace)\n"
+        "  -A, --allow-all        all filesystem permissions (env rules still apply)\n"
+        "  --no-sandbox           run without the sandbox\n"
+        "  --strict-sandbox       fail rather than run with weaker isolation\n"
+        "\n"
+        "Other:\n"
+        "  -C DIR                 working directory of the command\n"
+        "  --debug                print sandbox events to stderr\n"
+        "  --log FILE             write sandbox events to FILE as JSON lines\n"
+        "  -V, --version          print the version\n"
+        "  -h, --help             print this help\n"
+        "\n"
+        "Lists are comma separated and every option may be repeated. Paths may be\n"
+        "relative or start with ~. Options end at \"--\" or at the first argument\n"
+        "that is not an option.\n"
+        "\n"
+        "Subcommands:\n"
+        "  profile list           list built-in and user profiles\n"
+        "  profile show NAME      print the policy profile NAME resolves to, as JSON\n"
+        "\n"
+        "User profiles: $XDG_CONFIG_HOME/glassbox/profiles/NAME.json\n"
+        "(default ~/.config/glassbox/profiles), shadowing built-ins of the same name.\n"
+        "\n"
+        "Exit status:\n"
+        "  the command's own status; 128+N when it was killed by signal N;\n"
+        "  2 for bad input (unknown option, malformed list, bad profile, missing path);\n"
+        "  125 when the sandbox could not be set up.\n";
 
 const char *cli_usage(void)
 {
 	return cli_usage_text;
 }
 
-__attribute__((format(printf, 3, 4)))
-static int cli_fail(char *err, size_t errlen, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int cli_fail(char *err, size_t errlen, const char *fmt,
+                                                          ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -144,7 +144,7 @@ static bool env_pattern_valid(const char *s)
 static int add_list(struct strlist *dst, const char *flag, const char *value, bool env_names,
                     char *err, size_t errlen)
 {
-	struct strlist items = {0};
+	struct strlist items = { 0 };
 	if (!strlist_split_append(&items, value)) {
 		cleanup_free char *s = sanitize_str(value);
 		return cli_fail(err, errlen, "option '%s': empty item in list '%s'", flag, s);
@@ -153,9 +153,10 @@ static int add_list(struct strlist *dst, const char *flag, const char *value, bo
 		if (!env_pattern_valid(items.items[i])) {
 			cleanup_free char *s = sanitize_str(items.items[i]);
 			strlist_clear(&items);
-			return cli_fail(err, errlen,
-			                "option '%s': invalid variable name '%s' (use NAME or NAME*)",
-			                flag, s);
+			return cli_fail(
+			        err, errlen,
+			        "option '%s': invalid variable name '%s' (use NAME or NAME*)", flag,
+			        s);
 		}
 	}
 	strlist_extend(dst, &items);
@@ -189,7 +190,8 @@ static int apply_option(struct cli_options *o, const struct opt_def *def, const 
 	if (def->arg != ARG_NONE && value && !*value) {
 		if (def->arg == ARG_EQ_ONLY)
 			return cli_fail(err, errlen,
-			                "option '%s=' needs a value (bare %s means all)", name, name);
+			                "option '%s=' needs a value (bare %s means all)", name,
+			                name);
 		return cli_fail(err, errlen, "option '%s' needs a value", name);
 	}
 	switch (def->id) {
@@ -334,9 +336,9 @@ static int parse_profile_command(int argc, char **argv, struct cli_options *o, c
 		return cli_fail(err, errlen, "usage: glassbox profile show NAME");
 	if (argc >= 3 && strcmp(argv[2], "list") != 0) {
 		cleanup_free char *s = sanitize_str(argv[2]);
-		return cli_fail(err, errlen,
-		                "unknown profile command '%s' (use: profile list | profile show NAME)",
-		                s);
+		return cli_fail(
+		        err, errlen,
+		        "unknown profile command '%s' (use: profile list | profile show NAME)", s);
 	}
 	return cli_fail(err, errlen, "usage: glassbox profile list | glassbox profile show NAME");
 }

@@ -13,6 +13,7 @@
 #include "jail.h"
 #include "event.h"
 #include "jail_internal.h"
+#include "pty.h"
 #include "seccomp_filter.h"
 #include "sys.h"
 #include "util.h"
@@ -36,6 +37,7 @@ struct jail {
 	bool sandboxed;
 	pid_t pid;          /* init (or the command without sandbox) */
 	int fd;             /* control socket, or pidfd */
+	int master;         /* pty master of a tty session, or -1 */
 	struct jail_plan plan;
 	char buf[8192];
 	size_t buf_len;
@@ -137,7 +139,7 @@ static int find_init(const struct jail_spec *spec, char *err, size_t errlen)
 /* Arranges fds for exec: 0-2 from stdio, 3 = ctl, every other fd close-on-exec. */
 static int arrange_fds(const int stdio[3], int ctl, int *keep)
 {
-	int hi_ctl = fcntl(ctl, F_DUPFD_CLOEXEC, 10);
+	int hi_ctl = ctl >= 0 ? fcntl(ctl, F_DUPFD_CLOEXEC, 10) : 10;
 	int hi_keep = fcntl(*keep, F_DUPFD_CLOEXEC, 10);
 	int hi_std[3];
 	for (int i = 0; i < 3; i++)
@@ -149,7 +151,7 @@ static int arrange_fds(const int stdio[3], int ctl, int *keep)
 			return -1;
 	if (ctl >= 0 && dup2(hi_ctl, JAIL_CONTROL_FD) < 0)
 		return -1;
-	if (close_range(JAIL_CONTROL_FD + 1, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+	if (close_range(ctl >= 0 ? JAIL_CONTROL_FD + 1 : 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
 		return -1;
 	*keep = hi_keep;
 	return 0;
@@ -162,6 +164,11 @@ static cJSON *plan_json(const struct jail_spec *spec, const struct jail_plan *pl
 	cJSON_AddNumberToObject(o, "gid", getgid());
 	cJSON_AddStringToObject(o, "cwd", spec->cwd);
 	cJSON_AddBoolToObject(o, "tty", spec->tty);
+	cJSON *tf = cJSON_AddArrayToObject(o, "tty_fds");
+	for (int i = 0; i < 3; i++)
+		cJSON_AddItemToArray(tf, cJSON_CreateBool(spec->tty_fds[i]));
+	cJSON_AddNumberToObject(o, "rows", spec->rows);
+	cJSON_AddNumberToObject(o, "cols", spec->cols);
 	cJSON_AddBoolToObject(o, "strict", spec->policy->strict_sandbox);
 	cJSON *argv = cJSON_AddArrayToObject(o, "argv");
 	for (size_t i = 0; i < spec->argv.len; i++)
@@ -215,17 +222,33 @@ static _Noreturn void child_enter(const struct jail_spec *spec, int ctl, int ini
 
 static int start_unsandboxed(const struct jail_spec *spec, struct jail *j, struct jail_result *res)
 {
+	int stdio[3] = {spec->stdio[0], spec->stdio[1], spec->stdio[2]};
+	int slave = -1;
+	if (spec->tty) {
+		struct winsize ws = {.ws_row = spec->rows, .ws_col = spec->cols};
+		int r = pty_open(&j->master, &slave, &ws);
+		if (r < 0) {
+			set_err(res, 125, "cannot open a pseudo-terminal: %s", strerror(-r));
+			return -1;
+		}
+		for (int i = 0; i < 3; i++)
+			if (spec->tty_fds[i])
+				stdio[i] = slave;
+	}
 	pid_t pid = fork();
 	if (pid < 0) {
 		set_err(res, 125, "cannot start the command: %s", strerror(errno));
 		return -1;
 	}
 	if (pid == 0) {
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
 		setsid();
-		if (spec->tty)
-			ioctl(spec->stdio[0], TIOCSCTTY, 0);
+		if (slave >= 0)
+			ioctl(slave, TIOCSCTTY, 0);
 		int keep = dup(0);
-		if (arrange_fds(spec->stdio, -1, &keep) < 0)
+		if (arrange_fds(stdio, -1, &keep) < 0)
 			_exit(125);
 		if (chdir(spec->cwd) < 0) {
 			dprintf(2, "glassbox: cannot enter %s: %s\n", spec->cwd, strerror(errno));
@@ -240,6 +263,8 @@ static int start_unsandboxed(const struct jail_spec *spec, struct jail *j, struc
 		        e == ENOENT ? "command not found" : strerror(e));
 		_exit(e == ENOENT ? 127 : 126);
 	}
+	if (slave >= 0)
+		close(slave);
 	j->pid = pid;
 	j->fd = sys_pidfd_open(pid, 0);
 	if (j->fd < 0) {
@@ -264,6 +289,7 @@ int jail_start(const struct jail_spec *spec, struct jail **out, struct jail_resu
 	struct jail *j = xcalloc(1, sizeof *j);
 	j->spec = spec;
 	j->fd = -1;
+	j->master = -1;
 	j->start_ns = now_mono_ns();
 	j->sandboxed = !spec->policy->no_sandbox;
 	if (!j->sandboxed) {
@@ -344,6 +370,7 @@ fail:
 }
 
 int jail_fd(const struct jail *j) { return j->fd; }
+int jail_pty_master(const struct jail *j) { return j->master; }
 
 static void emit_ready(struct jail *j)
 {
@@ -415,7 +442,24 @@ int jail_handle_input(struct jail *j)
 		j->ended = true; /* the pidfd became readable: the command exited */
 		return 1;
 	}
-	ssize_t n = read(j->fd, j->buf + j->buf_len, sizeof j->buf - 1 - j->buf_len);
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = {.iov_base = j->buf + j->buf_len,
+	                    .iov_len = sizeof j->buf - 1 - j->buf_len};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+	                     .msg_controllen = sizeof cbuf};
+	ssize_t n = recvmsg(j->fd, &msg, MSG_CMSG_CLOEXEC);
+	for (struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&msg) : NULL; c; c = CMSG_NXTHDR(&msg, c)) {
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+			int fd;
+			memcpy(&fd, CMSG_DATA(c), sizeof fd);
+			if (j->master < 0 && j->spec->tty) {
+				j->master = fd;
+				fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+			} else {
+				close(fd);
+			}
+		}
+	}
 	if (n < 0)
 		return errno == EINTR || errno == EAGAIN ? 0 : (j->ended = true, 1);
 	if (n == 0) {
@@ -487,6 +531,8 @@ void jail_finish(struct jail *j, struct jail_result *res)
 	}
 	if (j->fd >= 0)
 		close(j->fd);
+	if (j->master >= 0)
+		close(j->master);
 	jail_plan_remove_placeholders(&j->plan);
 	jail_plan_free(&j->plan);
 	free(j);

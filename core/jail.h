@@ -21,7 +21,13 @@ struct jail_spec {
 	struct strlist argv;        /* command */
 	struct strlist env;         /* its environment, KEY=VALUE */
 	int stdio[3];               /* fds the command gets as 0,1,2 */
-	bool tty;                   /* stdio[0] is a pty slave: new session + ctty */
+	/* With tty, the command gets a pty allocated inside the sandbox (its
+	 * own devpts, so ttyname works) as its controlling terminal, on the
+	 * fds marked in tty_fds; the master comes back to the supervisor
+	 * (jail_pty_master) for relaying. */
+	bool tty;
+	bool tty_fds[3];
+	unsigned short rows, cols;
 	const char *init_path;      /* glassbox-init; NULL = next to /proc/self/exe */
 };
 
@@ -43,6 +49,9 @@ struct jail;
  * while planning). */
 int jail_start(const struct jail_spec *spec, struct jail **out, struct jail_result *res);
 int jail_fd(const struct jail *j);
+/* The pty master of a tty session, or -1 until the sandbox has sent it. The
+ * jail keeps ownership. */
+int jail_pty_master(const struct jail *j);
 /* Reads what the sandbox reported; emits events. Returns 0 while the command
  * runs, 1 once it has ended (or the sandbox died), -1 on error. */
 int jail_handle_input(struct jail *j);

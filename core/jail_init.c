@@ -30,6 +30,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
@@ -115,6 +116,9 @@ struct plan {
 	char *cwd;
 	struct strlist argv, env;
 	bool tty;
+	bool tty_fds[3];
+	unsigned short rows, cols;
+	int slave;
 };
 
 static char *read_line(int fd)
@@ -170,6 +174,12 @@ static void parse_plan(const char *text, struct plan *p)
 	p->uid = (uid_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "uid"));
 	p->gid = (gid_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "gid"));
 	p->tty = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "tty"));
+	const cJSON *tf = cJSON_GetObjectItemCaseSensitive(o, "tty_fds");
+	for (int i = 0; i < 3; i++)
+		p->tty_fds[i] = cJSON_IsTrue(cJSON_GetArrayItem(tf, i));
+	p->rows = (unsigned short)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "rows"));
+	p->cols = (unsigned short)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "cols"));
+	p->slave = -1;
 	const char *cwd = jstr(o, "cwd");
 	p->cwd = xstrdup(cwd ? cwd : "/");
 	jlist(o, "argv", &p->argv);
@@ -536,6 +546,38 @@ static void drop_capabilities(void)
 		die(NULL, "cannot drop capabilities: %s", strerror(errno));
 }
 
+/* ---- the terminal ------------------------------------------------------- */
+
+/* Allocates the command's pty from the sandbox's own devpts (so ttyname()
+ * inside finds /dev/pts/0) and sends the master to the supervisor. */
+static void open_pty(struct plan *p)
+{
+	int m = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	char name[64];
+	if (m < 0 || grantpt(m) < 0 || unlockpt(m) < 0 || ptsname_r(m, name, sizeof name) != 0)
+		die("run with stdin redirected from a file or pipe to use pipe mode",
+		    "cannot allocate a pseudo-terminal inside the sandbox: %s", strerror(errno));
+	p->slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (p->slave < 0)
+		die(NULL, "cannot open %s: %s", name, strerror(errno));
+	struct winsize ws = {.ws_row = p->rows, .ws_col = p->cols};
+	if (ws.ws_row && ws.ws_col)
+		ioctl(m, TIOCSWINSZ, &ws);
+	char hello[] = "{\"pty\":true}\n";
+	struct iovec iov = {.iov_base = hello, .iov_len = sizeof hello - 1};
+	char cbuf[CMSG_SPACE(sizeof(int))] = {0};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+	                     .msg_controllen = sizeof cbuf};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &m, sizeof m);
+	if (sendmsg(JAIL_CONTROL_FD, &msg, MSG_NOSIGNAL) < 0)
+		_exit(125);
+	close(m);
+}
+
 /* ---- the command -------------------------------------------------------- */
 
 static void write_err(const char *a, const char *b)
@@ -558,15 +600,23 @@ static void write_err(const char *a, const char *b)
 	write_all(2, buf, o);
 }
 
-static _Noreturn void exec_command(struct plan *p, const sigset_t *oldmask)
+static _Noreturn void exec_command(struct plan *p)
 {
+	/* The supervisor blocks signals it forwards; the command starts clean. */
 	for (int s = 1; s < NSIG; s++)
 		signal(s, SIG_DFL);
-	sigprocmask(SIG_SETMASK, oldmask, NULL);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (setsid() < 0)
 		_exit(125);
-	if (p->tty && ioctl(0, TIOCSCTTY, 0) < 0)
-		_exit(125);
+	if (p->slave >= 0) {
+		for (int i = 0; i < 3; i++)
+			if (p->tty_fds[i] && dup2(p->slave, i) < 0)
+				_exit(125);
+		if (ioctl(p->slave, TIOCSCTTY, 0) < 0)
+			_exit(125);
+	}
 	close_range(3, ~0U, 0);
 	extern char **environ;
 	environ = p->env.items ? p->env.items : (char *[]){NULL};
@@ -642,16 +692,18 @@ int main(void)
 	if (seccomp_filter_load(err, sizeof err) < 0)
 		die(NULL, "%s", err);
 
-	sigset_t mask, old;
+	sigset_t mask;
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGCHLD);
 	for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++)
 		sigaddset(&mask, forwarded[i]);
-	sigprocmask(SIG_BLOCK, &mask, &old);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
 	int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	if (sfd < 0)
 		die(NULL, "signalfd: %s", strerror(errno));
 
+	if (p.tty)
+		open_pty(&p);
 	cJSON *ready = cJSON_CreateObject();
 	cJSON_AddBoolToObject(ready, "ready", true);
 	send_obj(ready);
@@ -660,7 +712,7 @@ int main(void)
 	if (child < 0)
 		die(NULL, "cannot start the command: %s", strerror(errno));
 	if (child == 0)
-		exec_command(&p, &old);
+		exec_command(&p);
 	cJSON *started = cJSON_CreateObject();
 	cJSON_AddNumberToObject(started, "started", child);
 	send_obj(started);

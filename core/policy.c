@@ -124,15 +124,16 @@ char *policy_expand_home(const char *path, const char *home)
 	return xasprintf("%s%s", home, path + 1);
 }
 
-static int resolve_list(struct strlist *l, const char *flag, bool must_exist,
-                        const char *base, const char *home, char *err, size_t errlen)
+static int resolve_list(struct strlist *l, const char *flag, bool must_exist, const char *base,
+                        const char *home, char *err, size_t errlen)
 {
 	for (size_t i = 0; i < l->len; i++) {
 		const char *given = l->items[i];
 		char *expanded = policy_expand_home(given, home);
 		if (!expanded) {
 			cleanup_free char *s = sanitize_str(given);
-			snprintf(err, errlen, "%s: %s: $HOME is not set to an absolute path", flag, s);
+			snprintf(err, errlen, "%s: %s: $HOME is not set to an absolute path", flag,
+			         s);
 			return -1;
 		}
 		char *joined = expanded;

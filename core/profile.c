@@ -30,7 +30,11 @@
 #define PROFILE_MAX_DEPTH 16
 #define PROFILE_MAX_BYTES (1u << 20)
 
-enum source_kind { SRC_BUILTIN, SRC_USER, SRC_FILE };
+enum source_kind {
+	SRC_BUILTIN,
+	SRC_USER,
+	SRC_FILE
+};
 
 /* Where one profile's text comes from. */
 struct source {
@@ -50,8 +54,7 @@ struct loader {
 	const char *names[PROFILE_MAX_DEPTH];
 };
 
-__attribute__((format(printf, 2, 3)))
-static int load_fail(struct loader *ld, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static int load_fail(struct loader *ld, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -143,14 +146,14 @@ static char *expand_templates(struct loader *ld, const char *pname, const char *
                               const char *in)
 {
 	const struct profile_env *pe = ld->pe;
-	struct buf b = {0};
+	struct buf b = { 0 };
 	const char *p = in;
 
 	buf_add(&b, "", 0);
 	if (p[0] == '~' && (p[1] == '\0' || p[1] == '/')) {
 		if (!pe->home || !*pe->home) {
-			load_fail(ld, "profile '%s': field '%s': ~ used but $HOME is not set", pname,
-			          field);
+			load_fail(ld, "profile '%s': field '%s': ~ used but $HOME is not set",
+			          pname, field);
 			free(b.s);
 			return NULL;
 		}
@@ -183,8 +186,10 @@ static char *expand_templates(struct loader *ld, const char *pname, const char *
 			valid = is_name_char(name[i]);
 		if (!end || !valid) {
 			cleanup_free char *s = sanitize_str(in);
-			load_fail(ld, "profile '%s': field '%s': bad '$' in '%s' (use $HOME, $CWD or $TMPDIR)",
-			          pname, field, s);
+			load_fail(
+			        ld,
+			        "profile '%s': field '%s': bad '$' in '%s' (use $HOME, $CWD or $TMPDIR)",
+			        pname, field, s);
 			free(b.s);
 			return NULL;
 		}
@@ -197,8 +202,10 @@ static char *expand_templates(struct loader *ld, const char *pname, const char *
 			value = pe->tmpdir && *pe->tmpdir ? pe->tmpdir : "/tmp";
 		else {
 			cleanup_free char *s = sanitize_text(name, nlen);
-			load_fail(ld, "profile '%s': field '%s': unknown variable '$%s' (known: $HOME, $CWD, $TMPDIR)",
-			          pname, field, s);
+			load_fail(
+			        ld,
+			        "profile '%s': field '%s': unknown variable '$%s' (known: $HOME, $CWD, $TMPDIR)",
+			        pname, field, s);
 			free(b.s);
 			return NULL;
 		}
@@ -217,8 +224,7 @@ static char *expand_templates(struct loader *ld, const char *pname, const char *
 /* ---- fields ------------------------------------------------------------- */
 
 /* A list of paths: templates expanded, absolute, normalised. */
-static int parse_paths(struct loader *ld, const char *pname, const cJSON *item,
-                       struct strlist *dst)
+static int parse_paths(struct loader *ld, const char *pname, const cJSON *item, struct strlist *dst)
 {
 	const char *field = item->string;
 	if (!cJSON_IsArray(item))
@@ -230,8 +236,8 @@ static int parse_paths(struct loader *ld, const char *pname, const cJSON *item,
 			return load_fail(ld, "profile '%s': field '%s' must be a list of paths",
 			                 pname, field);
 		if (!*el->valuestring)
-			return load_fail(ld, "profile '%s': field '%s': empty string in list", pname,
-			                 field);
+			return load_fail(ld, "profile '%s': field '%s': empty string in list",
+			                 pname, field);
 		char *path = expand_templates(ld, pname, field, el->valuestring);
 		if (!path)
 			return -1;
@@ -260,8 +266,7 @@ static bool env_pattern_valid(const char *s)
 }
 
 /* A list of variable names or NAME* patterns. */
-static int parse_names(struct loader *ld, const char *pname, const cJSON *item,
-                       struct strlist *dst)
+static int parse_names(struct loader *ld, const char *pname, const cJSON *item, struct strlist *dst)
 {
 	const char *field = item->string;
 	if (!cJSON_IsArray(item))
@@ -270,17 +275,18 @@ static int parse_names(struct loader *ld, const char *pname, const cJSON *item,
 	const cJSON *el;
 	cJSON_ArrayForEach(el, item) {
 		if (!cJSON_IsString(el))
-			return load_fail(ld,
-			                 "profile '%s': field '%s' must be a list of variable names",
-			                 pname, field);
+			return load_fail(
+			        ld, "profile '%s': field '%s' must be a list of variable names",
+			        pname, field);
 		if (!*el->valuestring)
-			return load_fail(ld, "profile '%s': field '%s': empty string in list", pname,
-			                 field);
+			return load_fail(ld, "profile '%s': field '%s': empty string in list",
+			                 pname, field);
 		if (!env_pattern_valid(el->valuestring)) {
 			cleanup_free char *s = sanitize_str(el->valuestring);
-			return load_fail(ld,
-			                 "profile '%s': field '%s': invalid variable name '%s' (use NAME or NAME*)",
-			                 pname, field, s);
+			return load_fail(
+			        ld,
+			        "profile '%s': field '%s': invalid variable name '%s' (use NAME or NAME*)",
+			        pname, field, s);
 		}
 		if (!strlist_contains(dst, el->valuestring))
 			strlist_push(dst, el->valuestring);
@@ -288,22 +294,24 @@ static int parse_names(struct loader *ld, const char *pname, const cJSON *item,
 	return 0;
 }
 
-static int parse_env(struct loader *ld, const char *pname, const cJSON *item,
-                     struct strlist *dst)
+static int parse_env(struct loader *ld, const char *pname, const cJSON *item, struct strlist *dst)
 {
 	if (!cJSON_IsObject(item))
-		return load_fail(ld, "profile '%s': field 'env' must be an object of strings", pname);
+		return load_fail(ld, "profile '%s': field 'env' must be an object of strings",
+		                 pname);
 	const cJSON *el;
 	cJSON_ArrayForEach(el, item) {
 		if (!*el->string || strchr(el->string, '=')) {
 			cleanup_free char *s = sanitize_str(el->string);
-			return load_fail(ld, "profile '%s': field 'env': invalid variable name '%s'",
+			return load_fail(ld,
+			                 "profile '%s': field 'env': invalid variable name '%s'",
 			                 pname, s);
 		}
 		if (!cJSON_IsString(el)) {
 			cleanup_free char *s = sanitize_str(el->string);
-			return load_fail(ld, "profile '%s': field 'env': value of '%s' must be a string",
-			                 pname, s);
+			return load_fail(
+			        ld, "profile '%s': field 'env': value of '%s' must be a string",
+			        pname, s);
 		}
 		cleanup_free char *entry = xasprintf("%s=%s", el->string, el->valuestring);
 		policy_env_set(dst, entry);
@@ -311,8 +319,7 @@ static int parse_env(struct loader *ld, const char *pname, const cJSON *item,
 	return 0;
 }
 
-static int parse_use(struct loader *ld, const char *pname, const cJSON *item,
-                     struct strlist *uses)
+static int parse_use(struct loader *ld, const char *pname, const cJSON *item, struct strlist *uses)
 {
 	if (cJSON_IsString(item)) {
 		if (!*item->valuestring)
@@ -326,19 +333,20 @@ static int parse_use(struct loader *ld, const char *pname, const cJSON *item,
 	const cJSON *el;
 	cJSON_ArrayForEach(el, item) {
 		if (!cJSON_IsString(el))
-			return load_fail(ld,
-			                 "profile '%s': field 'use' must be a name or a list of names",
-			                 pname);
+			return load_fail(
+			        ld, "profile '%s': field 'use' must be a name or a list of names",
+			        pname);
 		if (!*el->valuestring)
-			return load_fail(ld, "profile '%s': field 'use': empty string in list", pname);
+			return load_fail(ld, "profile '%s': field 'use': empty string in list",
+			                 pname);
 		strlist_push(uses, el->valuestring);
 	}
 	return 0;
 }
 
 static const char *const profile_fields[] = {
-	"description", "use", "system_read", "allow_read", "deny_read", "allow_write",
-	"deny_write", "allow_env", "deny_env", "env", NULL,
+	"description", "use",       "system_read", "allow_read", "deny_read", "allow_write",
+	"deny_write",  "allow_env", "deny_env",    "env",        NULL,
 };
 
 /* Validates a profile object and fills own (its own fields) and uses. */
@@ -365,7 +373,8 @@ static int parse_profile(struct loader *ld, const char *pname, const cJSON *root
 		int r = 0;
 		if (strcmp(key, "description") == 0) {
 			if (!cJSON_IsString(item))
-				r = load_fail(ld, "profile '%s': field 'description' must be a string",
+				r = load_fail(ld,
+				              "profile '%s': field 'description' must be a string",
 				              pname);
 		} else if (strcmp(key, "use") == 0) {
 			r = parse_use(ld, pname, item, uses);
@@ -379,8 +388,10 @@ static int parse_profile(struct loader *ld, const char *pname, const cJSON *root
 			if (cJSON_IsTrue(item))
 				own->allow_write_all = true;
 			else if (!cJSON_IsArray(item))
-				r = load_fail(ld, "profile '%s': field 'allow_write' must be a list of paths or true",
-				              pname);
+				r = load_fail(
+				        ld,
+				        "profile '%s': field 'allow_write' must be a list of paths or true",
+				        pname);
 			else
 				r = parse_paths(ld, pname, item, &own->allow_write);
 		} else if (strcmp(key, "deny_write") == 0) {
@@ -389,8 +400,10 @@ static int parse_profile(struct loader *ld, const char *pname, const cJSON *root
 			if (cJSON_IsTrue(item))
 				own->allow_env_all = true;
 			else if (!cJSON_IsArray(item))
-				r = load_fail(ld, "profile '%s': field 'allow_env' must be a list of names or true",
-				              pname);
+				r = load_fail(
+				        ld,
+				        "profile '%s': field 'allow_env' must be a list of names or true",
+				        pname);
 			else
 				r = parse_names(ld, pname, item, &own->allow_env);
 		} else if (strcmp(key, "deny_env") == 0) {
@@ -419,8 +432,8 @@ static int json_error_line(const char *text, const char *at)
 
 /* Finds where NAME comes from. builtin_only: a user profile's use of its own
  * name. rel_dir: directory that relative file names in `use` are against. */
-static int source_find(struct loader *ld, const char *name, bool builtin_only,
-                       const char *rel_dir, struct source *src)
+static int source_find(struct loader *ld, const char *name, bool builtin_only, const char *rel_dir,
+                       struct source *src)
 {
 	memset(src, 0, sizeof *src);
 	if (name_is_path(name)) {
@@ -456,7 +469,8 @@ static int source_find(struct loader *ld, const char *name, bool builtin_only,
 		if (e != ENOENT && e != ENOTDIR) {
 			cleanup_free char *s = sanitize_str(name);
 			cleanup_free char *d = sanitize_str(ld->pe->user_dir);
-			return load_fail(ld, "profile '%s': cannot look in %s: %s", s, d, strerror(e));
+			return load_fail(ld, "profile '%s': cannot look in %s: %s", s, d,
+			                 strerror(e));
 		}
 	}
 	const struct profile_builtin *b = builtin_find(name);
@@ -473,7 +487,7 @@ static int source_find(struct loader *ld, const char *name, bool builtin_only,
 
 static int cycle_fail(struct loader *ld, int from, const char *again)
 {
-	struct buf b = {0};
+	struct buf b = { 0 };
 	buf_add(&b, "", 0);
 	for (int i = from; i < ld->depth; i++) {
 		cleanup_free char *s = sanitize_str(ld->names[i]);
@@ -541,13 +555,14 @@ static int load_source(struct loader *ld, const struct source *src, struct polic
 	const char *end = NULL;
 	cJSON *root = cJSON_ParseWithOpts(text, &end, 1);
 	if (!root) {
-		cleanup_free char *where = src->path ? sanitize_str(src->path) : xstrdup("built-in");
+		cleanup_free char *where = src->path ? sanitize_str(src->path) :
+		                                       xstrdup("built-in");
 		return load_fail(ld, "profile '%s' (%s): invalid JSON near line %d", pname, where,
 		                 json_error_line(text, end));
 	}
 
-	struct policy own = {0};
-	struct strlist uses = {0};
+	struct policy own = { 0 };
+	struct strlist uses = { 0 };
 	int r = parse_profile(ld, pname, root, &own, &uses);
 	cJSON_Delete(root);
 
@@ -565,10 +580,10 @@ static int load_source(struct loader *ld, const struct source *src, struct polic
 	return r;
 }
 
-int profile_load(const char *name, const struct profile_env *pe, struct policy *out,
-                 char *err, size_t errlen)
+int profile_load(const char *name, const struct profile_env *pe, struct policy *out, char *err,
+                 size_t errlen)
 {
-	struct loader ld = {.pe = pe, .err = err, .errlen = errlen};
+	struct loader ld = { .pe = pe, .err = err, .errlen = errlen };
 	if (errlen)
 		err[0] = '\0';
 	if (!name || !*name)
@@ -576,7 +591,7 @@ int profile_load(const char *name, const struct profile_env *pe, struct policy *
 	struct source src;
 	if (source_find(&ld, name, false, NULL, &src) < 0)
 		return -1;
-	struct policy tmp = {0};
+	struct policy tmp = { 0 };
 	int r = load_source(&ld, &src, &tmp);
 	source_free(&src);
 	if (r == 0)
@@ -592,6 +607,46 @@ static void json_add_list(cJSON *obj, const char *key, const struct strlist *l)
 	cJSON *arr = cJSON_AddArrayToObject(obj, key);
 	for (size_t i = 0; i < l->len; i++)
 		cJSON_AddItemToArray(arr, cJSON_CreateString(l->items[i]));
+}
+
+static void json_add_scalar(struct buf *b, const cJSON *v)
+{
+	char *s = cJSON_PrintUnformatted(v);
+	if (!s)
+		abort();
+	buf_add(b, s, strlen(s));
+	free(s);
+}
+
+/* Pretty JSON with one list item per line and two-space indents, which reads
+ * better than cJSON_Print's tab-separated single-line arrays. */
+static void json_render(struct buf *b, const cJSON *v, int indent)
+{
+	bool obj = cJSON_IsObject(v);
+	if (!obj && !cJSON_IsArray(v)) {
+		json_add_scalar(b, v);
+		return;
+	}
+	if (!v->child) {
+		buf_add(b, obj ? "{}" : "[]", 2);
+		return;
+	}
+	buf_add(b, obj ? "{\n" : "[\n", 2);
+	for (const cJSON *c = v->child; c; c = c->next) {
+		for (int i = 0; i < indent + 2; i++)
+			buf_add(b, " ", 1);
+		if (obj) {
+			cJSON *key = cJSON_CreateString(c->string);
+			json_add_scalar(b, key);
+			cJSON_Delete(key);
+			buf_add(b, ": ", 2);
+		}
+		json_render(b, c, indent + 2);
+		buf_add(b, c->next ? ",\n" : "\n", c->next ? 2 : 1);
+	}
+	for (int i = 0; i < indent; i++)
+		buf_add(b, " ", 1);
+	buf_add(b, obj ? "}" : "]", 1);
 }
 
 char *profile_policy_to_json(const struct policy *p)
@@ -626,11 +681,11 @@ char *profile_policy_to_json(const struct policy *p)
 		cJSON_AddTrueToObject(o, "no_sandbox");
 	if (p->strict_sandbox)
 		cJSON_AddTrueToObject(o, "strict_sandbox");
-	char *s = cJSON_Print(o);
+	struct buf b = { 0 };
+	json_render(&b, o, 0);
+	buf_add(&b, "\n", 1);
 	cJSON_Delete(o);
-	if (!s)
-		abort();
-	return s;
+	return b.s;
 }
 
 struct list_row {
@@ -738,14 +793,20 @@ int profile_list(const struct profile_env *pe, FILE *fp, char *err, size_t errle
 			wsrc = strlen(rows[i].source);
 	}
 	int r = fprintf(fp, "%-*s  %-*s  %s\n", (int)wname, "NAME", (int)wsrc, "SOURCE",
-	                "DESCRIPTION") < 0 ? -1 : 0;
+	                "DESCRIPTION") < 0 ?
+	                -1 :
+	                0;
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		/* No trailing blanks when a description is empty. */
 		if (*rows[i].desc)
 			r = fprintf(fp, "%-*s  %-*s  %s\n", (int)wname, names[i], (int)wsrc,
-			            rows[i].source, rows[i].desc) < 0 ? -1 : 0;
+			            rows[i].source, rows[i].desc) < 0 ?
+			            -1 :
+			            0;
 		else
-			r = fprintf(fp, "%-*s  %s\n", (int)wname, names[i], rows[i].source) < 0 ? -1 : 0;
+			r = fprintf(fp, "%-*s  %s\n", (int)wname, names[i], rows[i].source) < 0 ?
+			            -1 :
+			            0;
 	}
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);

@@ -29,7 +29,8 @@ struct profile_env {
 	const char *user_dir; /* directory of user profiles, or NULL */
 };
 
-/* Fills profile_env from the process environment and the given cwd. */
+/* Fills profile_env from the process environment and the given cwd (kept as
+ * a pointer). user_dir points into a static buffer shared by all calls. */
 void profile_env_from_process(struct profile_env *pe, const char *cwd);
 
 /* Loads NAME (or a path containing '/' or ending in .json) with everything it

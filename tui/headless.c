@@ -113,7 +113,13 @@ static void run_loop(struct loop *l)
 		int n = 0;
 		p[n++] = (struct pollfd){.fd = jail_fd(l->jail), .events = POLLIN};
 		p[n++] = (struct pollfd){.fd = l->sfd, .events = POLLIN};
-		int rn = l->tty ? relay_pollfds(&l->relay, p + n) : 0;
+		if (l->tty && l->master < 0 && jail_pty_master(l->jail) >= 0) {
+			/* The sandbox sent its pty: start relaying. */
+			l->master = jail_pty_master(l->jail);
+			relay_init(&l->relay, 0, isatty(1) ? 1 : 2, l->master);
+			term_raw(0);
+		}
+		int rn = l->master >= 0 ? relay_pollfds(&l->relay, p + n) : 0;
 		if (poll(p, (nfds_t)(n + rn), -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -123,7 +129,7 @@ static void run_loop(struct loop *l)
 			struct signalfd_siginfo si;
 			while (read(l->sfd, &si, sizeof si) == sizeof si) {
 				if (si.ssi_signo == SIGWINCH) {
-					if (l->tty)
+					if (l->master >= 0)
 						pty_copy_winsize(0, l->master);
 				} else {
 					jail_signal(l->jail, (int)si.ssi_signo);
@@ -191,21 +197,20 @@ int headless_run(const struct cli_options *o)
 	}
 
 	struct loop l = {.master = -1};
-	int slave = -1;
 	l.tty = isatty(0);
 	if (l.tty) {
 		struct winsize ws;
-		bool have_ws = ioctl(0, TIOCGWINSZ, &ws) == 0;
-		int r = pty_open(&l.master, &slave, have_ws ? &ws : NULL);
-		if (r < 0) {
-			fprintf(stderr, "glassbox: cannot open a pseudo-terminal: %s\n", strerror(-r));
-			return 125;
+		if (ioctl(0, TIOCGWINSZ, &ws) == 0) {
+			spec.rows = ws.ws_row;
+			spec.cols = ws.ws_col;
 		}
 		spec.tty = true;
+		spec.tty_fds[0] = true;
+		spec.tty_fds[1] = isatty(1);
+		spec.tty_fds[2] = isatty(2);
 	}
-	spec.stdio[0] = l.tty ? slave : 0;
-	spec.stdio[1] = l.tty && isatty(1) ? slave : 1;
-	spec.stdio[2] = l.tty && isatty(2) ? slave : 2;
+	for (int i = 0; i < 3; i++)
+		spec.stdio[i] = i;
 
 	emit_session_start(o, &spec, &policy);
 
@@ -219,36 +224,20 @@ int headless_run(const struct cli_options *o)
 
 	struct jail_result res;
 	int status;
-	/* The command must not inherit our blocked mask: glassbox-init resets
-	 * it, and the unsandboxed child gets the old one back below. */
-	sigset_t saved_mask = old;
-	(void)saved_mask;
 	if (jail_start(&spec, &l.jail, &res) < 0) {
 		status = res.status;
 		if (res.err[0])
 			fprintf(stderr, "glassbox: %s\n", res.err);
 	} else {
-		if (slave >= 0)
-			close(slave), slave = -1;
-		if (l.tty) {
-			int user_out = isatty(1) ? 1 : 2;
-			relay_init(&l.relay, 0, user_out, l.master);
-			term_raw(0);
-		}
 		run_loop(&l);
-		if (l.tty)
+		if (l.master >= 0)
 			relay_drain(&l.relay);
+		term_restore_saved();
 		jail_finish(l.jail, &res);
-		if (l.tty)
-			term_restore_saved();
 		status = res.status;
 		if (res.setup_failed)
 			fprintf(stderr, "glassbox: %s\n", res.err);
 	}
-	if (slave >= 0)
-		close(slave);
-	if (l.master >= 0)
-		close(l.master);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (log)
 		fclose(log);

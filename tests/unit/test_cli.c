@@ -27,7 +27,7 @@ static int parse_v(const char *const *args)
 	memset(err, 0, sizeof err);
 	return cli_parse(argc, argv, &opts, err, sizeof err);
 }
-#define PARSE(...) parse_v((const char *const[]){__VA_ARGS__, NULL})
+#define PARSE(...) parse_v((const char *const[]){ __VA_ARGS__, NULL })
 
 static void expect_error(int rc, const char *want)
 {
@@ -55,12 +55,12 @@ static void assert_list(const struct strlist *l, const char *const *want)
 	for (size_t i = 0; i < n; i++)
 		assert_string_equal(l->items[i], want[i]);
 }
-#define ASSERT_LIST(l, ...) assert_list((l), (const char *const[]){__VA_ARGS__, NULL})
+#define ASSERT_LIST(l, ...) assert_list((l), (const char *const[]){ __VA_ARGS__, NULL })
 
 static void test_no_args(void **state)
 {
 	(void)state;
-	char *argv[] = {(char *)"glassbox", NULL};
+	char *argv[] = { (char *)"glassbox", NULL };
 	assert_int_equal(cli_parse(1, argv, &opts, err, sizeof err), 0);
 	assert_int_equal(opts.action, CLI_RUN);
 	assert_int_equal(opts.command.len, 0);
@@ -185,7 +185,8 @@ static void test_double_dash(void **state)
 static void test_first_positional_starts_command(void **state)
 {
 	(void)state;
-	assert_int_equal(PARSE("--allow-read=/a", "ls", "-la", "--allow-read=/b", "--debug", "-h"), 0);
+	assert_int_equal(PARSE("--allow-read=/a", "ls", "-la", "--allow-read=/b", "--debug", "-h"),
+	                 0);
 	assert_int_equal(opts.action, CLI_RUN);
 	ASSERT_LIST(&opts.flags.allow_read, "/a");
 	assert_false(opts.debug);
@@ -275,8 +276,10 @@ static void test_missing_values(void **state)
 static void test_malformed_lists(void **state)
 {
 	(void)state;
-	expect_error(PARSE("--deny-write=a,,b"), "option '--deny-write': empty item in list 'a,,b'");
-	expect_error(PARSE("--allow-read", "/a,"), "option '--allow-read': empty item in list '/a,'");
+	expect_error(PARSE("--deny-write=a,,b"),
+	             "option '--deny-write': empty item in list 'a,,b'");
+	expect_error(PARSE("--allow-read", "/a,"),
+	             "option '--allow-read': empty item in list '/a,'");
 	expect_error(PARSE("--allow-write=,x"), "option '--allow-write': empty item in list ',x'");
 	expect_error(PARSE("--profile=a,,b"), "option '--profile': empty item in list 'a,,b'");
 	expect_error(PARSE("--allow-env=A=B"),
@@ -314,7 +317,9 @@ static void test_errors_are_sanitized(void **state)
 	assert_null(strchr(err, '\x07'));
 	assert_int_equal(PARSE("--x\x1b[31m"), -1);
 	assert_null(strchr(err, '\x1b'));
-	assert_int_equal(PARSE("profile", "\x9b" "2J"), -1);
+	assert_int_equal(PARSE("profile", "\x9b"
+	                                  "2J"),
+	                 -1);
 	assert_null(strchr(err, '\x9b'));
 }
 
@@ -323,10 +328,28 @@ static void test_usage_text(void **state)
 	(void)state;
 	const char *u = cli_usage();
 	static const char *const want[] = {
-		"--allow-read=", "--deny-read=", "--allow-write[=", "--deny-write=", "--env KEY=VALUE",
-		"--allow-env[=", "--deny-env=", "--profile NAME", "-A, --allow-all", "--no-sandbox",
-		"--strict-sandbox", "-C DIR", "--debug", "--log FILE", "-V, --version", "-h, --help",
-		"profile list", "profile show NAME", "128+N", "125", "2 for bad input", NULL,
+		"--allow-read=",
+		"--deny-read=",
+		"--allow-write[=",
+		"--deny-write=",
+		"--env KEY=VALUE",
+		"--allow-env[=",
+		"--deny-env=",
+		"--profile NAME",
+		"-A, --allow-all",
+		"--no-sandbox",
+		"--strict-sandbox",
+		"-C DIR",
+		"--debug",
+		"--log FILE",
+		"-V, --version",
+		"-h, --help",
+		"profile list",
+		"profile show NAME",
+		"128+N",
+		"125",
+		"2 for bad input",
+		NULL,
 	};
 	for (int i = 0; want[i]; i++) {
 		if (!strstr(u, want[i]))

@@ -11,9 +11,10 @@
 #include "env.h"
 
 static char *const parent[] = {
-	"PATH=/usr/bin", "HOME=/home/t", "USER=t", "SHELL=/bin/sh", "TERM=xterm",
-	"LANG=C.UTF-8", "FOO=1", "FOO_BAR=2", "FOOD=3", "SECRET=s", "AWS_KEY=k",
-	"NOEQUALS", "=weird", "PATH=/second", "LANGUAGE=en", NULL,
+	"PATH=/usr/bin", "HOME=/home/t", "USER=t",      "SHELL=/bin/sh",
+	"TERM=xterm",    "LANG=C.UTF-8", "FOO=1",       "FOO_BAR=2",
+	"FOOD=3",        "SECRET=s",     "AWS_KEY=k",   "NOEQUALS",
+	"=weird",        "PATH=/second", "LANGUAGE=en", NULL,
 };
 
 static struct policy pol;
@@ -56,7 +57,7 @@ static void assert_env(const char *const *want)
 	for (size_t i = 0; i < n; i++)
 		assert_string_equal(out.items[i], want[i]);
 }
-#define ASSERT_ENV(...) assert_env((const char *const[]){__VA_ARGS__, NULL})
+#define ASSERT_ENV(...) assert_env((const char *const[]){ __VA_ARGS__, NULL })
 
 static void test_essentials_only(void **state)
 {
@@ -132,7 +133,7 @@ static void test_explicit_env_wins(void **state)
 static void test_name_matches(void **state)
 {
 	(void)state;
-	struct strlist pats = {0};
+	struct strlist pats = { 0 };
 	strlist_push(&pats, "A");
 	strlist_push(&pats, "B_*");
 	assert_true(env_name_matches(&pats, "A=1", 1));

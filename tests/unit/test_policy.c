@@ -96,7 +96,7 @@ static void test_resolve_relative_and_home(void **state)
 	(void)state;
 	char err[512] = "";
 	char want[512];
-	struct policy p = {0};
+	struct policy p = { 0 };
 	setenv("HOME", base, 1);
 	strlist_push(&p.allow_read, "sub");
 	strlist_push(&p.allow_read, "./sub/../sub/");
@@ -123,7 +123,7 @@ static void test_resolve_missing_allow_is_error(void **state)
 	(void)state;
 	char err[512] = "";
 	char want[600];
-	struct policy p = {0};
+	struct policy p = { 0 };
 	strlist_push(&p.allow_write, "sub");
 	strlist_push(&p.allow_write, "nope/x/..");
 	assert_int_equal(policy_resolve_cli_paths(&p, base, err, sizeof err), -1);
@@ -148,7 +148,7 @@ static void test_resolve_missing_deny_ok(void **state)
 	(void)state;
 	char err[512] = "";
 	char want[600];
-	struct policy p = {0};
+	struct policy p = { 0 };
 	strlist_push(&p.deny_read, "missing/secret");
 	strlist_push(&p.deny_write, "/no/such//dir/");
 	assert_int_equal(policy_resolve_cli_paths(&p, base, err, sizeof err), 0);
@@ -162,7 +162,7 @@ static void test_resolve_home_unset(void **state)
 {
 	(void)state;
 	char err[512] = "";
-	struct policy p = {0};
+	struct policy p = { 0 };
 	unsetenv("HOME");
 	strlist_push(&p.deny_read, "~/.ssh");
 	assert_int_equal(policy_resolve_cli_paths(&p, base, err, sizeof err), -1);
@@ -174,7 +174,7 @@ static void test_resolve_error_is_sanitized(void **state)
 {
 	(void)state;
 	char err[512] = "";
-	struct policy p = {0};
+	struct policy p = { 0 };
 	strlist_push(&p.allow_read, "/nope/\x1b[2J");
 	assert_int_equal(policy_resolve_cli_paths(&p, base, err, sizeof err), -1);
 	assert_null(strchr(err, '\x1b'));
@@ -185,7 +185,7 @@ static void test_resolve_error_is_sanitized(void **state)
 static void test_merge(void **state)
 {
 	(void)state;
-	struct policy a = {0}, b = {0};
+	struct policy a = { 0 }, b = { 0 };
 	strlist_push(&a.system_read, "/usr");
 	strlist_push(&a.deny_read, "/h/.ssh");
 	strlist_push(&a.env, "A=1");
@@ -215,7 +215,7 @@ static void test_merge(void **state)
 	assert_false(a.allow_env_all);
 	assert_false(a.no_sandbox);
 	/* OR: a true flag is never cleared by a later false one */
-	struct policy c = {0};
+	struct policy c = { 0 };
 	policy_merge(&a, &c);
 	assert_true(a.allow_write_all);
 	policy_free(&a);

@@ -109,7 +109,7 @@ static void assert_list(const struct strlist *l, const char *const *want)
 	for (size_t i = 0; i < n; i++)
 		assert_string_equal(l->items[i], want[i]);
 }
-#define ASSERT_LIST(l, ...) assert_list((l), (const char *const[]){__VA_ARGS__, NULL})
+#define ASSERT_LIST(l, ...) assert_list((l), (const char *const[]){ __VA_ARGS__, NULL })
 
 static void test_every_builtin_loads(void **state)
 {
@@ -143,18 +143,37 @@ static void test_builtin_deny_credentials(void **state)
 	(void)state;
 	assert_int_equal(load("deny-credentials"), 0);
 	static const char *const want[] = {
-		"/home/tester/.ssh", "/home/tester/.aws", "/home/tester/.gnupg",
-		"/home/tester/.kube", "/home/tester/.azure", "/home/tester/.config/gcloud",
-		"/home/tester/.docker", "/home/tester/.netrc", "/home/tester/.git-credentials",
-		"/home/tester/.config/gh", "/home/tester/.npmrc", "/home/tester/.pypirc",
-		"/home/tester/.pgpass", "/home/tester/.password-store",
-		"/home/tester/.local/share/keyrings", "/home/tester/.vault-token",
-		"/home/tester/.bash_history", "/home/tester/.zsh_history", "/home/tester/.history",
-		"/home/tester/.python_history", "/home/tester/.node_repl_history",
-		"/home/tester/.psql_history", "/home/tester/.mysql_history",
-		"/home/tester/.sqlite_history", "/home/tester/.lesshst",
-		"/home/tester/.local/share/fish/fish_history", "/etc/shadow", "/etc/gshadow",
-		"/etc/sudoers", "/etc/ssh", NULL,
+		"/home/tester/.ssh",
+		"/home/tester/.aws",
+		"/home/tester/.gnupg",
+		"/home/tester/.kube",
+		"/home/tester/.azure",
+		"/home/tester/.config/gcloud",
+		"/home/tester/.docker",
+		"/home/tester/.netrc",
+		"/home/tester/.git-credentials",
+		"/home/tester/.config/gh",
+		"/home/tester/.npmrc",
+		"/home/tester/.pypirc",
+		"/home/tester/.pgpass",
+		"/home/tester/.password-store",
+		"/home/tester/.local/share/keyrings",
+		"/home/tester/.vault-token",
+		"/home/tester/.bash_history",
+		"/home/tester/.zsh_history",
+		"/home/tester/.history",
+		"/home/tester/.python_history",
+		"/home/tester/.node_repl_history",
+		"/home/tester/.psql_history",
+		"/home/tester/.mysql_history",
+		"/home/tester/.sqlite_history",
+		"/home/tester/.lesshst",
+		"/home/tester/.local/share/fish/fish_history",
+		"/etc/shadow",
+		"/etc/gshadow",
+		"/etc/sudoers",
+		"/etc/ssh",
+		NULL,
 	};
 	assert_list(&pol.deny_read, want);
 	assert_int_equal(pol.system_read.len, 0);
@@ -321,7 +340,9 @@ static void test_unknown_field_and_types(void **state)
 	write_profile("x", "{\"allow_env\": 1}");
 	expect_load_error("x", "profile 'x': field 'allow_env' must be a list of names or true");
 	write_profile("x", "{\"deny_env\": [\"A=B\"]}");
-	expect_load_error("x", "profile 'x': field 'deny_env': invalid variable name 'A=B' (use NAME or NAME*)");
+	expect_load_error(
+	        "x",
+	        "profile 'x': field 'deny_env': invalid variable name 'A=B' (use NAME or NAME*)");
 	write_profile("x", "{\"env\": {\"A\": 1}}");
 	expect_load_error("x", "profile 'x': field 'env': value of 'A' must be a string");
 	write_profile("x", "{\"env\": [\"A=1\"]}");
@@ -337,7 +358,8 @@ static void test_unknown_field_and_types(void **state)
 	write_profile("x", "{\"deny_write\": [\"/a\"], \"deny_write\": [\"/b\"]}");
 	expect_load_error("x", "profile 'x': field 'deny_write' appears twice");
 	write_profile("x", "{\"allow_read\": [\"relative/path\"]}");
-	expect_load_error("x", "profile 'x': field 'allow_read': path 'relative/path' is not absolute");
+	expect_load_error("x",
+	                  "profile 'x': field 'allow_read': path 'relative/path' is not absolute");
 	write_profile("x", "{\"allow_read\": [\"~other/x\"]}");
 	expect_load_error("x", "profile 'x': field 'allow_read': path '~other/x' is not absolute");
 	write_profile("x", "{\"weird\x1b[2J\": 1}");
@@ -369,8 +391,8 @@ static void test_templates(void **state)
 	                   " \"/x/$HOME\", \"/g_$CWD\"]}");
 	assert_int_equal(load("t"), 0);
 	ASSERT_LIST(&pol.deny_write, "/home/tester/a", "/home/tester/b", "/work/proj",
-	            "/work/proj/c", "/var/tmp/t/d", "/var/tmp/t", "/home/tester",
-	            "/home/tester/e", "/work/f", "/x/home/tester", "/g_/work/proj");
+	            "/work/proj/c", "/var/tmp/t/d", "/var/tmp/t", "/home/tester", "/home/tester/e",
+	            "/work/f", "/x/home/tester", "/g_/work/proj");
 
 	pe.tmpdir = NULL;
 	write_profile("t", "{\"deny_write\": [\"$TMPDIR/d\"]}");
@@ -382,20 +404,31 @@ static void test_template_errors(void **state)
 {
 	(void)state;
 	write_profile("t", "{\"allow_read\": [\"$FOO/x\"]}");
-	expect_load_error("t", "profile 't': field 'allow_read': unknown variable '$FOO' (known: $HOME, $CWD, $TMPDIR)");
+	expect_load_error(
+	        "t",
+	        "profile 't': field 'allow_read': unknown variable '$FOO' (known: $HOME, $CWD, $TMPDIR)");
 	write_profile("t", "{\"allow_read\": [\"${USER}\"]}");
-	expect_load_error("t", "profile 't': field 'allow_read': unknown variable '$USER' (known: $HOME, $CWD, $TMPDIR)");
+	expect_load_error(
+	        "t",
+	        "profile 't': field 'allow_read': unknown variable '$USER' (known: $HOME, $CWD, $TMPDIR)");
 	write_profile("t", "{\"allow_read\": [\"$HOMEDIR\"]}");
-	expect_load_error("t", "profile 't': field 'allow_read': unknown variable '$HOMEDIR' (known: $HOME, $CWD, $TMPDIR)");
+	expect_load_error(
+	        "t",
+	        "profile 't': field 'allow_read': unknown variable '$HOMEDIR' (known: $HOME, $CWD, $TMPDIR)");
 	write_profile("t", "{\"deny_read\": [\"/a/${HOME\"]}");
-	expect_load_error("t", "profile 't': field 'deny_read': bad '$' in '/a/${HOME' (use $HOME, $CWD or $TMPDIR)");
+	expect_load_error(
+	        "t",
+	        "profile 't': field 'deny_read': bad '$' in '/a/${HOME' (use $HOME, $CWD or $TMPDIR)");
 	write_profile("t", "{\"deny_read\": [\"/a$\"]}");
-	expect_load_error("t", "profile 't': field 'deny_read': bad '$' in '/a$' (use $HOME, $CWD or $TMPDIR)");
+	expect_load_error(
+	        "t",
+	        "profile 't': field 'deny_read': bad '$' in '/a$' (use $HOME, $CWD or $TMPDIR)");
 	pe.cwd = NULL;
 	expect_load_error("workspace", "profile 'workspace': field 'allow_write': $CWD is not set");
 	pe.home = NULL;
-	expect_load_error("deny-credentials",
-	                  "profile 'deny-credentials': field 'deny_read': ~ used but $HOME is not set");
+	expect_load_error(
+	        "deny-credentials",
+	        "profile 'deny-credentials': field 'deny_read': ~ used but $HOME is not set");
 }
 
 static void test_bool_fields_and_env(void **state)
@@ -408,7 +441,8 @@ static void test_bool_fields_and_env(void **state)
 	assert_true(pol.allow_env_all);
 	ASSERT_LIST(&pol.env, "NODE_ENV=production", "E=");
 
-	write_profile("names", "{\"allow_env\": [\"PATH\", \"NODE_*\"], \"allow_write\": [\"/w\"]}");
+	write_profile("names",
+	              "{\"allow_env\": [\"PATH\", \"NODE_*\"], \"allow_write\": [\"/w\"]}");
 	assert_int_equal(load("names"), 0);
 	assert_false(pol.allow_env_all);
 	assert_false(pol.allow_write_all);
@@ -439,8 +473,11 @@ static void test_policy_to_json(void **state)
 	assert_int_equal(cJSON_GetArraySize(dr), 30);
 	const cJSON *env = cJSON_GetObjectItemCaseSensitive(j, "env");
 	assert_string_equal(cJSON_GetObjectItemCaseSensitive(env, "A")->valuestring, "b=c");
-	/* pretty: one field per line */
-	assert_non_null(strchr(s, '\n'));
+	/* pretty: one field and one list item per line, two-space indents */
+	assert_int_equal(strncmp(s, "{\n  \"system_read\": [\n    \"/usr\",\n", 33), 0);
+	assert_non_null(strstr(s, "\n  \"allow_write\": [\n    \"/work/proj\"\n  ],\n"));
+	assert_non_null(strstr(s, "\n  \"allow_read\": [],\n"));
+	assert_non_null(strstr(s, "\n  \"env\": {\n    \"A\": \"b=c\"\n  }\n}\n"));
 	cJSON_Delete(j);
 	free(s);
 

@@ -14,7 +14,7 @@
 static void test_push_grows_and_terminates(void **state)
 {
 	(void)state;
-	struct strlist l = {0};
+	struct strlist l = { 0 };
 	char buf[16];
 	for (int i = 0; i < 100; i++) {
 		snprintf(buf, sizeof buf, "item%d", i);
@@ -35,7 +35,7 @@ static void test_push_grows_and_terminates(void **state)
 static void test_contains_remove(void **state)
 {
 	(void)state;
-	struct strlist l = {0};
+	struct strlist l = { 0 };
 	strlist_push(&l, "a");
 	strlist_push(&l, "b");
 	strlist_push(&l, "a");
@@ -54,7 +54,7 @@ static void test_contains_remove(void **state)
 static void test_extend_copy_self(void **state)
 {
 	(void)state;
-	struct strlist a = {0}, b = {0};
+	struct strlist a = { 0 }, b = { 0 };
 	strlist_push(&a, "x");
 	strlist_push(&a, "y");
 	strlist_extend(&a, &a);
@@ -74,7 +74,7 @@ static void test_extend_copy_self(void **state)
 static void test_split_good(void **state)
 {
 	(void)state;
-	struct strlist l = {0};
+	struct strlist l = { 0 };
 	strlist_push(&l, "first");
 	assert_true(strlist_split_append(&l, "a,b c,/d/e"));
 	assert_int_equal(l.len, 4);
@@ -91,16 +91,16 @@ static void test_split_good(void **state)
 static void test_split_malformed(void **state)
 {
 	(void)state;
-	static const char *const bad[] = {"", "a,,b", "a,", ",a", ",", ",,", NULL};
+	static const char *const bad[] = { "", "a,,b", "a,", ",a", ",", ",,", NULL };
 	for (int i = 0; bad[i]; i++) {
-		struct strlist l = {0};
+		struct strlist l = { 0 };
 		strlist_push(&l, "keep");
 		assert_false(strlist_split_append(&l, bad[i]));
 		/* nothing appended, even the good items before the bad one */
 		assert_int_equal(l.len, 1);
 		strlist_clear(&l);
 	}
-	struct strlist l = {0};
+	struct strlist l = { 0 };
 	assert_false(strlist_split_append(&l, NULL));
 	assert_int_equal(l.len, 0);
 }

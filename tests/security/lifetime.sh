@@ -1,0 +1,126 @@
+#!/bin/bash
+# The sandbox never outlives glassbox: SIGKILL of glassbox kills everything
+# inside (children, setsid'd and double-forked daemons); when the command
+# exits, leftovers die with it; signals to glassbox reach the command.
+. "$(dirname "$0")/../lib.sh"
+
+# gone_within SECONDS PATTERN: true when no process matches PATTERN in time.
+gone_within() {
+	local i
+	for ((i = 0; i < $1 * 10; i++)); do
+		pgrep -f -- "$2" >/dev/null || return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# appears_within SECONDS PATTERN
+appears_within() {
+	local i
+	for ((i = 0; i < $1 * 10; i++)); do
+		pgrep -f -- "$2" >/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+gb_pid() { # the glassbox process whose command line ends with TAG
+	pgrep -o -f -- "^$GB_BIN .*$1\$"
+}
+
+body() {
+	local tag gp
+	# 1. SIGKILL glassbox: the sandboxed sleep goes within 2 s.
+	tag=gbtest-life1-$$-$CUR_UID
+	run_as "$GB_BIN" -- /bin/sleep 1000 "$tag" &
+	BG_PIDS+=($!)
+	if appears_within 10 "^/bin/sleep 1000 $tag"; then
+		gp=$(gb_pid "$tag")
+		kill -KILL "$gp"
+		if gone_within 2 "^/bin/sleep 1000 $tag"; then ok "SIGKILL of glassbox kills the sandbox within 2 s"
+		else fail "SIGKILL of glassbox kills the sandbox within 2 s" "still running: $(pgrep -a -f "$tag")"; pkill -KILL -f "^/bin/sleep 1000 $tag"; fi
+		if gone_within 2 "glassbox-init"; then :; fi
+		pgrep -a -f "$tag" >/dev/null && note "left: $(pgrep -a -f "$tag")"
+	else
+		fail "SIGKILL test: sandbox started" "no sleep $tag appeared"
+	fi
+
+	# 2. SIGKILL glassbox with setsid'd and double-forked descendants.
+	tag=gbtest-life2-$$-$CUR_UID
+	run_as "$GB_BIN" -- /bin/sh -c "/bin/sleep 1001 $tag & setsid /bin/sleep 1002 $tag & (/bin/sleep 1003 $tag &) ; wait" &
+	BG_PIDS+=($!)
+	if appears_within 10 "^/bin/sleep 1003 $tag"; then
+		sleep 0.3
+		gp=$(gb_pid "$tag; wait")
+		kill -KILL "$gp"
+		if gone_within 2 "^/bin/sleep 100[123] $tag"; then ok "SIGKILL of glassbox kills children, setsid and double-forked daemons"
+		else fail "SIGKILL of glassbox kills all descendants" "still running: $(pgrep -a -f "$tag")"; pkill -KILL -f "^/bin/sleep 100[123] $tag"; fi
+	else
+		fail "descendants test: sandbox started" "no sleep $tag appeared"
+	fi
+
+	# 3. Command exits, a daemon it left behind dies too; glassbox returns.
+	tag=gbtest-life3-$$-$CUR_UID
+	local t0=$SECONDS
+	gbrun -- /bin/sh -c "setsid /bin/sleep 1000 $tag </dev/null >/dev/null 2>&1 & exit 4"
+	assert_rc "command exit status returned although a daemon was left" 4
+	if [ $((SECONDS - t0)) -le 10 ]; then ok "glassbox returns when the command exits"; else fail "glassbox returns when the command exits" "took $((SECONDS - t0)) s"; fi
+	if gone_within 2 "^/bin/sleep 1000 $tag"; then ok "a daemon left by the command does not outlive the sandbox"
+	else fail "a daemon left by the command does not outlive the sandbox" "still running: $(pgrep -a -f "$tag")"; pkill -KILL -f "^/bin/sleep 1000 $tag"; fi
+
+	# 4. SIGTERM / SIGINT / SIGHUP to glassbox reach the command.
+	local sig code
+	for sig in TERM INT HUP USR1; do
+		tag=gbtest-life4-$sig-$$-$CUR_UID
+		rm -f "$W/got-$sig"
+		run_as "$GB_BIN" -- /bin/sh -c "trap 'echo got > $W/got-$sig; exit 7' $sig; echo start $tag; while :; do /bin/sleep 0.1; done" >"$TROOT/sig.out" 2>&1 &
+		local wp=$!
+		for ((i = 0; i < 100; i++)); do grep -q "start $tag" "$TROOT/sig.out" 2>/dev/null && break; sleep 0.1; done
+		gp=$(gb_pid "done")
+		kill -"$sig" "$gp"
+		wait "$wp"
+		code=$?
+		if [ -e "$W/got-$sig" ] && [ "$code" = 7 ]; then ok "SIG$sig to glassbox is forwarded to the command (exit 7)"
+		else fail "SIG$sig to glassbox is forwarded to the command" "handler ran: $([ -e "$W/got-$sig" ] && echo yes || echo no), glassbox exit $code (want 7)" "$(cat "$TROOT/sig.out")"; fi
+	done
+	tag=gbtest-life5-$$-$CUR_UID
+	run_as "$GB_BIN" -- /bin/sleep 1000 "$tag" &
+	local wp=$!
+	appears_within 10 "^/bin/sleep 1000 $tag"
+	kill -TERM "$(gb_pid "$tag")"
+	wait "$wp"
+	code=$?
+	assert_eq "SIGTERM to glassbox kills an untrapping command: exit 143" 143 "$code"
+	gone_within 2 "^/bin/sleep 1000 $tag" || { fail "no leftovers after SIGTERM" "$(pgrep -a -f "$tag")"; pkill -KILL -f "$tag"; }
+
+	# 5. Killing glassbox-init from the host ends the run.
+	tag=gbtest-life6-$$-$CUR_UID
+	run_as "$GB_BIN" -- /bin/sleep 1000 "$tag" &
+	wp=$!
+	if appears_within 10 "^/bin/sleep 1000 $tag"; then
+		local sp ip
+		sp=$(pgrep -f "^/bin/sleep 1000 $tag")
+		ip=$(ps -o ppid= -p "$sp" | tr -d ' ')
+		if [ "$(cat /proc/$ip/comm 2>/dev/null)" = glassbox-init ]; then
+			kill -KILL "$ip"
+			local t=0
+			while kill -0 "$wp" 2>/dev/null && [ $t -lt 50 ]; do sleep 0.1; t=$((t + 1)); done
+			if ! kill -0 "$wp" 2>/dev/null; then
+				wait "$wp"
+				code=$?
+				if [ "$code" != 0 ]; then ok "glassbox ends (exit $code) when its init is killed"
+				else fail "glassbox reports failure when its init is killed" "exit 0"; fi
+			else
+				fail "glassbox ends when its init is killed" "still running after 5 s"
+				kill -KILL "$wp"
+			fi
+			gone_within 2 "^/bin/sleep 1000 $tag" && ok "no leftovers after init died" || { fail "no leftovers after init died" "$(pgrep -a -f "$tag")"; pkill -KILL -f "$tag"; }
+		else
+			note "parent of the command is $(cat /proc/$ip/comm 2>/dev/null), not glassbox-init; skipped"
+			kill -KILL "$(gb_pid "$tag")"
+		fi
+	fi
+}
+
+for_each_user body
+finish
