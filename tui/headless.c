@@ -15,6 +15,7 @@
 #include "profile.h"
 #include "pty.h"
 #include "relay.h"
+#include "sanitize.h"
 #include "util.h"
 
 #include <errno.h>
@@ -30,15 +31,22 @@
 
 extern char **environ;
 
+void headless_error(const char *msg)
+{
+	/* Messages quote user input and host paths: never write them raw. */
+	cleanup_free char *safe = sanitize_str(msg);
+	fprintf(stderr, "glassbox: %s\n", safe);
+}
+
 static int bad_input(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int bad_input(const char *fmt, ...)
 {
+	char msg[2048];
 	va_list ap;
 	va_start(ap, fmt);
-	fprintf(stderr, "glassbox: ");
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	headless_error(msg);
 	return 2;
 }
 
@@ -227,7 +235,7 @@ int headless_run(const struct cli_options *o)
 	if (jail_start(&spec, &l.jail, &res) < 0) {
 		status = res.status;
 		if (res.err[0])
-			fprintf(stderr, "glassbox: %s\n", res.err);
+			headless_error(res.err);
 	} else {
 		run_loop(&l);
 		if (l.master >= 0)
@@ -236,7 +244,7 @@ int headless_run(const struct cli_options *o)
 		jail_finish(l.jail, &res);
 		status = res.status;
 		if (res.setup_failed)
-			fprintf(stderr, "glassbox: %s\n", res.err);
+			headless_error(res.err);
 	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (log)

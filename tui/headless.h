@@ -5,5 +5,7 @@
 
 /* Returns the exit status glassbox should exit with. */
 int headless_run(const struct cli_options *o);
+/* Prints "glassbox: MSG" on stderr with MSG sanitised for the terminal. */
+void headless_error(const char *msg);
 
 #endif

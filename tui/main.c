@@ -32,7 +32,7 @@ int main(int argc, char **argv)
 	struct cli_options o;
 	char err[1024];
 	if (cli_parse(argc, argv, &o, err, sizeof err) < 0) {
-		fprintf(stderr, "glassbox: %s\n", err);
+		headless_error(err);
 		return 2;
 	}
 	int rc = 0;
@@ -48,7 +48,7 @@ int main(int argc, char **argv)
 	case CLI_PROFILE_LIST:
 		current_dir_profile_env(&pe, &cwd);
 		if (profile_list(&pe, stdout, err, sizeof err) < 0) {
-			fprintf(stderr, "glassbox: %s\n", err);
+			headless_error(err);
 			rc = 2;
 		}
 		break;
@@ -56,7 +56,7 @@ int main(int argc, char **argv)
 		current_dir_profile_env(&pe, &cwd);
 		struct policy p = {0};
 		if (profile_load(o.profile_show, &pe, &p, err, sizeof err) < 0) {
-			fprintf(stderr, "glassbox: %s\n", err);
+			headless_error(err);
 			rc = 2;
 		} else {
 			char *json = profile_policy_to_json(&p);
