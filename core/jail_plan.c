@@ -318,6 +318,8 @@ int jail_plan_build(const struct policy *pol, const char *cwd, struct jail_plan 
 		case E_DENY_W:
 			mine = e->kind == E_DENY_R ? A_MASKED : A_RO;
 			mine_denied_w = true;
+			if (inherited == A_NONE)
+				goto push; /* not in the tree at all: nothing to hide */
 			if (!e->exists) {
 				if (inherited != A_RW)
 					goto push; /* uncreatable already: read-only or not there */

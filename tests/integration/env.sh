@@ -12,7 +12,7 @@ env_names() { printf '%s\n' "$OUT" | sed -n 's/=.*//p' | sort | tr '\n' ' '; }
 
 body() {
 	GB_ENV=(SECRET_MARKER=gbsecret-$$ FOO=foo-value BAR=bar-value BAZ=baz-value
-		GBT_ONE=1 GBT_TWO=2 LC_ALL=C LD_PRELOAD=/nonexistent.so)
+		GBT_ONE=1 GBT_TWO=2 LC_ALL=C LD_LIBRARY_PATH=/nonexistent-gbtest)
 
 	gbrun -- $ENVCMD
 	assert_rc "env runs" 0
@@ -30,7 +30,7 @@ body() {
 	done
 	assert_contains "HOME value inherited" "$OUT" "HOME=$H"
 	assert_not_contains "SECRET_MARKER not inherited" "$OUT" "gbsecret-$$"
-	assert_not_contains "LD_PRELOAD not inherited" "$OUT" "LD_PRELOAD"
+	assert_not_contains "LD_LIBRARY_PATH not inherited" "$OUT" "LD_LIBRARY_PATH"
 
 	# Nothing of the host environment in any /proc/*/environ inside.
 	gbrun -- /bin/sh -c 'cat /proc/1/environ | tr "\0" "\n"; echo ---; for f in /proc/[0-9]*/environ; do tr "\0" "\n" <"$f"; done 2>/dev/null'

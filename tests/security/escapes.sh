@@ -84,10 +84,11 @@ body() {
 	assert_blocked "AF_VSOCK socket creation refused"
 
 	# --- host processes ---
-	run_as /bin/sleep 300 &
-	local hp=$!
-	BG_PIDS+=("$hp")
-	sleep 0.2
+	local sn=$((400000 + $$ % 100000))
+	run_as /bin/sleep "$sn" &
+	BG_PIDS+=($!)
+	local hp="" i
+	for ((i = 0; i < 50; i++)); do hp=$(pgrep -f "^/bin/sleep $sn\$") && break; sleep 0.1; done
 	hostrun "$PROBE_BIN" see-pid "$hp"
 	assert_escaped "control for: see a host process in /proc"
 	gbrun -- "$PROBE_BIN" see-pid "$hp"

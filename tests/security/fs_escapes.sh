@@ -96,11 +96,11 @@ body() {
 	echo "gitconfig-$$" >"$W/.git/config"
 	ln "$W/.git/config" "$W/.git/config-hl"
 	chown "$CUR_UID" "$W/.git/config" "$W/.git/config-hl"
-	attempt "write to a --deny-write subtree of the cwd" - --deny-write="$W/.git" -- append "$W/.git/config"
-	attempt "write via an existing hardlink inside the denied subtree" - --deny-write="$W/.git" -- append "$W/.git/config-hl"
-	attempt "hardlink out of a --deny-write subtree" - --deny-write="$W/.git" -- link "$W/.git/config" "$W/cfg-hl"
-	attempt "rename out of a --deny-write subtree" - --deny-write="$W/.git" -- rename "$W/.git/config" "$W/cfg-moved"
-	attempt "rename the denied dir itself" - --deny-write="$W/.git" -- rename "$W/.git" "$W/git-moved"
+	attempt "write to a --deny-write subtree of the cwd" - -- --deny-write="$W/.git" -- append "$W/.git/config"
+	attempt "write via an existing hardlink inside the denied subtree" - -- --deny-write="$W/.git" -- append "$W/.git/config-hl"
+	attempt "hardlink out of a --deny-write subtree" - -- --deny-write="$W/.git" -- link "$W/.git/config" "$W/cfg-hl"
+	attempt "rename out of a --deny-write subtree" - -- --deny-write="$W/.git" -- rename "$W/.git/config" "$W/cfg-moved"
+	attempt "rename the denied dir itself" - -- --deny-write="$W/.git" -- rename "$W/.git" "$W/git-moved"
 	assert_file_is ".git/config unchanged" "$W/.git/config" "gitconfig-$$"
 	# A hardlink that already exists on the host between the writable dir and
 	# a protected file shares the inode: bind mounts cannot tell them apart.
@@ -126,8 +126,8 @@ body() {
 
 	# --- denied paths that do not exist on the host stay uncreatable ---
 	rm -rf "$W/.git"
-	attempt "mkdir a missing --deny-write path" - --deny-write="$W/.git" -- mkdir "$W/.git"
-	attempt "create a missing --deny-write path as a file" - --deny-write="$W/.git" -- write "$W/.git"
+	attempt "mkdir a missing --deny-write path" - -- --deny-write="$W/.git" -- mkdir "$W/.git"
+	attempt "create a missing --deny-write path as a file" - -- --deny-write="$W/.git" -- write "$W/.git"
 	gbrun --deny-write="$W/.git" -- /bin/sh -c "mkdir -p $W/.git/hooks && echo evil > $W/.git/hooks/post-checkout"
 	assert_absent "missing --deny-write path never appears on the host" "$W/.git"
 	gbrun --deny-write="$W/.git" -- /bin/sh -c "echo still-ok > $W/ok-file"
@@ -135,7 +135,7 @@ body() {
 	GB_CWD=$H
 	attempt "mkdir a missing ~/.aws (default deny, HOME writable)" - -- -- mkdir "$H/.aws"
 	attempt "create a missing ~/.kube (default deny, HOME writable)" - -- -- write "$H/.kube"
-	attempt "mkdir a missing --deny-read path (HOME writable)" - --deny-read="$H/vault" -- mkdir "$H/vault"
+	attempt "mkdir a missing --deny-read path (HOME writable)" - -- --deny-read="$H/vault" -- mkdir "$H/vault"
 	gbrun --deny-read="$H/vault" -- /bin/sh -c "mkdir -p $H/.aws $H/vault; echo k > $H/.aws/credentials; echo k > $H/vault/x"
 	GB_CWD=""
 	assert_absent "missing ~/.aws never appears on the host" "$H/.aws"

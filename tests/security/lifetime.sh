@@ -31,14 +31,14 @@ gb_pid() { # the glassbox process whose command line ends with TAG
 body() {
 	local tag gp
 	# 1. SIGKILL glassbox: the sandboxed sleep goes within 2 s.
-	tag=gbtest-life1-$$-$CUR_UID
-	run_as "$GB_BIN" -- /bin/sleep 1000 "$tag" &
+	tag=$((1000000 + ($$ % 50000) * 20 + 1))
+	run_as "$GB_BIN" -- /bin/sleep "$tag" &
 	BG_PIDS+=($!)
-	if appears_within 10 "^/bin/sleep 1000 $tag"; then
+	if appears_within 10 "^/bin/sleep $tag\$"; then
 		gp=$(gb_pid "$tag")
 		kill -KILL "$gp"
-		if gone_within 2 "^/bin/sleep 1000 $tag"; then ok "SIGKILL of glassbox kills the sandbox within 2 s"
-		else fail "SIGKILL of glassbox kills the sandbox within 2 s" "still running: $(pgrep -a -f "$tag")"; pkill -KILL -f "^/bin/sleep 1000 $tag"; fi
+		if gone_within 2 "^/bin/sleep $tag\$"; then ok "SIGKILL of glassbox kills the sandbox within 2 s"
+		else fail "SIGKILL of glassbox kills the sandbox within 2 s" "still running: $(pgrep -a -f "$tag")"; pkill -KILL -f "^/bin/sleep $tag\$"; fi
 		if gone_within 2 "glassbox-init"; then :; fi
 		pgrep -a -f "$tag" >/dev/null && note "left: $(pgrep -a -f "$tag")"
 	else
@@ -46,27 +46,27 @@ body() {
 	fi
 
 	# 2. SIGKILL glassbox with setsid'd and double-forked descendants.
-	tag=gbtest-life2-$$-$CUR_UID
-	run_as "$GB_BIN" -- /bin/sh -c "/bin/sleep 1001 $tag & setsid /bin/sleep 1002 $tag & (/bin/sleep 1003 $tag &) ; wait" &
+	tag=$((1000000 + ($$ % 50000) * 20 + 2))
+	run_as "$GB_BIN" -- /bin/sh -c "/bin/sleep $tag.1 & setsid /bin/sleep $tag.2 & (/bin/sleep $tag.3 &) ; wait" &
 	BG_PIDS+=($!)
-	if appears_within 10 "^/bin/sleep 1003 $tag"; then
+	if appears_within 10 "^/bin/sleep $tag.3"; then
 		sleep 0.3
-		gp=$(gb_pid "$tag; wait")
+		gp=$(gb_pid "wait")
 		kill -KILL "$gp"
-		if gone_within 2 "^/bin/sleep 100[123] $tag"; then ok "SIGKILL of glassbox kills children, setsid and double-forked daemons"
-		else fail "SIGKILL of glassbox kills all descendants" "still running: $(pgrep -a -f "$tag")"; pkill -KILL -f "^/bin/sleep 100[123] $tag"; fi
+		if gone_within 2 "^/bin/sleep $tag.[123]"; then ok "SIGKILL of glassbox kills children, setsid and double-forked daemons"
+		else fail "SIGKILL of glassbox kills all descendants" "still running: $(pgrep -a -f "$tag")"; pkill -KILL -f "^/bin/sleep $tag.[123]"; fi
 	else
 		fail "descendants test: sandbox started" "no sleep $tag appeared"
 	fi
 
 	# 3. Command exits, a daemon it left behind dies too; glassbox returns.
-	tag=gbtest-life3-$$-$CUR_UID
+	tag=$((1000000 + ($$ % 50000) * 20 + 3))
 	local t0=$SECONDS
-	gbrun -- /bin/sh -c "setsid /bin/sleep 1000 $tag </dev/null >/dev/null 2>&1 & exit 4"
+	gbrun -- /bin/sh -c "setsid /bin/sleep $tag </dev/null >/dev/null 2>&1 & exit 4"
 	assert_rc "command exit status returned although a daemon was left" 4
 	if [ $((SECONDS - t0)) -le 10 ]; then ok "glassbox returns when the command exits"; else fail "glassbox returns when the command exits" "took $((SECONDS - t0)) s"; fi
-	if gone_within 2 "^/bin/sleep 1000 $tag"; then ok "a daemon left by the command does not outlive the sandbox"
-	else fail "a daemon left by the command does not outlive the sandbox" "still running: $(pgrep -a -f "$tag")"; pkill -KILL -f "^/bin/sleep 1000 $tag"; fi
+	if gone_within 2 "^/bin/sleep $tag\$"; then ok "a daemon left by the command does not outlive the sandbox"
+	else fail "a daemon left by the command does not outlive the sandbox" "still running: $(pgrep -a -f "$tag")"; pkill -KILL -f "^/bin/sleep $tag\$"; fi
 
 	# 4. SIGTERM / SIGINT / SIGHUP to glassbox reach the command.
 	local sig code
@@ -83,23 +83,23 @@ body() {
 		if [ -e "$W/got-$sig" ] && [ "$code" = 7 ]; then ok "SIG$sig to glassbox is forwarded to the command (exit 7)"
 		else fail "SIG$sig to glassbox is forwarded to the command" "handler ran: $([ -e "$W/got-$sig" ] && echo yes || echo no), glassbox exit $code (want 7)" "$(cat "$TROOT/sig.out")"; fi
 	done
-	tag=gbtest-life5-$$-$CUR_UID
-	run_as "$GB_BIN" -- /bin/sleep 1000 "$tag" &
+	tag=$((1000000 + ($$ % 50000) * 20 + 5))
+	run_as "$GB_BIN" -- /bin/sleep "$tag" &
 	local wp=$!
-	appears_within 10 "^/bin/sleep 1000 $tag"
+	appears_within 10 "^/bin/sleep $tag\$"
 	kill -TERM "$(gb_pid "$tag")"
 	wait "$wp"
 	code=$?
 	assert_eq "SIGTERM to glassbox kills an untrapping command: exit 143" 143 "$code"
-	gone_within 2 "^/bin/sleep 1000 $tag" || { fail "no leftovers after SIGTERM" "$(pgrep -a -f "$tag")"; pkill -KILL -f "$tag"; }
+	gone_within 2 "^/bin/sleep $tag\$" || { fail "no leftovers after SIGTERM" "$(pgrep -a -f "$tag")"; pkill -KILL -f "$tag"; }
 
 	# 5. Killing glassbox-init from the host ends the run.
-	tag=gbtest-life6-$$-$CUR_UID
-	run_as "$GB_BIN" -- /bin/sleep 1000 "$tag" &
+	tag=$((1000000 + ($$ % 50000) * 20 + 6))
+	run_as "$GB_BIN" -- /bin/sleep "$tag" &
 	wp=$!
-	if appears_within 10 "^/bin/sleep 1000 $tag"; then
+	if appears_within 10 "^/bin/sleep $tag\$"; then
 		local sp ip
-		sp=$(pgrep -f "^/bin/sleep 1000 $tag")
+		sp=$(pgrep -f "^/bin/sleep $tag\$")
 		ip=$(ps -o ppid= -p "$sp" | tr -d ' ')
 		if [ "$(cat /proc/$ip/comm 2>/dev/null)" = glassbox-init ]; then
 			kill -KILL "$ip"
@@ -114,7 +114,7 @@ body() {
 				fail "glassbox ends when its init is killed" "still running after 5 s"
 				kill -KILL "$wp"
 			fi
-			gone_within 2 "^/bin/sleep 1000 $tag" && ok "no leftovers after init died" || { fail "no leftovers after init died" "$(pgrep -a -f "$tag")"; pkill -KILL -f "$tag"; }
+			gone_within 2 "^/bin/sleep $tag\$" && ok "no leftovers after init died" || { fail "no leftovers after init died" "$(pgrep -a -f "$tag")"; pkill -KILL -f "$tag"; }
 		else
 			note "parent of the command is $(cat /proc/$ip/comm 2>/dev/null), not glassbox-init; skipped"
 			kill -KILL "$(gb_pid "$tag")"

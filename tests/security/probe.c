@@ -186,7 +186,7 @@ static int do_fsopen(void)
 
 static int do_open_tree(void)
 {
-	return verdict(syscall(SYS_open_tree, AT_FDCWD, "/", 1 /* OPEN_TREE_CLONE */), "open_tree(/, CLONE)");
+	return verdict(syscall(SYS_open_tree, AT_FDCWD, "/", 1 /* OPEN_TREE_CLONE */ | AT_RECURSIVE), "open_tree(/, CLONE)");
 }
 
 static int do_unshare(int flags, const char *what)
@@ -216,7 +216,10 @@ static int do_pivot_root(void)
 {
 	if (chdir("/") < 0)
 		return blocked("chdir: %s", strerror(errno));
-	return verdict(syscall(SYS_pivot_root, ".", "."), "pivot_root(., .)");
+	long rc = syscall(SYS_pivot_root, ".", ".");
+	if (rc < 0 && (errno == EINVAL || errno == EBUSY))
+		return escaped("pivot_root reached the kernel's checks (%s)", strerror(errno));
+	return verdict(rc, "pivot_root(., .)");
 }
 
 static int do_chroot(void)

@@ -19,6 +19,9 @@
 
 #include "profile.h"
 
+/* Entries of the built-in system-read profile (profiles/system-read.json). */
+#define SYSTEM_READ_LEN 16
+
 static char dir[256];
 static struct profile_env pe;
 static struct policy pol;
@@ -133,7 +136,8 @@ static void test_builtin_system_read(void **state)
 	(void)state;
 	assert_int_equal(load("system-read"), 0);
 	ASSERT_LIST(&pol.system_read, "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64",
-	            "/libx32", "/etc", "/opt", "/var", "/sys");
+	            "/libx32", "/etc", "/opt", "/sys", "/var/lib", "/var/cache", "/var/local",
+	            "/var/opt", "/var/run", "/var/lock");
 	assert_int_equal(pol.deny_read.len, 0);
 	assert_int_equal(pol.allow_write.len, 0);
 }
@@ -184,7 +188,7 @@ static void test_builtin_default_and_workspace(void **state)
 {
 	(void)state;
 	assert_int_equal(load("default"), 0);
-	assert_int_equal(pol.system_read.len, 11);
+	assert_int_equal(pol.system_read.len, SYSTEM_READ_LEN);
 	assert_string_equal(pol.system_read.items[0], "/usr");
 	assert_true(strlist_contains(&pol.deny_read, "/home/tester/.ssh"));
 	assert_true(strlist_contains(&pol.deny_read, "/etc/shadow"));
@@ -195,7 +199,7 @@ static void test_builtin_default_and_workspace(void **state)
 
 	assert_int_equal(load("workspace"), 0);
 	ASSERT_LIST(&pol.allow_write, "/work/proj");
-	assert_int_equal(pol.system_read.len, 11);
+	assert_int_equal(pol.system_read.len, SYSTEM_READ_LEN);
 	assert_int_equal(pol.deny_read.len, 30);
 	assert_false(pol.allow_write_all);
 
@@ -262,7 +266,7 @@ static void test_user_shadows_builtin(void **state)
 	write_profile("workspace", "{\"use\": [\"workspace\"], \"allow_write\": [\"$HOME/out\"]}");
 	assert_int_equal(load("workspace"), 0);
 	ASSERT_LIST(&pol.allow_write, "/work/proj", "/home/tester/out");
-	assert_int_equal(pol.system_read.len, 11);
+	assert_int_equal(pol.system_read.len, SYSTEM_READ_LEN);
 
 	/* a user default shadows the built-in everywhere, also inside workspace */
 	write_profile("default", "{\"system_read\": [\"/custom\"]}");
@@ -277,7 +281,7 @@ static void test_user_shadows_builtin(void **state)
 	/* the built-in is still reachable from a user default that uses itself */
 	write_profile("default", "{\"use\": \"default\", \"deny_read\": [\"~/x\"]}");
 	assert_int_equal(load("default"), 0);
-	assert_int_equal(pol.system_read.len, 11);
+	assert_int_equal(pol.system_read.len, SYSTEM_READ_LEN);
 	assert_string_equal(pol.deny_read.items[pol.deny_read.len - 1], "/home/tester/x");
 
 	/* user default -> workspace -> (user) default is a cycle */
@@ -305,7 +309,7 @@ static void test_file_paths(void **state)
 	snprintf(path, sizeof path, "%s/sub/p.json", dir);
 	assert_int_equal(load(path), 0);
 	ASSERT_LIST(&pol.deny_write, "/q", "/p");
-	assert_int_equal(pol.system_read.len, 11);
+	assert_int_equal(pol.system_read.len, SYSTEM_READ_LEN);
 
 	snprintf(path, sizeof path, "%s/sub/none.json", dir);
 	assert_int_equal(load(path), -1);
@@ -468,7 +472,7 @@ static void test_policy_to_json(void **state)
 	assert_int_equal(cJSON_GetArraySize(aw), 1);
 	assert_string_equal(cJSON_GetArrayItem(aw, 0)->valuestring, "/work/proj");
 	const cJSON *sr = cJSON_GetObjectItemCaseSensitive(j, "system_read");
-	assert_int_equal(cJSON_GetArraySize(sr), 11);
+	assert_int_equal(cJSON_GetArraySize(sr), SYSTEM_READ_LEN);
 	const cJSON *dr = cJSON_GetObjectItemCaseSensitive(j, "deny_read");
 	assert_int_equal(cJSON_GetArraySize(dr), 30);
 	const cJSON *env = cJSON_GetObjectItemCaseSensitive(j, "env");
