@@ -381,7 +381,9 @@ static void emit_ready(struct jail *j)
 		cJSON *m = cJSON_CreateObject();
 		cJSON_AddStringToObject(m, "path", op->dst);
 		cJSON_AddStringToObject(m, "mode", mount_kind_name(op->kind));
-		if (op->src)
+		if (op->kind == MK_SYMLINK)
+			cJSON_AddStringToObject(m, "target", op->src);
+		else if (op->src && strcmp(op->src, op->dst) != 0)
 			cJSON_AddStringToObject(m, "source", op->src);
 		cJSON_AddItemToArray(mounts, m);
 	}
