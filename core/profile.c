@@ -466,7 +466,7 @@ static int source_find(struct loader *ld, const char *name, bool builtin_only, c
 		}
 		int e = errno;
 		free(path);
-		if (e != ENOENT && e != ENOTDIR) {
+		if (e != ENOENT && e != ENOTDIR && e != EACCES) { /* unsearchable dir: no user profiles */
 			cleanup_free char *s = sanitize_str(name);
 			cleanup_free char *d = sanitize_str(ld->pe->user_dir);
 			return load_fail(ld, "profile '%s': cannot look in %s: %s", s, d,
