@@ -304,7 +304,7 @@ int jail_start(const struct jail_spec *spec, struct jail **out, struct jail_resu
 
 	char err[512];
 	int init_fd = -1;
-	if (jail_plan_build(spec->policy, spec->cwd, &j->plan, err, sizeof err) < 0) {
+	if (jail_plan_build(spec->policy, spec->cwd, spec->explicit_deny, &j->plan, err, sizeof err) < 0) {
 		set_err(res, 125, "%s", err);
 		goto fail;
 	}
@@ -338,6 +338,7 @@ int jail_start(const struct jail_spec *spec, struct jail **out, struct jail_resu
 	}
 	close(sv[1]);
 	close(init_fd);
+	jail_plan_watch(&j->plan, pid);
 	j->pid = pid;
 	j->fd = sv[0];
 

@@ -29,6 +29,9 @@ struct jail_spec {
 	bool tty_fds[3];
 	unsigned short rows, cols;
 	const char *init_path;      /* glassbox-init; NULL = next to /proc/self/exe */
+	/* Deny paths named on the command line: only these get placeholders
+	 * on the host when they are missing under a writable directory. */
+	const struct strlist *explicit_deny;
 };
 
 struct jail_result {

@@ -4,6 +4,7 @@
 #define GLASSBOX_JAIL_INTERNAL_H
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include <cjson/cJSON.h>
 #include "policy.h"
 #include "strlist.h"
@@ -35,15 +36,23 @@ struct jail_plan {
 	struct mount_op *ops; /* sorted: parents before children */
 	size_t n_ops;
 	struct strlist placeholders; /* host dirs created to hold masks, in creation order */
+	int *locks;                  /* shared flocks on placeholder dirs in use */
+	size_t n_locks;
+	int janitor_fd;              /* write end of the janitor's pipe, 0 = none */
 };
 
 /* Turns the policy into mount operations. Returns 0, or -1 with one line. */
-int jail_plan_build(const struct policy *p, const char *cwd, struct jail_plan *plan, char *err,
-                    size_t errlen);
+/* explicit_deny: deny paths the user named on the command line (absolute);
+ * only those get a placeholder when missing under a writable directory. */
+int jail_plan_build(const struct policy *p, const char *cwd, const struct strlist *explicit_deny,
+                    struct jail_plan *plan, char *err, size_t errlen);
 void jail_plan_free(struct jail_plan *plan);
-/* Removes placeholder directories created for missing denied paths (only if
- * still empty). */
+/* Removes placeholder directories created for missing denied paths — only if
+ * still empty and no other session holds them (flock). */
 void jail_plan_remove_placeholders(struct jail_plan *plan);
+/* Starts the janitor that removes the placeholders even if glassbox is
+ * killed; sandbox_pid is the sandbox's init (waited for before cleaning). */
+void jail_plan_watch(struct jail_plan *plan, pid_t sandbox_pid);
 const char *mount_kind_name(enum mount_kind k);
 /* [{op, dst, src?, dir, create, mode}] for the wire and events. */
 cJSON *jail_plan_to_json(const struct jail_plan *plan);

@@ -6,9 +6,13 @@
  * with its nearest ancestor: a bind that would not change the access it
  * inherits is dropped (fewer mounts, faster start), a denied path masks
  * everything below it, and anything under a deny-write stays read-only (deny
- * wins). A denied path missing on the host but under a writable bind gets an
- * empty placeholder directory so the mask has something to sit on; it is
- * removed at exit if still empty. */
+ * wins). A denied path the user named on the command line that is missing on
+ * the host but lies under a writable bind gets an empty placeholder directory
+ * so the mask has something to sit on (a bind needs a mountpoint): it stays
+ * uncreatable inside. The placeholder is removed at exit when still empty and
+ * no concurrent session holds its shared flock. Missing deny paths that come
+ * from profiles (credentials that do not exist) get no placeholder: nothing is
+ * created on the host behind the user's back. */
 #include "jail_internal.h"
 #include "util.h"
 
@@ -18,7 +22,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include "sys.h"
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 enum entry_kind { E_READ, E_WRITE, E_DENY_W, E_DENY_R, E_SPECIAL, E_SYMLINK };
 enum access { A_NONE, A_RO, A_RW, A_MASKED, A_OWN };
@@ -30,6 +41,7 @@ struct entry {
 	enum mount_kind special; /* E_SPECIAL */
 	unsigned mode;
 	bool exists, is_dir;
+	bool from_all;           /* E_WRITE only because of -A / bare --allow-write */
 };
 
 struct entries {
@@ -124,7 +136,10 @@ static bool banned_location(const char *path)
 /* Adds a host path as an entry of the given kind. A symlink in the list is
  * reproduced as a symlink (when it lies on the sandbox's own root) and its
  * target is bound. Missing allowed paths are skipped. */
-static void add_path(struct entries *es, const char *path, enum entry_kind kind)
+/* link_target: for a symlink in the list, also bind what it points to (the
+ * user named it); system and top-level links are only recreated, so a link
+ * like /var/run -> /run never pulls a host directory over a fresh one. */
+static void add_path(struct entries *es, const char *path, enum entry_kind kind, bool link_target)
 {
 	struct stat st;
 	cleanup_free char *norm = normalize(path);
@@ -140,6 +155,8 @@ static void add_path(struct entries *es, const char *path, enum entry_kind kind)
 				add(es, (struct entry){.path = xstrdup(norm), .kind = E_SYMLINK,
 				                       .link_target = xstrdup(target), .exists = true});
 			}
+			if (!link_target)
+				return;
 		}
 	}
 	char *canon = canonical(norm, &exists);
@@ -172,13 +189,13 @@ static void add_host_top_level(struct entries *es, enum entry_kind kind)
 		if (skip)
 			continue;
 		cleanup_free char *p = xasprintf("/%s", de->d_name);
-		add_path(es, p, kind);
+		add_path(es, p, kind, false);
 	}
 	closedir(d);
 }
 
 static void add_list(struct entries *es, const struct strlist *l, enum entry_kind kind,
-                     bool *has_root)
+                     bool *has_root, bool link_target)
 {
 	for (size_t i = 0; i < l->len; i++) {
 		cleanup_free char *norm = normalize(l->items[i]);
@@ -187,7 +204,7 @@ static void add_list(struct entries *es, const struct strlist *l, enum entry_kin
 				*has_root = true;
 			continue;
 		}
-		add_path(es, norm, kind);
+		add_path(es, norm, kind, link_target);
 	}
 }
 
@@ -218,6 +235,28 @@ static void push_op(struct jail_plan *plan, struct mount_op op)
 }
 
 /* Creates the missing components of path on the host (0700), recording them. */
+/* Holds a shared lock on a placeholder for this session's lifetime. */
+static void lock_placeholder(struct jail_plan *plan, const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	flock(fd, LOCK_SH);
+	plan->locks = xrealloc(plan->locks, (plan->n_locks + 1) * sizeof *plan->locks);
+	plan->locks[plan->n_locks++] = fd;
+}
+
+static bool in_list(const struct strlist *l, const char *canon_path)
+{
+	for (size_t i = 0; l && i < l->len; i++) {
+		bool exists;
+		cleanup_free char *c = canonical(l->items[i], &exists);
+		if (strcmp(c, canon_path) == 0)
+			return true;
+	}
+	return false;
+}
+
 static int make_placeholder(struct jail_plan *plan, const char *path, char *err, size_t errlen)
 {
 	cleanup_free char *p = xstrdup(path);
@@ -241,8 +280,8 @@ static int make_placeholder(struct jail_plan *plan, const char *path, char *err,
 	return 0;
 }
 
-int jail_plan_build(const struct policy *pol, const char *cwd, struct jail_plan *plan, char *err,
-                    size_t errlen)
+int jail_plan_build(const struct policy *pol, const char *cwd, const struct strlist *explicit_deny,
+                    struct jail_plan *plan, char *err, size_t errlen)
 {
 	(void)cwd;
 	struct entries es = {0};
@@ -250,9 +289,9 @@ int jail_plan_build(const struct policy *pol, const char *cwd, struct jail_plan 
 	bool write_all = pol->allow_all || pol->allow_write_all;
 	bool root_read = false, root_write = false;
 
-	add_list(&es, &pol->system_read, E_READ, NULL);
-	add_list(&es, &pol->allow_read, E_READ, &root_read);
-	add_list(&es, &pol->allow_write, E_WRITE, &root_write);
+	add_list(&es, &pol->system_read, E_READ, NULL, false);
+	add_list(&es, &pol->allow_read, E_READ, &root_read, true);
+	add_list(&es, &pol->allow_write, E_WRITE, &root_write, true);
 	if (root_read)
 		read_all = true;
 	if (root_write)
@@ -261,11 +300,13 @@ int jail_plan_build(const struct policy *pol, const char *cwd, struct jail_plan 
 		add_host_top_level(&es, E_READ);
 	if (write_all) {
 		for (size_t i = 0; i < es.n; i++)
-			if (es.v[i].kind == E_READ)
+			if (es.v[i].kind == E_READ) {
 				es.v[i].kind = E_WRITE;
+				es.v[i].from_all = true;
+			}
 	}
-	add_list(&es, &pol->deny_write, E_DENY_W, NULL);
-	add_list(&es, &pol->deny_read, E_DENY_R, NULL);
+	add_list(&es, &pol->deny_write, E_DENY_W, NULL, false);
+	add_list(&es, &pol->deny_read, E_DENY_R, NULL, false);
 	add(&es, (struct entry){.path = xstrdup("/proc"), .kind = E_SPECIAL, .special = MK_PROC});
 	add(&es, (struct entry){.path = xstrdup("/dev"), .kind = E_SPECIAL, .special = MK_DEV});
 	add(&es, (struct entry){.path = xstrdup("/tmp"), .kind = E_SPECIAL, .special = MK_TMPFS,
@@ -278,6 +319,7 @@ int jail_plan_build(const struct policy *pol, const char *cwd, struct jail_plan 
 	size_t *stack = xcalloc(es.n + 1, sizeof *stack);
 	enum access *acc = xcalloc(es.n + 1, sizeof *acc);
 	bool *denied_w = xcalloc(es.n + 1, sizeof *denied_w);
+	bool *named_rw = xcalloc(es.n + 1, sizeof *named_rw); /* rw by a named allow_write */
 	size_t depth = 0;
 	int rc = 0;
 
@@ -292,8 +334,10 @@ int jail_plan_build(const struct policy *pol, const char *cwd, struct jail_plan 
 			depth--;
 		enum access inherited = depth ? acc[depth - 1] : A_NONE;
 		bool under_deny_w = depth ? denied_w[depth - 1] : false;
+		bool inherited_named_rw = depth ? named_rw[depth - 1] : false;
 		enum access mine = inherited;
 		bool mine_denied_w = under_deny_w;
+		bool mine_named_rw = inherited_named_rw;
 		bool create = inherited == A_NONE || inherited == A_OWN;
 
 		if (inherited == A_MASKED)
@@ -323,12 +367,20 @@ int jail_plan_build(const struct policy *pol, const char *cwd, struct jail_plan 
 			if (!e->exists) {
 				if (inherited != A_RW)
 					goto push; /* uncreatable already: read-only or not there */
+				/* A placeholder is created on the host: only for paths the
+				 * user named, or under a directory the user made writable
+				 * by name — never in system directories just because
+				 * -A made everything writable. */
+				if (!in_list(explicit_deny, e->path) && !inherited_named_rw)
+					goto push;
 				if (make_placeholder(plan, e->path, err, errlen) < 0) {
 					rc = -1;
 					goto out;
 				}
 				e->exists = e->is_dir = true;
 			}
+			if (e->is_dir && inherited == A_RW)
+				lock_placeholder(plan, e->path); /* maybe a session's placeholder */
 			if (e->kind == E_DENY_R)
 				push_op(plan, (struct mount_op){.kind = MK_MASK, .dst = xstrdup(e->path),
 				                                .is_dir = e->is_dir, .create = create});
@@ -338,9 +390,12 @@ int jail_plan_build(const struct policy *pol, const char *cwd, struct jail_plan 
 				                                .create = create});
 			goto push;
 		case E_WRITE:
+			if (!e->from_all && !under_deny_w)
+				mine_named_rw = true;
 			if (under_deny_w || inherited == A_RW)
 				goto push; /* deny wins / already writable */
 			mine = A_RW;
+			mine_named_rw = !e->from_all;
 			push_op(plan, (struct mount_op){.kind = MK_BIND_RW, .dst = xstrdup(e->path),
 			                                .src = xstrdup(e->path), .is_dir = e->is_dir,
 			                                .create = create});
@@ -360,23 +415,97 @@ int jail_plan_build(const struct policy *pol, const char *cwd, struct jail_plan 
 		stack[depth] = i;
 		acc[depth] = mine;
 		denied_w[depth] = mine_denied_w;
+		named_rw[depth] = mine_named_rw;
 		depth++;
 	}
 out:
 	free(stack);
 	free(acc);
 	free(denied_w);
+	free(named_rw);
 	for (size_t i = 0; i < es.n; i++)
 		free_entry(&es.v[i]);
 	free(es.v);
 	return rc;
 }
 
+static void remove_placeholders(const struct strlist *dirs)
+{
+	for (size_t i = dirs->len; i-- > 0;) {
+		const char *p = dirs->items[i];
+		int fd = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		/* Another session masking the same path holds a shared lock:
+		 * removing the directory would drop its mask. */
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			rmdir(p);
+		close(fd);
+	}
+}
+
+/* The janitor removes placeholders even when glassbox is SIGKILLed: a
+ * detached process that waits for the supervisor's end of a pipe to close,
+ * then for the sandbox's init to be gone, then cleans up. */
+void jail_plan_watch(struct jail_plan *plan, pid_t sandbox_pid)
+{
+	if (plan->placeholders.len == 0)
+		return;
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return;
+	int pidfd = sandbox_pid > 0 ? sys_pidfd_open(sandbox_pid, 0) : -1;
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (fork() != 0)
+			_exit(0);
+		setsid();
+		static const int ignored[] = {SIGINT, SIGHUP, SIGTERM, SIGQUIT, SIGPIPE, SIGTSTP};
+		for (size_t i = 0; i < sizeof ignored / sizeof *ignored; i++)
+			signal(ignored[i], SIG_IGN);
+		int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+		for (int fd = 0; fd < 3 && devnull >= 0; fd++)
+			dup2(devnull, fd);
+		/* Keep only the pipe and the pidfd: inherited lock fds would
+		 * keep our own shared locks alive. */
+		if (dup2(p[0], 3) < 0 || (pidfd >= 0 && dup2(pidfd, 4) < 0))
+			_exit(1);
+		close_range(pidfd >= 0 ? 5 : 4, ~0U, 0);
+		char c;
+		while (read(3, &c, 1) != 0 && errno == EINTR)
+			;
+		struct pollfd pf = {.fd = 4, .events = POLLIN};
+		if (pidfd >= 0)
+			while (poll(&pf, 1, 5000) < 0 && errno == EINTR)
+				;
+		remove_placeholders(&plan->placeholders);
+		_exit(0);
+	}
+	if (pidfd >= 0)
+		close(pidfd);
+	close(p[0]);
+	if (pid < 0) {
+		close(p[1]);
+		return;
+	}
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	plan->janitor_fd = p[1];
+}
+
 void jail_plan_remove_placeholders(struct jail_plan *plan)
 {
-	for (size_t i = plan->placeholders.len; i-- > 0;)
-		rmdir(plan->placeholders.items[i]);
+	for (size_t i = 0; i < plan->n_locks; i++)
+		close(plan->locks[i]);
+	free(plan->locks);
+	plan->locks = NULL;
+	plan->n_locks = 0;
+	remove_placeholders(&plan->placeholders);
 	strlist_clear(&plan->placeholders);
+	if (plan->janitor_fd > 0) {
+		close(plan->janitor_fd); /* the janitor finds nothing left and exits */
+		plan->janitor_fd = 0;
+	}
 }
 
 void jail_plan_free(struct jail_plan *plan)
@@ -388,7 +517,7 @@ void jail_plan_free(struct jail_plan *plan)
 	free(plan->ops);
 	plan->ops = NULL;
 	plan->n_ops = 0;
-	strlist_clear(&plan->placeholders);
+	jail_plan_remove_placeholders(plan);
 }
 
 cJSON *jail_plan_to_json(const struct jail_plan *plan)

@@ -86,7 +86,8 @@ static void emit_session_start(const struct cli_options *o, const struct jail_sp
 
 /* Loads profiles and merges the command-line flags on top. */
 static int resolve_policy(const struct cli_options *o, const char *invoke_cwd, const char *cwd,
-                          struct policy *out, char *err, size_t errlen)
+                          struct policy *out, struct strlist *explicit_deny, char *err,
+                          size_t errlen)
 {
 	struct profile_env pe;
 	profile_env_from_process(&pe, cwd);
@@ -100,8 +101,11 @@ static int resolve_policy(const struct cli_options *o, const char *invoke_cwd, c
 	struct policy flags = {0};
 	policy_merge(&flags, &o->flags);
 	int rc = policy_resolve_cli_paths(&flags, invoke_cwd, err, errlen);
-	if (rc == 0)
+	if (rc == 0) {
 		policy_merge(out, &flags);
+		strlist_extend(explicit_deny, &flags.deny_read);
+		strlist_extend(explicit_deny, &flags.deny_write);
+	}
 	policy_free(&flags);
 	return rc;
 }
@@ -173,8 +177,10 @@ int headless_run(const struct cli_options *o)
 	}
 
 	struct policy policy = {0};
-	if (resolve_policy(o, invoke_cwd, cwd, &policy, err, sizeof err) < 0) {
+	struct strlist explicit_deny = {0};
+	if (resolve_policy(o, invoke_cwd, cwd, &policy, &explicit_deny, err, sizeof err) < 0) {
 		policy_free(&policy);
+		strlist_clear(&explicit_deny);
 		return bad_input("%s", err);
 	}
 
@@ -183,6 +189,7 @@ int headless_run(const struct cli_options *o)
 		log = fopen(o->log_path, "we");
 		if (!log) {
 			policy_free(&policy);
+			strlist_clear(&explicit_deny);
 			return bad_input("--log: %s: %s", o->log_path, strerror(errno));
 		}
 	}
@@ -195,7 +202,7 @@ int headless_run(const struct cli_options *o)
 	if (log)
 		event_add_sink(event_sink_jsonl, log);
 
-	struct jail_spec spec = {.policy = &policy, .cwd = cwd};
+	struct jail_spec spec = {.policy = &policy, .cwd = cwd, .explicit_deny = &explicit_deny};
 	env_build(&policy, environ, &spec.env);
 	if (o->command.len) {
 		strlist_copy(&spec.argv, &o->command);
@@ -251,6 +258,7 @@ int headless_run(const struct cli_options *o)
 		fclose(log);
 	strlist_clear(&spec.argv);
 	strlist_clear(&spec.env);
+	strlist_clear(&explicit_deny);
 	policy_free(&policy);
 	return status;
 }

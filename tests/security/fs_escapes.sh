@@ -144,6 +144,31 @@ body() {
 	gbrun --deny-read="$UD/no-such-dir/deeper" -- /bin/true
 	assert_rc "a missing deny path does not break the jail" 0
 
+	# --- a missing denied path named on the command line: a bind mount needs
+	# a mountpoint, so for the duration of the run an empty placeholder
+	# directory holds the mask (documented in the README); it must be empty,
+	# and gone after the run, even after SIGKILL (see below). Profile deny
+	# paths never get one in system directories. ---
+	local miss=$UD/missing-deny-$$
+	run_as "$GB_BIN" -A --deny-write="$miss" -- /bin/sleep 3 &
+	local gbp=$!
+	sleep 1.5
+	if [ -e "$miss" ]; then
+		assert_eq "during a run, a placeholder for a missing --deny-write path is an empty directory" \
+			0 "$(find "$miss" -mindepth 1 | wc -l)"
+	fi
+	if [ "$CUR_UID" = 0 ]; then
+		assert_absent "during a run as root with -A, no placeholder /etc/sudoers on the host" /etc/sudoers
+	fi
+	wait "$gbp"
+	assert_absent "after the run, the placeholder is gone" "$miss"
+	run_as "$GB_BIN" --allow-write="$UD" --deny-write="$miss" -- /bin/sleep 30 &
+	sleep 1.5
+	pkill -KILL -o -f "^$GB_BIN --allow-write=$UD --deny-write=$miss"
+	sleep 0.5
+	assert_absent "after SIGKILL of glassbox, no placeholder left for a missing deny path" "$miss"
+	rm -rf "$miss"
+
 	# --- open_by_handle_at (shocker) ---
 	if [ "$CUR_UID" = 0 ]; then
 		attempt "open_by_handle_at on a visible file" host -- -- open-by-handle /etc/passwd

@@ -24,6 +24,15 @@ appears_within() {
 	return 1
 }
 
+wait_exit() { # PID SECONDS: true when PID ended in time
+	local i
+	for ((i = 0; i < $2 * 10; i++)); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 gb_pid() { # the glassbox process whose command line ends with TAG
 	pgrep -o -f -- "^$GB_BIN .*$1\$"
 }
@@ -78,8 +87,7 @@ body() {
 		for ((i = 0; i < 100; i++)); do grep -q "start $tag" "$TROOT/sig.out" 2>/dev/null && break; sleep 0.1; done
 		gp=$(gb_pid "done")
 		kill -"$sig" "$gp"
-		wait "$wp"
-		code=$?
+		if wait_exit "$wp" 5; then wait "$wp"; code=$?; else code="still running"; kill -KILL "$gp"; fi
 		if [ -e "$W/got-$sig" ] && [ "$code" = 7 ]; then ok "SIG$sig to glassbox is forwarded to the command (exit 7)"
 		else fail "SIG$sig to glassbox is forwarded to the command" "handler ran: $([ -e "$W/got-$sig" ] && echo yes || echo no), glassbox exit $code (want 7)" "$(cat "$TROOT/sig.out")"; fi
 	done
@@ -88,8 +96,14 @@ body() {
 	local wp=$!
 	appears_within 10 "^/bin/sleep $tag\$"
 	kill -TERM "$(gb_pid "$tag")"
-	wait "$wp"
-	code=$?
+	if wait_exit "$wp" 5; then
+		wait "$wp"
+		code=$?
+	else
+		code="still running 5 s after SIGTERM (SigBlk of the command: $(grep SigBlk /proc/$(pgrep -f "^/bin/sleep $tag\$")/status 2>&1))"
+		kill -KILL "$(gb_pid "$tag")" 2>/dev/null
+		pkill -KILL -f "^/bin/sleep $tag\$"
+	fi
 	assert_eq "SIGTERM to glassbox kills an untrapping command: exit 143" 143 "$code"
 	gone_within 2 "^/bin/sleep $tag\$" || { fail "no leftovers after SIGTERM" "$(pgrep -a -f "$tag")"; pkill -KILL -f "$tag"; }
 
