@@ -14,6 +14,7 @@
 #include "event.h"
 #include "jail_internal.h"
 #include "pty.h"
+#include "sanitize.h"
 #include "seccomp_filter.h"
 #include "sys.h"
 #include "util.h"
@@ -251,7 +252,8 @@ static int start_unsandboxed(const struct jail_spec *spec, struct jail *j, struc
 		if (arrange_fds(stdio, -1, &keep) < 0)
 			_exit(125);
 		if (chdir(spec->cwd) < 0) {
-			dprintf(2, "glassbox: cannot enter %s: %s\n", spec->cwd, strerror(errno));
+			char *safe = sanitize_str(spec->cwd);
+			dprintf(2, "glassbox: cannot enter %s: %s\n", safe, strerror(errno));
 			_exit(125);
 		}
 		close_range(3, ~0U, 0);
@@ -259,8 +261,8 @@ static int start_unsandboxed(const struct jail_spec *spec, struct jail *j, struc
 		environ = spec->env.items ? spec->env.items : (char *[]){NULL};
 		execvp(spec->argv.items[0], spec->argv.items);
 		int e = errno;
-		dprintf(2, "glassbox: %s: %s\n", spec->argv.items[0],
-		        e == ENOENT ? "command not found" : strerror(e));
+		char *safe = sanitize_str(spec->argv.items[0]);
+		dprintf(2, "glassbox: %s: %s\n", safe, e == ENOENT ? "command not found" : strerror(e));
 		_exit(e == ENOENT ? 127 : 126);
 	}
 	if (slave >= 0)
@@ -281,6 +283,23 @@ static int start_unsandboxed(const struct jail_spec *spec, struct jail *j, struc
 	                   .message = "command started without sandbox"};
 	event_emit(&ev);
 	return 0;
+}
+
+static int send_fd_line(int sock, const char *line, int fd)
+{
+	struct iovec iov = {.iov_base = (void *)line, .iov_len = strlen(line)};
+	char cbuf[CMSG_SPACE(sizeof(int))] = {0};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+	                     .msg_controllen = sizeof cbuf};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof fd);
+	ssize_t n;
+	while ((n = sendmsg(sock, &msg, MSG_NOSIGNAL)) < 0 && errno == EINTR)
+		;
+	return n == (ssize_t)iov.iov_len ? 0 : -1;
 }
 
 int jail_start(const struct jail_spec *spec, struct jail **out, struct jail_result *res)
@@ -357,6 +376,20 @@ int jail_start(const struct jail_spec *spec, struct jail **out, struct jail_resu
 		off += (size_t)w;
 	}
 	cJSON_free(line);
+
+	/* Compile the seccomp filter while the child builds the root. */
+	int bpf = seccomp_filter_export(err, sizeof err);
+	if (bpf < 0 || send_fd_line(j->fd, "{\"filter\":true}\n", bpf) < 0) {
+		/* The child waits for the filter: without it, it cannot run. */
+		if (bpf >= 0)
+			close(bpf);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		set_err(res, 125, "%s", bpf < 0 ? err : "cannot pass the seccomp filter to the sandbox");
+		close(j->fd);
+		goto fail;
+	}
+	close(bpf);
 	*out = j;
 	return 0;
 

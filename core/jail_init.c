@@ -13,18 +13,22 @@
  *   3. pivot_root into it, bring up loopback, set the hostname, chdir;
  *   4. enter a nested user namespace mapping the real uid (so ids look as on
  *      the host and every mount becomes locked), drop all capabilities, set
- *      no_new_privs and load the seccomp filter;
+ *      no_new_privs and load the seccomp filter (compiled by the supervisor
+ *      meanwhile, passed as a memfd of BPF);
  *   5. fork the command into its own session, then reap, forward signals and
  *      report its exit.
  * Everything reported back is one JSON line per message on fd 3. */
 #include "jail_internal.h"
-#include "seccomp_filter.h"
+#include "sanitize.h"
 #include "sys.h"
 #include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/landlock.h>
+#include <linux/seccomp.h>
 #include <net/if.h>
 #include <sched.h>
 #include <signal.h>
@@ -121,25 +125,80 @@ struct plan {
 	int slave;
 };
 
-static char *read_line(int fd)
+/* Messages from the supervisor: JSON lines, some carrying an fd. Read with
+ * recvmsg so an fd riding on a later message is never dropped. */
+static struct {
+	char *buf;
+	size_t len, cap;
+	int fds[4];
+	int n_fds;
+} rx;
+
+static char *rx_line(void)
 {
-	size_t cap = 65536, len = 0;
-	char *buf = xmalloc(cap);
 	for (;;) {
-		if (len + 1 >= cap)
-			buf = xrealloc(buf, cap *= 2);
-		ssize_t n = read(fd, buf + len, cap - len - 1);
+		char *nl = rx.len ? memchr(rx.buf, '\n', rx.len) : NULL;
+		if (nl) {
+			size_t n = (size_t)(nl - rx.buf);
+			char *line = xmalloc(n + 1);
+			memcpy(line, rx.buf, n);
+			line[n] = '\0';
+			memmove(rx.buf, nl + 1, rx.len - n - 1);
+			rx.len -= n + 1;
+			return line;
+		}
+		if (rx.len + 4096 > rx.cap)
+			rx.buf = xrealloc(rx.buf, rx.cap = rx.cap ? rx.cap * 2 : 65536);
+		char cbuf[CMSG_SPACE(sizeof(int))];
+		struct iovec iov = {.iov_base = rx.buf + rx.len, .iov_len = rx.cap - rx.len};
+		struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+		                     .msg_controllen = sizeof cbuf};
+		ssize_t n = recvmsg(JAIL_CONTROL_FD, &msg, MSG_CMSG_CLOEXEC);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			_exit(125); /* supervisor gone */
-		char *nl = memchr(buf + len, '\n', (size_t)n);
-		len += (size_t)n;
-		if (nl) {
-			*nl = '\0';
-			return buf;
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+			if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+				continue;
+			int fd;
+			memcpy(&fd, CMSG_DATA(c), sizeof fd);
+			if (rx.n_fds < 4)
+				rx.fds[rx.n_fds++] = fd;
+			else
+				close(fd);
 		}
+		rx.len += (size_t)n;
 	}
+}
+
+/* The seccomp filter is compiled by the supervisor while we build the root
+ * (libseccomp's compile is the slowest step of start-up) and arrives as a
+ * memfd holding the BPF program. */
+static void load_filter(void)
+{
+	char *line = rx_line();
+	cJSON *o = cJSON_Parse(line);
+	free(line);
+	bool ok = o && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "filter")) && rx.n_fds == 1;
+	cJSON_Delete(o);
+	if (!ok)
+		die(NULL, "bad filter message from supervisor");
+	int fd = rx.fds[--rx.n_fds];
+	char *bpf = NULL;
+	size_t len = 0;
+	char path[64];
+	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+	int r = read_file(path, 1 << 20, &bpf, &len);
+	close(fd);
+	if (r < 0 || len == 0 || len % sizeof(struct sock_filter))
+		die(NULL, "cannot read the seccomp filter: %s", strerror(r < 0 ? -r : EINVAL));
+	struct sock_fprog prog = {.len = (unsigned short)(len / sizeof(struct sock_filter)),
+	                          .filter = (struct sock_filter *)bpf};
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+		die(NULL, "cannot load the seccomp filter: %s", strerror(errno));
+	free(bpf);
 }
 
 static const char *jstr(const cJSON *o, const char *k)
@@ -378,6 +437,52 @@ static void build_dev(int root, const struct mount_op *op, int *dev_fds)
 		die(NULL, "cannot make /dev read-only: %s", strerror(errno));
 }
 
+/* The kernel guards many /proc knobs only by uid, and uid 0 inside is the
+ * real root when glassbox runs as root: /proc/sys becomes read-only and the
+ * entries that talk to the host kernel are masked (the list Docker uses). */
+static void harden_proc(int root)
+{
+	cleanup_fd int proc = sys_openat2(root, "proc", O_PATH | O_DIRECTORY | O_CLOEXEC,
+	                                  RESOLVE_STRICT);
+	if (proc < 0)
+		die(NULL, "cannot open /proc: %s", strerror(errno));
+	static const char *const ro[] = {"sys", "fs", "sysrq-trigger", "irq", "bus", NULL};
+	for (int i = 0; ro[i]; i++) {
+		int m = open_tree(proc, ro[i], OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+		if (m < 0) {
+			if (errno == ENOENT)
+				continue;
+			die(NULL, "cannot protect /proc/%s: %s", ro[i], strerror(errno));
+		}
+		set_attr(m, ro[i], MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+		                           MOUNT_ATTR_NOEXEC);
+		if (move_mount(m, "", proc, ro[i], MOVE_MOUNT_F_EMPTY_PATH) < 0)
+			die(NULL, "cannot protect /proc/%s: %s", ro[i], strerror(errno));
+		close(m);
+	}
+	static const char *const masked[] = {"kcore", "keys", "latency_stats", "timer_list",
+	                                     "sched_debug", "acpi", "scsi", "asound", NULL};
+	for (int i = 0; masked[i]; i++) {
+		struct stat st;
+		if (fstatat(proc, masked[i], &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		int m;
+		if (S_ISDIR(st.st_mode)) {
+			static const char *const o[] = {"mode", "0555", "size", "4k", NULL};
+			m = new_fs("tmpfs", o, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+			                           MOUNT_ATTR_NOEXEC);
+		} else {
+			m = clone_tree(EMPTY_FILE);
+			if (m >= 0)
+				set_attr(m, "mask", MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+				                            MOUNT_ATTR_NOEXEC);
+		}
+		if (m < 0 || move_mount(m, "", proc, masked[i], MOVE_MOUNT_F_EMPTY_PATH) < 0)
+			die(NULL, "cannot mask /proc/%s: %s", masked[i], strerror(errno));
+		close(m);
+	}
+}
+
 static void build_root(struct plan *p)
 {
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
@@ -461,6 +566,7 @@ static void build_root(struct plan *p)
 				    "on the host or with --no-sandbox",
 				    "cannot mount a fresh /proc: %s", strerror(errno));
 			attach(mnt, root, op, "proc");
+			harden_proc(root);
 			break;
 		case MK_DEV:
 			build_dev(root, op, dev_fds);
@@ -546,6 +652,96 @@ static void drop_capabilities(void)
 		die(NULL, "cannot drop capabilities: %s", strerror(errno));
 }
 
+/* ---- Landlock ------------------------------------------------------------ */
+
+#ifndef LANDLOCK_ACCESS_FS_TRUNCATE
+#define LANDLOCK_ACCESS_FS_TRUNCATE (1ULL << 14)
+#endif
+
+#define LL_READ (LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR)
+#define LL_FILE_RIGHTS                                                                         \
+	(LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_READ_FILE |                           \
+	 LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_TRUNCATE)
+
+static void ll_rule(int ruleset, const char *path, uint64_t access, uint64_t handled)
+{
+	int fd = open(path, O_PATH | O_CLOEXEC | O_NOFOLLOW);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	if (!S_ISDIR(st.st_mode))
+		access &= LL_FILE_RIGHTS;
+	struct landlock_path_beneath_attr attr = {.allowed_access = access & handled,
+	                                          .parent_fd = fd};
+	if (attr.allowed_access &&
+	    syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &attr, 0) < 0)
+		weaker("Landlock rule for %s: %s", path, strerror(errno));
+	close(fd);
+}
+
+/* A second, path-based fence with the same shape as the mounts. Its job is
+ * what mounts cannot do: an fd passed in from the host (a file given as
+ * stdin) lives on the host's mount, and reopening it through
+ * /proc/self/fd/N for writing would bypass a read-only bind; Landlock checks
+ * the file itself against these rules, which grant writing only beneath the
+ * writable mounts. */
+static void apply_landlock(const struct plan *p)
+{
+	int abi = (int)syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
+	if (abi < 1) {
+		weaker("Landlock is not available (%s): files passed as stdin/stdout could be "
+		       "reopened for writing",
+		       strerror(errno));
+		return;
+	}
+	uint64_t handled = LL_READ | LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_REMOVE_DIR |
+	                   LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_MAKE_CHAR |
+	                   LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_REG |
+	                   LANDLOCK_ACCESS_FS_MAKE_SOCK | LANDLOCK_ACCESS_FS_MAKE_FIFO |
+	                   LANDLOCK_ACCESS_FS_MAKE_BLOCK | LANDLOCK_ACCESS_FS_MAKE_SYM;
+	if (abi >= 2)
+		handled |= LANDLOCK_ACCESS_FS_REFER;
+	if (abi >= 3)
+		handled |= LANDLOCK_ACCESS_FS_TRUNCATE;
+	struct landlock_ruleset_attr ra = {.handled_access_fs = handled};
+	int rs = (int)syscall(SYS_landlock_create_ruleset, &ra, sizeof ra, 0);
+	if (rs < 0) {
+		weaker("cannot create a Landlock ruleset: %s", strerror(errno));
+		return;
+	}
+	const uint64_t dev_rights = LL_READ | LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_TRUNCATE;
+	ll_rule(rs, "/", LL_READ, handled);
+	for (size_t i = 0; i < p->n_ops; i++) {
+		const struct mount_op *op = &p->ops[i];
+		switch (op->kind) {
+		case MK_BIND_RO:
+			ll_rule(rs, op->dst, LL_READ, handled);
+			break;
+		case MK_BIND_RW:
+		case MK_TMPFS:
+			ll_rule(rs, op->dst, handled, handled);
+			break;
+		case MK_PROC:
+			ll_rule(rs, op->dst, LL_READ | LANDLOCK_ACCESS_FS_WRITE_FILE, handled);
+			break;
+		case MK_DEV:
+			ll_rule(rs, op->dst, dev_rights, handled);
+			ll_rule(rs, "/dev/shm", handled, handled);
+			break;
+		case MK_MASK:
+		case MK_SYMLINK:
+			break;
+		}
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	    syscall(SYS_landlock_restrict_self, rs, 0) < 0)
+		weaker("cannot enforce the Landlock ruleset: %s", strerror(errno));
+	close(rs);
+}
+
 /* ---- the terminal ------------------------------------------------------- */
 
 /* Allocates the command's pty from the sandbox's own devpts (so ttyname()
@@ -580,24 +776,12 @@ static void open_pty(struct plan *p)
 
 /* ---- the command -------------------------------------------------------- */
 
-static void write_err(const char *a, const char *b)
+/* "glassbox: CMD: reason" — CMD comes from the user and may hold escapes. */
+static void write_err(const char *cmd, const char *reason)
 {
-	/* The command name comes from the user but may hold escapes: show it
-	 * inert. */
-	char buf[512];
-	size_t o = 0;
-	for (const char *s = "glassbox: "; *s && o < sizeof buf - 8; s++)
-		buf[o++] = *s;
-	for (const unsigned char *s = (const unsigned char *)a; *s && o < sizeof buf - 8; s++) {
-		if (*s < 0x20 || *s == 0x7f)
-			o += (size_t)snprintf(buf + o, 5, "\\x%02x", *s);
-		else
-			buf[o++] = (char)*s;
-	}
-	for (const char *s = b; *s && o < sizeof buf - 2; s++)
-		buf[o++] = *s;
-	buf[o++] = '\n';
-	write_all(2, buf, o);
+	cleanup_free char *safe = sanitize_str(cmd);
+	cleanup_free char *line = xasprintf("glassbox: %s: %s\n", safe, reason);
+	write_all(2, line, strlen(line));
 }
 
 static _Noreturn void exec_command(struct plan *p)
@@ -622,9 +806,7 @@ static _Noreturn void exec_command(struct plan *p)
 	environ = p->env.items ? p->env.items : (char *[]){NULL};
 	execvp(p->argv.items[0], p->argv.items);
 	int e = errno;
-	char tail[128];
-	snprintf(tail, sizeof tail, ": %s", e == ENOENT ? "command not found" : strerror(e));
-	write_err(p->argv.items[0], tail);
+	write_err(p->argv.items[0], e == ENOENT ? "command not found" : strerror(e));
 	_exit(e == ENOENT ? 127 : 126);
 }
 
@@ -670,7 +852,7 @@ int main(void)
 {
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	struct plan p = {0};
-	char *line = read_line(JAIL_CONTROL_FD);
+	char *line = rx_line();
 	parse_plan(line, &p);
 	free(line);
 
@@ -688,9 +870,8 @@ int main(void)
 	drop_capabilities();
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		die(NULL, "cannot make init non-dumpable: %s", strerror(errno));
-	char err[256];
-	if (seccomp_filter_load(err, sizeof err) < 0)
-		die(NULL, "%s", err);
+	apply_landlock(&p);
+	load_filter();
 
 	sigset_t mask;
 	sigemptyset(&mask);

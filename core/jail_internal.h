@@ -36,6 +36,7 @@ struct jail_plan {
 	struct mount_op *ops; /* sorted: parents before children */
 	size_t n_ops;
 	struct strlist placeholders; /* host dirs created to hold masks, in creation order */
+	unsigned long long *placeholder_ids; /* st_dev << 32 ^ st_ino of each, to find them again */
 	int *locks;                  /* shared flocks on placeholder dirs in use */
 	size_t n_locks;
 	int janitor_fd;              /* write end of the janitor's pipe, 0 = none */

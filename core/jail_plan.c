@@ -235,6 +235,11 @@ static void push_op(struct jail_plan *plan, struct mount_op op)
 }
 
 /* Creates the missing components of path on the host (0700), recording them. */
+static unsigned long long identity(const struct stat *st)
+{
+	return ((unsigned long long)st->st_dev << 32) ^ (unsigned long long)st->st_ino;
+}
+
 /* Holds a shared lock on a placeholder for this session's lifetime. */
 static void lock_placeholder(struct jail_plan *plan, const char *path)
 {
@@ -265,7 +270,12 @@ static int make_placeholder(struct jail_plan *plan, const char *path, char *err,
 			continue;
 		char c = *s;
 		*s = '\0';
-		if (mkdir(p, 0700) == 0) {
+		struct stat st;
+		if (mkdir(p, 0700) == 0 && lstat(p, &st) == 0) {
+			plan->placeholder_ids = xrealloc(plan->placeholder_ids,
+			                                 (plan->placeholders.len + 1) *
+			                                         sizeof *plan->placeholder_ids);
+			plan->placeholder_ids[plan->placeholders.len] = identity(&st);
 			strlist_push(&plan->placeholders, p);
 		} else if (errno != EEXIST) {
 			snprintf(err, errlen,
@@ -429,16 +439,21 @@ out:
 	return rc;
 }
 
-static void remove_placeholders(const struct strlist *dirs)
+/* Removes what we created — found again without following any symlink (the
+ * sandbox may have replaced a parent by a link) and only if it is still the
+ * directory we made. Runs after the sandbox is gone. */
+static void remove_placeholders(const struct strlist *dirs, const unsigned long long *ids)
 {
 	for (size_t i = dirs->len; i-- > 0;) {
 		const char *p = dirs->items[i];
-		int fd = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		int fd = sys_openat2(AT_FDCWD, p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC,
+		                     RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+		struct stat st;
 		if (fd < 0)
 			continue;
 		/* Another session masking the same path holds a shared lock:
 		 * removing the directory would drop its mask. */
-		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		if (fstat(fd, &st) == 0 && identity(&st) == ids[i] && flock(fd, LOCK_EX | LOCK_NB) == 0)
 			rmdir(p);
 		close(fd);
 	}
@@ -478,7 +493,7 @@ void jail_plan_watch(struct jail_plan *plan, pid_t sandbox_pid)
 		if (pidfd >= 0)
 			while (poll(&pf, 1, 5000) < 0 && errno == EINTR)
 				;
-		remove_placeholders(&plan->placeholders);
+		remove_placeholders(&plan->placeholders, plan->placeholder_ids);
 		_exit(0);
 	}
 	if (pidfd >= 0)
@@ -500,8 +515,10 @@ void jail_plan_remove_placeholders(struct jail_plan *plan)
 	free(plan->locks);
 	plan->locks = NULL;
 	plan->n_locks = 0;
-	remove_placeholders(&plan->placeholders);
+	remove_placeholders(&plan->placeholders, plan->placeholder_ids);
 	strlist_clear(&plan->placeholders);
+	free(plan->placeholder_ids);
+	plan->placeholder_ids = NULL;
 	if (plan->janitor_fd > 0) {
 		close(plan->janitor_fd); /* the janitor finds nothing left and exits */
 		plan->janitor_fd = 0;

@@ -16,7 +16,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 const char *const seccomp_blocked_syscalls[] = {
 	"unshare", "setns", "mount", "umount", "umount2", "pivot_root", "chroot",
@@ -38,35 +40,40 @@ static const int blocked_by_number[] = {467 /* open_tree_attr */};
 static const int blocked_by_number[] = {0};
 #endif
 
-static int fail(char *err, size_t errlen, const char *what, int rc)
+/* Adds one rule; on failure records the first error in *rc. libseccomp
+ * answers -EDOM for a syscall this architecture does not have: not an error. */
+static void rule(scmp_filter_ctx ctx, int *rc, const char **what, const char *name, uint32_t action,
+                 int nr, unsigned n_args, const struct scmp_arg_cmp *args)
 {
-	snprintf(err, errlen, "seccomp: %s: %s", what, strerror(-rc));
-	return -1;
+	if (*rc < 0)
+		return;
+	int r = seccomp_rule_add_array(ctx, action, nr, n_args, args);
+	if (r < 0 && r != -EDOM) {
+		*rc = r;
+		*what = name;
+	}
 }
 
-int seccomp_filter_load(char *err, size_t errlen)
+static scmp_filter_ctx build(char *err, size_t errlen)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-	if (!ctx)
-		return fail(err, errlen, "init", -ENOMEM);
+	if (!ctx) {
+		snprintf(err, errlen, "seccomp: cannot initialise libseccomp");
+		return NULL;
+	}
+	const char *what = "attribute";
 	int rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ERRNO(ENOSYS));
-	if (rc < 0)
-		goto out_fail_attr;
 
 	for (int i = 0; seccomp_blocked_syscalls[i]; i++) {
 		int nr = seccomp_syscall_resolve_name(seccomp_blocked_syscalls[i]);
-		if (nr == __NR_SCMP_ERROR)
-			continue; /* not a syscall on this architecture */
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
-		if (rc < 0 && rc != -EDOM) {
-			seccomp_release(ctx);
-			return fail(err, errlen, seccomp_blocked_syscalls[i], rc);
-		}
+		if (nr != __NR_SCMP_ERROR)
+			rule(ctx, &rc, &what, seccomp_blocked_syscalls[i], SCMP_ACT_ERRNO(EPERM), nr, 0,
+			     NULL);
 	}
-	for (size_t i = 0; i < sizeof blocked_by_number / sizeof *blocked_by_number; i++) {
+	for (size_t i = 0; i < sizeof blocked_by_number / sizeof *blocked_by_number; i++)
 		if (blocked_by_number[i] > 0)
-			seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), blocked_by_number[i], 0);
-	}
+			rule(ctx, &rc, &what, "by number", SCMP_ACT_ERRNO(EPERM), blocked_by_number[i],
+			     0, NULL);
 
 	/* clone: refuse any namespace flag (one rule per bit: MASKED_EQ tests
 	 * (arg & mask) == datum). */
@@ -74,62 +81,65 @@ int seccomp_filter_load(char *err, size_t errlen)
 	                                         CLONE_NEWNET, CLONE_NEWIPC, CLONE_NEWUTS,
 	                                         CLONE_NEWCGROUP};
 	for (size_t i = 0; i < sizeof ns_flags / sizeof *ns_flags; i++) {
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
-		                      SCMP_A0(SCMP_CMP_MASKED_EQ, ns_flags[i], ns_flags[i]));
-		if (rc < 0) {
-			seccomp_release(ctx);
-			return fail(err, errlen, "clone", rc);
-		}
+		struct scmp_arg_cmp a = SCMP_A0(SCMP_CMP_MASKED_EQ, ns_flags[i], ns_flags[i]);
+		rule(ctx, &rc, &what, "clone", SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1, &a);
 	}
 	/* clone3 keeps its flags in a struct the filter cannot read. */
-	rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
-	if (rc < 0 && rc != -EDOM) {
-		seccomp_release(ctx);
-		return fail(err, errlen, "clone3", rc);
-	}
+	rule(ctx, &rc, &what, "clone3", SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0, NULL);
 
 	/* Terminal injection. The command is 32 bits: compare only those, so
 	 * high garbage bits cannot slip past (CVE-2019-10063). */
 	static const unsigned long bad_ioctls[] = {TIOCSTI, TIOCLINUX};
 	for (size_t i = 0; i < 2; i++) {
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
-		                      SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, bad_ioctls[i]));
-		if (rc < 0) {
-			seccomp_release(ctx);
-			return fail(err, errlen, "ioctl", rc);
-		}
+		struct scmp_arg_cmp a = SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, bad_ioctls[i]);
+		rule(ctx, &rc, &what, "ioctl", SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1, &a);
 	}
 
-	/* personality: only the query (0xffffffff) and PER_LINUX / PER_LINUX32. */
-	rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(personality), 3,
-	                      SCMP_A0(SCMP_CMP_NE, 0), SCMP_A0(SCMP_CMP_NE, 8),
-	                      SCMP_A0(SCMP_CMP_NE, 0xffffffffu));
-	if (rc < 0) {
-		/* Older libseccomp cannot AND comparisons of one argument: keep
-		 * only PER_LINUX. */
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(personality), 1,
-		                      SCMP_A0(SCMP_CMP_NE, 0));
-		if (rc < 0) {
-			seccomp_release(ctx);
-			return fail(err, errlen, "personality", rc);
-		}
-	}
+	/* personality: only PER_LINUX, as flatpak does (libseccomp 2.5 cannot
+	 * AND two comparisons of one argument, so the 0xffffffff query is
+	 * refused too; nothing common depends on it). */
+	struct scmp_arg_cmp pers = SCMP_A0(SCMP_CMP_NE, 0);
+	rule(ctx, &rc, &what, "personality", SCMP_ACT_ERRNO(EPERM), SCMP_SYS(personality), 1, &pers);
 
 	/* vsock reaches the hypervisor host and ignores network namespaces. */
-	rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socket), 1,
-	                      SCMP_A0(SCMP_CMP_EQ, AF_VSOCK));
+	struct scmp_arg_cmp vsock = SCMP_A0(SCMP_CMP_EQ, AF_VSOCK);
+	rule(ctx, &rc, &what, "socket", SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socket), 1, &vsock);
+
 	if (rc < 0) {
+		snprintf(err, errlen, "seccomp: %s: %s", what, strerror(-rc));
 		seccomp_release(ctx);
-		return fail(err, errlen, "socket", rc);
+		return NULL;
 	}
+	return ctx;
+}
 
-	rc = seccomp_load(ctx);
+int seccomp_filter_load(char *err, size_t errlen)
+{
+	scmp_filter_ctx ctx = build(err, errlen);
+	if (!ctx)
+		return -1;
+	int rc = seccomp_load(ctx);
 	seccomp_release(ctx);
-	if (rc < 0)
-		return fail(err, errlen, "load", rc);
+	if (rc < 0) {
+		snprintf(err, errlen, "seccomp: load: %s", strerror(-rc));
+		return -1;
+	}
 	return 0;
+}
 
-out_fail_attr:
+int seccomp_filter_export(char *err, size_t errlen)
+{
+	scmp_filter_ctx ctx = build(err, errlen);
+	if (!ctx)
+		return -1;
+	int fd = memfd_create("glassbox-seccomp", MFD_CLOEXEC);
+	int rc = fd < 0 ? -errno : seccomp_export_bpf(ctx, fd);
 	seccomp_release(ctx);
-	return fail(err, errlen, "attribute", rc);
+	if (rc < 0) {
+		snprintf(err, errlen, "seccomp: export: %s", strerror(-rc));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
 }

@@ -10,5 +10,8 @@ extern const char *const seccomp_blocked_syscalls[];
 /* Builds and loads the filter into the calling thread (sets no_new_privs).
  * Returns 0, or -1 with one line in err. */
 int seccomp_filter_load(char *err, size_t errlen);
+/* Builds the filter and returns a memfd (O_CLOEXEC) holding its BPF program,
+ * for a process that loads it itself; -1 with one line in err. */
+int seccomp_filter_export(char *err, size_t errlen);
 
 #endif

@@ -13,6 +13,7 @@ void relay_init(struct relay *r, int user_in, int user_out, int master)
 	memset(r, 0, sizeof *r);
 	r->in.from = user_in;
 	r->in.to = master;
+	r->in.eof = user_in < 0; /* no input to relay */
 	r->out.from = master;
 	r->out.to = user_out;
 }

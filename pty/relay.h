@@ -21,6 +21,7 @@ struct relay {
 	struct relay_dir out; /* master -> user */
 };
 
+/* user_in may be -1: output only. */
 void relay_init(struct relay *r, int user_in, int user_out, int master);
 /* Fills up to 4 pollfds; returns how many. */
 int relay_pollfds(struct relay *r, struct pollfd *p);

@@ -98,6 +98,13 @@ static int resolve_policy(const struct cli_options *o, const char *invoke_cwd, c
 	for (size_t i = 0; i < o->profiles.len; i++)
 		if (profile_load(o->profiles.items[i], &pe, out, err, errlen) < 0)
 			return -1;
+	/* "Write the working directory" must not turn into "write everything"
+	 * when glassbox is started from /: only --allow-write=/ or -A may. */
+	if (strlist_contains(&out->allow_write, "/")) {
+		strlist_remove(&out->allow_write, "/");
+		headless_error("warning: not making / writable for a profile (the working directory "
+		               "is /); use --allow-write=/ or -A to mean it");
+	}
 	struct policy flags = {0};
 	policy_merge(&flags, &o->flags);
 	int rc = policy_resolve_cli_paths(&flags, invoke_cwd, err, errlen);
@@ -114,6 +121,7 @@ struct loop {
 	struct jail *jail;
 	int sfd;
 	bool tty;
+	int term_fd;  /* the user's terminal among our fds 0-2 */
 	int master;
 	struct relay relay;
 };
@@ -128,8 +136,9 @@ static void run_loop(struct loop *l)
 		if (l->tty && l->master < 0 && jail_pty_master(l->jail) >= 0) {
 			/* The sandbox sent its pty: start relaying. */
 			l->master = jail_pty_master(l->jail);
-			relay_init(&l->relay, 0, isatty(1) ? 1 : 2, l->master);
-			term_raw(0);
+			relay_init(&l->relay, isatty(0) ? 0 : -1, isatty(1) ? 1 : 2, l->master);
+			if (isatty(0))
+				term_raw(0);
 		}
 		int rn = l->master >= 0 ? relay_pollfds(&l->relay, p + n) : 0;
 		if (poll(p, (nfds_t)(n + rn), -1) < 0) {
@@ -142,7 +151,7 @@ static void run_loop(struct loop *l)
 			while (read(l->sfd, &si, sizeof si) == sizeof si) {
 				if (si.ssi_signo == SIGWINCH) {
 					if (l->master >= 0)
-						pty_copy_winsize(0, l->master);
+						pty_copy_winsize(l->term_fd, l->master);
 				} else {
 					jail_signal(l->jail, (int)si.ssi_signo);
 				}
@@ -211,18 +220,23 @@ int headless_run(const struct cli_options *o)
 		strlist_push(&spec.argv, sh && sh[0] == '/' ? sh : "/bin/sh");
 	}
 
-	struct loop l = {.master = -1};
-	l.tty = isatty(0);
+	/* A terminal fd is never handed to the sandbox: it could read the
+	 * user's keystrokes from it or change its modes. Every fd that is a
+	 * terminal is replaced by the sandbox's own pty, relayed. */
+	struct loop l = {.master = -1, .term_fd = -1};
+	for (int i = 0; i < 3; i++) {
+		spec.tty_fds[i] = isatty(i);
+		if (spec.tty_fds[i] && l.term_fd < 0)
+			l.term_fd = i;
+	}
+	l.tty = l.term_fd >= 0;
 	if (l.tty) {
 		struct winsize ws;
-		if (ioctl(0, TIOCGWINSZ, &ws) == 0) {
+		if (ioctl(l.term_fd, TIOCGWINSZ, &ws) == 0) {
 			spec.rows = ws.ws_row;
 			spec.cols = ws.ws_col;
 		}
 		spec.tty = true;
-		spec.tty_fds[0] = true;
-		spec.tty_fds[1] = isatty(1);
-		spec.tty_fds[2] = isatty(2);
 	}
 	for (int i = 0; i < 3; i++)
 		spec.stdio[i] = i;
