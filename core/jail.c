@@ -285,23 +285,6 @@ static int start_unsandboxed(const struct jail_spec *spec, struct jail *j, struc
 	return 0;
 }
 
-static int send_fd_line(int sock, const char *line, int fd)
-{
-	struct iovec iov = {.iov_base = (void *)line, .iov_len = strlen(line)};
-	char cbuf[CMSG_SPACE(sizeof(int))] = {0};
-	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-	                     .msg_controllen = sizeof cbuf};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof fd);
-	ssize_t n;
-	while ((n = sendmsg(sock, &msg, MSG_NOSIGNAL)) < 0 && errno == EINTR)
-		;
-	return n == (ssize_t)iov.iov_len ? 0 : -1;
-}
-
 int jail_start(const struct jail_spec *spec, struct jail **out, struct jail_result *res)
 {
 	memset(res, 0, sizeof *res);
@@ -379,7 +362,7 @@ int jail_start(const struct jail_spec *spec, struct jail **out, struct jail_resu
 
 	/* Compile the seccomp filter while the child builds the root. */
 	int bpf = seccomp_filter_export(err, sizeof err);
-	if (bpf < 0 || send_fd_line(j->fd, "{\"filter\":true}\n", bpf) < 0) {
+	if (bpf < 0 || jail_send_fd(j->fd, "{\"filter\":true}\n", bpf) < 0) {
 		/* The child waits for the filter: without it, it cannot run. */
 		if (bpf >= 0)
 			close(bpf);

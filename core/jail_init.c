@@ -759,17 +759,7 @@ static void open_pty(struct plan *p)
 	struct winsize ws = {.ws_row = p->rows, .ws_col = p->cols};
 	if (ws.ws_row && ws.ws_col)
 		ioctl(m, TIOCSWINSZ, &ws);
-	char hello[] = "{\"pty\":true}\n";
-	struct iovec iov = {.iov_base = hello, .iov_len = sizeof hello - 1};
-	char cbuf[CMSG_SPACE(sizeof(int))] = {0};
-	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-	                     .msg_controllen = sizeof cbuf};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &m, sizeof m);
-	if (sendmsg(JAIL_CONTROL_FD, &msg, MSG_NOSIGNAL) < 0)
+	if (jail_send_fd(JAIL_CONTROL_FD, "{\"pty\":true}\n", m) < 0)
 		_exit(125);
 	close(m);
 }

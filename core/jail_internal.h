@@ -55,6 +55,8 @@ void jail_plan_remove_placeholders(struct jail_plan *plan);
  * killed; sandbox_pid is the sandbox's init (waited for before cleaning). */
 void jail_plan_watch(struct jail_plan *plan, pid_t sandbox_pid);
 const char *mount_kind_name(enum mount_kind k);
+/* Sends one message line with fd attached (SCM_RIGHTS). Returns 0 or -1. */
+int jail_send_fd(int sock, const char *line, int fd);
 /* [{op, dst, src?, dir, create, mode}] for the wire and events. */
 cJSON *jail_plan_to_json(const struct jail_plan *plan);
 
