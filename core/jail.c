@@ -39,6 +39,8 @@ struct jail {
 	pid_t pid;          /* init (or the command without sandbox) */
 	int fd;             /* control socket, or pidfd */
 	int master;         /* pty master of a tty session, or -1 */
+	int listener;       /* proxy listener inside the sandbox's netns, or -1 */
+	int pending_fd;     /* fd received with the message being parsed */
 	struct jail_plan plan;
 	char buf[8192];
 	size_t buf_len;
@@ -171,6 +173,7 @@ static cJSON *plan_json(const struct jail_spec *spec, const struct jail_plan *pl
 	cJSON_AddNumberToObject(o, "rows", spec->rows);
 	cJSON_AddNumberToObject(o, "cols", spec->cols);
 	cJSON_AddBoolToObject(o, "strict", spec->policy->strict_sandbox);
+	cJSON_AddBoolToObject(o, "listener", spec->want_listener);
 	cJSON *argv = cJSON_AddArrayToObject(o, "argv");
 	for (size_t i = 0; i < spec->argv.len; i++)
 		cJSON_AddItemToArray(argv, cJSON_CreateString(spec->argv.items[i]));
@@ -292,6 +295,8 @@ int jail_start(const struct jail_spec *spec, struct jail **out, struct jail_resu
 	j->spec = spec;
 	j->fd = -1;
 	j->master = -1;
+	j->listener = -1;
+	j->pending_fd = -1;
 	j->start_ns = now_mono_ns();
 	j->sandboxed = !spec->policy->no_sandbox;
 	if (!j->sandboxed) {
@@ -388,6 +393,7 @@ fail:
 
 int jail_fd(const struct jail *j) { return j->fd; }
 int jail_pty_master(const struct jail *j) { return j->master; }
+int jail_proxy_listener(const struct jail *j) { return j->listener; }
 
 static void emit_ready(struct jail *j)
 {
@@ -423,7 +429,18 @@ static void handle_message(struct jail *j, const char *line)
 	if (!o)
 		return;
 	const cJSON *v;
-	if ((v = cJSON_GetObjectItemCaseSensitive(o, "ready")) && cJSON_IsTrue(v)) {
+	if ((v = cJSON_GetObjectItemCaseSensitive(o, "pty")) && cJSON_IsTrue(v)) {
+		if (j->master < 0 && j->spec->tty && j->pending_fd >= 0) {
+			j->master = j->pending_fd;
+			j->pending_fd = -1;
+			fcntl(j->master, F_SETFL, fcntl(j->master, F_GETFL) | O_NONBLOCK);
+		}
+	} else if ((v = cJSON_GetObjectItemCaseSensitive(o, "listener")) && cJSON_IsTrue(v)) {
+		if (j->listener < 0 && j->pending_fd >= 0) {
+			j->listener = j->pending_fd;
+			j->pending_fd = -1;
+		}
+	} else if ((v = cJSON_GetObjectItemCaseSensitive(o, "ready")) && cJSON_IsTrue(v)) {
 		emit_ready(j);
 	} else if ((v = cJSON_GetObjectItemCaseSensitive(o, "started")) && cJSON_IsNumber(v)) {
 		j->inner_pid = (pid_t)v->valuedouble;
@@ -471,12 +488,10 @@ int jail_handle_input(struct jail *j)
 		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
 			int fd;
 			memcpy(&fd, CMSG_DATA(c), sizeof fd);
-			if (j->master < 0 && j->spec->tty) {
-				j->master = fd;
-				fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-			} else {
-				close(fd);
-			}
+			/* An fd ends a read: it belongs to the last line of it. */
+			if (j->pending_fd >= 0)
+				close(j->pending_fd);
+			j->pending_fd = fd;
 		}
 	}
 	if (n < 0)
@@ -552,6 +567,10 @@ void jail_finish(struct jail *j, struct jail_result *res)
 		close(j->fd);
 	if (j->master >= 0)
 		close(j->master);
+	if (j->listener >= 0)
+		close(j->listener);
+	if (j->pending_fd >= 0)
+		close(j->pending_fd);
 	jail_plan_remove_placeholders(&j->plan);
 	jail_plan_free(&j->plan);
 	free(j);

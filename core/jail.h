@@ -15,6 +15,10 @@
 #include "policy.h"
 #include "strlist.h"
 
+/* Where the egress proxy listens inside every sandbox (its network namespace
+ * is private, so a fixed port cannot collide). */
+#define JAIL_PROXY_PORT 3128
+
 struct jail_spec {
 	const struct policy *policy;
 	const char *cwd;            /* absolute working directory of the command */
@@ -27,6 +31,9 @@ struct jail_spec {
 	 * (jail_pty_master) for relaying. */
 	bool tty;
 	bool tty_fds[3];
+	/* Ask the sandbox for a TCP listener at 127.0.0.1:JAIL_PROXY_PORT in its
+	 * own network namespace (see jail_proxy_listener). */
+	bool want_listener;
 	unsigned short rows, cols;
 	const char *init_path;      /* glassbox-init; NULL = next to /proc/self/exe */
 	/* Deny paths named on the command line: only these get placeholders
@@ -55,6 +62,9 @@ int jail_fd(const struct jail *j);
 /* The pty master of a tty session, or -1 until the sandbox has sent it. The
  * jail keeps ownership. */
 int jail_pty_master(const struct jail *j);
+/* The proxy listener made inside the sandbox's network namespace (accept()
+ * there, dial out from the host), or -1 until the sandbox sent it. */
+int jail_proxy_listener(const struct jail *j);
 /* Reads what the sandbox reported; emits events. Returns 0 while the command
  * runs, 1 once it has ended (or the sandbox died), -1 on error. */
 int jail_handle_input(struct jail *j);

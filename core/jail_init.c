@@ -18,6 +18,7 @@
  *   5. fork the command into its own session, then reap, forward signals and
  *      report its exit.
  * Everything reported back is one JSON line per message on fd 3. */
+#include "jail.h"
 #include "jail_internal.h"
 #include "sanitize.h"
 #include "sys.h"
@@ -29,7 +30,9 @@
 #include <linux/filter.h>
 #include <linux/landlock.h>
 #include <linux/seccomp.h>
+#include <arpa/inet.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -120,6 +123,7 @@ struct plan {
 	char *cwd;
 	struct strlist argv, env;
 	bool tty;
+	bool listener;
 	bool tty_fds[3];
 	unsigned short rows, cols;
 	int slave;
@@ -233,6 +237,7 @@ static void parse_plan(const char *text, struct plan *p)
 	p->uid = (uid_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "uid"));
 	p->gid = (gid_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "gid"));
 	p->tty = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "tty"));
+	p->listener = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "listener"));
 	const cJSON *tf = cJSON_GetObjectItemCaseSensitive(o, "tty_fds");
 	for (int i = 0; i < 3; i++)
 		p->tty_fds[i] = cJSON_IsTrue(cJSON_GetArrayItem(tf, i));
@@ -742,6 +747,25 @@ static void apply_landlock(const struct plan *p)
 	close(rs);
 }
 
+/* ---- the way out -------------------------------------------------------- */
+
+/* The only route out of the sandbox: a listener on its loopback, handed to
+ * the supervisor, which accepts here and dials out from the host. */
+static void open_listener(void)
+{
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int one = 1;
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(JAIL_PROXY_PORT),
+	                        .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	if (s < 0 || setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+	    bind(s, (struct sockaddr *)&a, sizeof a) < 0 || listen(s, 1024) < 0)
+		die(NULL, "cannot listen on 127.0.0.1:%d inside the sandbox: %s", JAIL_PROXY_PORT,
+		    strerror(errno));
+	if (jail_send_fd(JAIL_CONTROL_FD, "{\"listener\":true}\n", s) < 0)
+		_exit(125);
+	close(s);
+}
+
 /* ---- the terminal ------------------------------------------------------- */
 
 /* Allocates the command's pty from the sandbox's own devpts (so ttyname()
@@ -850,6 +874,8 @@ int main(void)
 	if (sethostname(JAIL_HOSTNAME, strlen(JAIL_HOSTNAME)) < 0)
 		weaker("cannot set the hostname: %s", strerror(errno));
 	loopback_up();
+	if (p.listener)
+		open_listener();
 	if (chdir(p.cwd) < 0) {
 		char hint[600];
 		snprintf(hint, sizeof hint, "allow it with --allow-read=%s or choose another -C", p.cwd);
