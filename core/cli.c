@@ -10,10 +10,13 @@
  * `--`, starts the command; everything after it belongs to the command. */
 #include "cli.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "net_policy.h"
 #include "sanitize.h"
 #include "util.h"
 
@@ -25,6 +28,8 @@ enum opt_id {
 	OPT_ENV,
 	OPT_ALLOW_ENV,
 	OPT_DENY_ENV,
+	OPT_ALLOW_NET,
+	OPT_DENY_NET,
 	OPT_PROFILE,
 	OPT_ALLOW_ALL,
 	OPT_NO_SANDBOX,
@@ -32,6 +37,10 @@ enum opt_id {
 	OPT_CWD,
 	OPT_DEBUG,
 	OPT_LOG,
+	OPT_SNAPSHOT,
+	OPT_RESTORE,
+	OPT_SNAPSHOT_PATH,
+	OPT_SNAPSHOT_EXCLUDE,
 	OPT_VERSION,
 	OPT_HELP,
 };
@@ -57,6 +66,8 @@ static const struct opt_def opt_table[] = {
 	{ "env", 0, ARG_REQUIRED, OPT_ENV },
 	{ "allow-env", 0, ARG_EQ_ONLY, OPT_ALLOW_ENV },
 	{ "deny-env", 0, ARG_REQUIRED, OPT_DENY_ENV },
+	{ "allow-net", 0, ARG_EQ_ONLY, OPT_ALLOW_NET },
+	{ "deny-net", 0, ARG_REQUIRED, OPT_DENY_NET },
 	{ "profile", 0, ARG_REQUIRED, OPT_PROFILE },
 	{ "allow-all", 'A', ARG_NONE, OPT_ALLOW_ALL },
 	{ "no-sandbox", 0, ARG_NONE, OPT_NO_SANDBOX },
@@ -64,6 +75,10 @@ static const struct opt_def opt_table[] = {
 	{ NULL, 'C', ARG_REQUIRED, OPT_CWD },
 	{ "debug", 0, ARG_NONE, OPT_DEBUG },
 	{ "log", 0, ARG_REQUIRED, OPT_LOG },
+	{ "snapshot", 0, ARG_NONE, OPT_SNAPSHOT },
+	{ "restore", 0, ARG_NONE, OPT_RESTORE },
+	{ "snapshot-path", 0, ARG_REQUIRED, OPT_SNAPSHOT_PATH },
+	{ "snapshot-exclude", 0, ARG_REQUIRED, OPT_SNAPSHOT_EXCLUDE },
 	{ "version", 'V', ARG_NONE, OPT_VERSION },
 	{ "help", 'h', ARG_NONE, OPT_HELP },
 };
@@ -72,6 +87,8 @@ static const char cli_usage_text[] =
         "Usage: glassbox [OPTIONS] [--] [CMD [ARG...]]\n"
         "       glassbox profile list\n"
         "       glassbox profile show NAME\n"
+        "       glassbox snapshot list | diff ID [-p] [PATH...] | restore ID [PATH...]\n"
+        "       glassbox snapshot clean [--older-than DAYS]\n"
         "\n"
         "Runs CMD (default: $SHELL) in a sandbox: no writes, a clean environment\n"
         "and only what the options and profiles allow.\n"
@@ -88,11 +105,28 @@ static const char cli_usage_text[] =
         "  --allow-env[=K,...]    also inherit K (NAME or prefix NAME*); bare: all\n"
         "  --deny-env=K,...       drop K (NAME or NAME*; wins over --allow-env)\n"
         "\n"
+        "Network (default: none; every connection goes through glassbox's proxy):\n"
+        "  --allow-net[=D,...]    allow D: host, *.domain (subdomains only), IP,\n"
+        "                         with optional :port; bare: every public host.\n"
+        "                         Loopback and private addresses need a rule naming\n"
+        "                         them (e.g. --allow-net=localhost:3000)\n"
+        "  --deny-net=D,...       never allow D (wins over --allow-net)\n"
+        "\n"
         "Sandbox:\n"
         "  --profile NAME[,NAME]  named profiles, merged in order (default workspace)\n"
-        "  -A, --allow-all        all filesystem permissions (env rules still apply)\n"
+        "  -A, --allow-all        all filesystem and public network permissions (env\n"
+        "                         rules still apply)\n"
         "  --no-sandbox           run without the sandbox\n"
         "  --strict-sandbox       fail rather than run with weaker isolation\n"
+        "\n"
+        "Snapshots:\n"
+        "  --snapshot             record the tracked paths before the command and show\n"
+        "                         what it created, modified and deleted\n"
+        "  --restore              record, and roll every change back when it exits\n"
+        "  --snapshot-path=P,...  tracked paths (default: the working directory)\n"
+        "  --snapshot-exclude=G,...  gitignore-style patterns left alone (besides\n"
+        "                         .git .hg .svn node_modules __pycache__ .venv target\n"
+        "                         build dist out and what .gitignore files exclude)\n"
         "\n"
         "Other:\n"
         "  -C DIR                 working directory of the command\n"
@@ -108,9 +142,25 @@ static const char cli_usage_text[] =
         "Subcommands:\n"
         "  profile list           list built-in and user profiles\n"
         "  profile show NAME      print the policy profile NAME resolves to, as JSON\n"
+        "  snapshot list          recorded sessions: id, time, command, +added ~modified\n"
+        "                         -deleted\n"
+        "  snapshot diff ID [-p] [--checkpoint N] [--now] [PATH...]\n"
+        "                         what changed from checkpoint N (default 0, the start)\n"
+        "                         to the end of the session (--now: to the tree as it\n"
+        "                         is now); -p adds unified diffs\n"
+        "  snapshot restore ID [--checkpoint N] [PATH...]\n"
+        "                         bring the tracked paths (or only PATH...) back to\n"
+        "                         checkpoint N (default 0); completes an interrupted\n"
+        "                         restore first\n"
+        "  snapshot clean [--older-than DAYS]\n"
+        "                         delete sessions (all, or older than DAYS) and the\n"
+        "                         content no remaining session needs\n"
         "\n"
         "User profiles: $XDG_CONFIG_HOME/glassbox/profiles/NAME.json\n"
         "(default ~/.config/glassbox/profiles), shadowing built-ins of the same name.\n"
+        "Snapshot store: $GLASSBOX_HOME/snapshots, else\n"
+        "$XDG_STATE_HOME/glassbox/snapshots (default ~/.local/state/glassbox/snapshots);\n"
+        "never visible inside the sandbox.\n"
         "\n"
         "Exit status:\n"
         "  the command's own status; 128+N when it was killed by signal N;\n"
@@ -160,6 +210,26 @@ static int add_list(struct strlist *dst, const char *flag, const char *value, bo
 		}
 	}
 	strlist_extend(dst, &items);
+	strlist_clear(&items);
+	return 0;
+}
+
+/* Network rules are checked here so a bad one is bad input (exit 2). */
+static int add_net_list(struct strlist *dst, const char *flag, const char *value, char *err,
+                        size_t errlen)
+{
+	struct strlist items = { 0 };
+	if (add_list(&items, flag, value, false, err, errlen) < 0)
+		return -1;
+	for (size_t i = 0; i < items.len; i++) {
+		struct net_rule r;
+		if (net_rule_parse(items.items[i], flag, &r, err, errlen) < 0) {
+			strlist_clear(&items);
+			return -1;
+		}
+		if (!strlist_contains(dst, items.items[i]))
+			strlist_push(dst, items.items[i]);
+	}
 	strlist_clear(&items);
 	return 0;
 }
@@ -217,6 +287,14 @@ static int apply_option(struct cli_options *o, const struct opt_def *def, const 
 		return add_list(&p->allow_env, name, value, true, err, errlen);
 	case OPT_DENY_ENV:
 		return add_list(&p->deny_env, name, value, true, err, errlen);
+	case OPT_ALLOW_NET:
+		if (!value) {
+			p->allow_net_all = true;
+			return 0;
+		}
+		return add_net_list(&p->allow_net, name, value, err, errlen);
+	case OPT_DENY_NET:
+		return add_net_list(&p->deny_net, name, value, err, errlen);
 	case OPT_PROFILE:
 		return add_list(&o->profiles, name, value, false, err, errlen);
 	case OPT_ALLOW_ALL:
@@ -237,6 +315,16 @@ static int apply_option(struct cli_options *o, const struct opt_def *def, const 
 	case OPT_LOG:
 		set_string(&o->log_path, value);
 		return 0;
+	case OPT_SNAPSHOT:
+		o->snapshot = true;
+		return 0;
+	case OPT_RESTORE:
+		o->snapshot = o->restore = true;
+		return 0;
+	case OPT_SNAPSHOT_PATH:
+		return add_list(&o->snapshot_paths, name, value, false, err, errlen);
+	case OPT_SNAPSHOT_EXCLUDE:
+		return add_list(&o->snapshot_excludes, name, value, false, err, errlen);
 	case OPT_VERSION:
 		o->action = CLI_VERSION;
 		return 0;
@@ -343,10 +431,116 @@ static int parse_profile_command(int argc, char **argv, struct cli_options *o, c
 	return cli_fail(err, errlen, "usage: glassbox profile list | glassbox profile show NAME");
 }
 
+/* Session ids name directories in the snapshot store. */
+static int check_snap_id(const char *id, char *err, size_t errlen)
+{
+	bool bad = !*id || strchr(id, '/') || strstr(id, "..") || strlen(id) > 64;
+	for (const char *p = id; *p && !bad; p++)
+		bad = (unsigned char)*p < 0x20 || *p == 0x7f;
+	if (!bad)
+		return 0;
+	cleanup_free char *s = sanitize_str(id);
+	return cli_fail(err, errlen,
+	                "invalid snapshot id '%s' (ids are shown by glassbox snapshot list)", s);
+}
+
+static int parse_count(const char *flag, const char *v, unsigned long *out, char *err,
+                       size_t errlen)
+{
+	char *end = NULL;
+	errno = 0;
+	unsigned long n = v && *v >= '0' && *v <= '9' ? strtoul(v, &end, 10) : 0;
+	if (!v || !end || *end || errno) {
+		cleanup_free char *s = sanitize_str(v ? v : "");
+		return cli_fail(err, errlen, "option '%s' needs a number, got '%s'", flag, s);
+	}
+	*out = n;
+	return 0;
+}
+
+/* `snapshot diff|restore ID [options] [PATH...]`, `snapshot list`,
+ * `snapshot clean [--older-than DAYS]`. Options may come anywhere after
+ * the subcommand; "--" ends them. */
+static int parse_snapshot_command(int argc, char **argv, struct cli_options *o, char *err,
+                                  size_t errlen)
+{
+	static const char usage[] =
+	        "usage: glassbox snapshot list | diff ID [-p] [--checkpoint N] [--now] [PATH...] "
+	        "| restore ID [--checkpoint N] [PATH...] | clean [--older-than DAYS]";
+	if (argc < 3)
+		return cli_fail(err, errlen, "%s", usage);
+	const char *cmd = argv[2];
+	bool diff = strcmp(cmd, "diff") == 0, restore = strcmp(cmd, "restore") == 0;
+	bool list = strcmp(cmd, "list") == 0, clean = strcmp(cmd, "clean") == 0;
+	if (!diff && !restore && !list && !clean) {
+		cleanup_free char *s = sanitize_str(cmd);
+		return cli_fail(err, errlen,
+		                "unknown snapshot command '%s' (use: list, diff, restore, clean)", s);
+	}
+	o->action = list ? CLI_SNAPSHOT_LIST
+	            : diff ? CLI_SNAPSHOT_DIFF
+	            : restore ? CLI_SNAPSHOT_RESTORE
+	                      : CLI_SNAPSHOT_CLEAN;
+	o->snap_older_than = -1;
+	bool opts_done = false;
+	for (int i = 3; i < argc; i++) {
+		const char *a = argv[i];
+		const char *eq = strchr(a, '=');
+		size_t nlen = eq ? (size_t)(eq - a) : strlen(a);
+		if (!opts_done && a[0] == '-' && a[1] != '\0') {
+			const char *v = eq ? eq + 1 : NULL;
+			if (strcmp(a, "--") == 0) {
+				opts_done = true;
+			} else if (diff && strcmp(a, "-p") == 0) {
+				o->snap_patch = true;
+			} else if (diff && strcmp(a, "--now") == 0) {
+				o->snap_now = true;
+			} else if ((diff || restore) && nlen == 12 &&
+			           strncmp(a, "--checkpoint", 12) == 0) {
+				if (!v && i + 1 < argc)
+					v = argv[++i];
+				if (parse_count("--checkpoint", v, &o->snap_checkpoint, err, errlen) < 0)
+					return -1;
+				o->snap_checkpoint_set = true;
+			} else if (clean && nlen == 12 && strncmp(a, "--older-than", 12) == 0) {
+				if (!v && i + 1 < argc)
+					v = argv[++i];
+				unsigned long days;
+				if (parse_count("--older-than", v, &days, err, errlen) < 0)
+					return -1;
+				o->snap_older_than = (double)days;
+			} else {
+				cleanup_free char *s = sanitize_str(a);
+				return cli_fail(err, errlen, "snapshot %s: unknown option '%s'", cmd, s);
+			}
+			continue;
+		}
+		if ((diff || restore) && !o->snap_id) {
+			if (check_snap_id(a, err, errlen) < 0)
+				return -1;
+			o->snap_id = xstrdup(a);
+		} else if (diff || restore) {
+			if (!*a)
+				return cli_fail(err, errlen, "snapshot %s: empty path", cmd);
+			strlist_push(&o->snap_paths, a);
+		} else {
+			cleanup_free char *s = sanitize_str(a);
+			return cli_fail(err, errlen, "snapshot %s: unexpected argument '%s'", cmd, s);
+		}
+	}
+	if ((diff || restore) && !o->snap_id)
+		return cli_fail(err, errlen, "usage: glassbox snapshot %s ID%s", cmd,
+		                diff ? " [-p] [--checkpoint N] [--now] [PATH...]"
+		                     : " [--checkpoint N] [PATH...]");
+	return 0;
+}
+
 static int parse_args(int argc, char **argv, struct cli_options *o, char *err, size_t errlen)
 {
 	if (argc >= 2 && strcmp(argv[1], "profile") == 0)
 		return parse_profile_command(argc, argv, o, err, errlen);
+	if (argc >= 2 && strcmp(argv[1], "snapshot") == 0)
+		return parse_snapshot_command(argc, argv, o, err, errlen);
 
 	int i = 1;
 	for (; i < argc; i++) {
@@ -388,5 +582,9 @@ void cli_options_free(struct cli_options *o)
 	free(o->profile_show);
 	free(o->cwd);
 	free(o->log_path);
+	strlist_clear(&o->snapshot_paths);
+	strlist_clear(&o->snapshot_excludes);
+	strlist_clear(&o->snap_paths);
+	free(o->snap_id);
 	memset(o, 0, sizeof *o);
 }

@@ -3,9 +3,11 @@
  *
  *   glassbox [OPTIONS] [--] [CMD ARG...]
  *   glassbox profile list | profile show NAME
+ *   glassbox snapshot list | diff ID [-p] [--checkpoint N] [--now] [PATH...]
+ *                   | restore ID [--checkpoint N] [PATH...] | clean [--older-than DAYS]
  *
- * Lists are comma separated and flags repeat. --allow-write, --allow-env (and
- * later --allow-net) take their value only in the `=` form; the bare flag
+ * Lists are comma separated and flags repeat. --allow-write, --allow-env and
+ * --allow-net take their value only in the `=` form; the bare flag
  * means "all". Other value flags accept `--flag=V` and `--flag V`. The first
  * argument that is not an option starts the command; so does `--`. */
 #ifndef GLASSBOX_CLI_H
@@ -20,6 +22,10 @@ enum cli_action {
 	CLI_VERSION,
 	CLI_PROFILE_LIST,
 	CLI_PROFILE_SHOW,
+	CLI_SNAPSHOT_LIST,
+	CLI_SNAPSHOT_DIFF,
+	CLI_SNAPSHOT_RESTORE,
+	CLI_SNAPSHOT_CLEAN,
 };
 
 struct cli_options {
@@ -31,6 +37,21 @@ struct cli_options {
 	char *log_path;            /* --log FILE */
 	bool debug;
 	struct strlist command;    /* argv of the command; empty = interactive */
+
+	/* --snapshot / --restore (restore implies snapshot) */
+	bool snapshot;
+	bool restore;
+	struct strlist snapshot_paths;    /* --snapshot-path (as given) */
+	struct strlist snapshot_excludes; /* --snapshot-exclude patterns */
+
+	/* `snapshot` subcommands */
+	char *snap_id;             /* ID (checked: no '/', "..", controls) */
+	bool snap_checkpoint_set;  /* --checkpoint N */
+	unsigned long snap_checkpoint;
+	bool snap_patch;           /* diff -p */
+	bool snap_now;             /* diff --now: against the tree as it is */
+	double snap_older_than;    /* clean --older-than DAYS; < 0: all */
+	struct strlist snap_paths; /* PATH... (as given) */
 };
 
 /* Returns 0 on success; on bad input returns -1 with one line (no newline)

@@ -5,6 +5,7 @@
 #include "env.h"
 
 #include <string.h>
+#include <strings.h>
 
 #include "util.h"
 
@@ -55,4 +56,33 @@ void env_build(const struct policy *p, char *const *parent, struct strlist *out)
 	}
 	for (size_t i = 0; i < p->env.len; i++)
 		policy_env_set(out, p->env.items[i]);
+}
+
+void env_set_proxy(const struct policy *p, struct strlist *env, unsigned port)
+{
+	/* NO_PROXY would send traffic around the proxy (it fails anyway: the
+	 * sandbox has no other route) and hide it from the event stream; it is
+	 * kept only when the user set it with --env. */
+	static const char *const no_proxy[] = { "NO_PROXY", "no_proxy" };
+	for (size_t k = 0; k < 2; k++) {
+		size_t n = strlen(no_proxy[k]);
+		int i = policy_env_find(env, no_proxy[k], n);
+		if (i >= 0 && policy_env_find(&p->env, no_proxy[k], n) < 0) {
+			cleanup_free char *entry = xstrdup(env->items[i]);
+			strlist_remove(env, entry);
+		}
+	}
+	/* One port serves HTTP proxying, CONNECT and SOCKS5 (told apart by the
+	 * first byte); socks5h keeps name resolution on the proxy side, so the
+	 * policy judges names. An explicit --env of any of these wins. */
+	static const char *const vars[] = { "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY",
+		                            "http_proxy", "https_proxy", "all_proxy" };
+	for (size_t k = 0; k < sizeof vars / sizeof vars[0]; k++) {
+		if (policy_env_find(&p->env, vars[k], strlen(vars[k])) >= 0)
+			continue;
+		bool all = strcasecmp(vars[k], "ALL_PROXY") == 0;
+		cleanup_free char *entry = xasprintf("%s=%s://127.0.0.1:%u", vars[k],
+		                                     all ? "socks5h" : "http", port);
+		policy_env_set(env, entry);
+	}
 }

@@ -9,6 +9,10 @@
 
 /* parent: NULL-terminated KEY=VALUE array (e.g. environ). out receives copies. */
 void env_build(const struct policy *p, char *const *parent, struct strlist *out);
+/* Points HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and their lowercase twins at the
+ * proxy on 127.0.0.1:port (unless --env set them) and drops NO_PROXY and
+ * no_proxy (unless --env set them). */
+void env_set_proxy(const struct policy *p, struct strlist *env, unsigned port);
 /* True when NAME matches a pattern list entry (exact, or prefix for "P*"). */
 bool env_name_matches(const struct strlist *patterns, const char *name, size_t name_len);
 

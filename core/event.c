@@ -76,12 +76,12 @@ static void format_time(uint64_t ns, char *buf, size_t len, bool date)
 	time_t secs = (time_t)(ns / 1000000000ull);
 	struct tm tm;
 	gmtime_r(&secs, &tm);
-	char base[32];
-	strftime(base, sizeof base, date ? "%Y-%m-%dT%H:%M:%S" : "%H:%M:%S", &tm);
-	if (date)
-		snprintf(buf, len, "%s.%06uZ", base, (unsigned)(ns % 1000000000ull / 1000));
-	else
-		snprintf(buf, len, "%s.%03u", base, (unsigned)(ns % 1000000000ull / 1000000));
+	char base[24];
+	size_t n = strftime(base, sizeof base, date ? "%Y-%m-%dT%H:%M:%S" : "%H:%M:%S", &tm);
+	base[n < sizeof base ? n : 0] = '\0';
+	unsigned frac = date ? (unsigned)(ns % 1000000000ull / 1000) % 1000000u
+	                     : (unsigned)(ns % 1000000000ull / 1000000) % 1000u;
+	snprintf(buf, len, date ? "%.20s.%06uZ" : "%.20s.%03u", base, frac);
 }
 
 cJSON *event_to_json(const struct event *ev)

@@ -314,6 +314,12 @@ int jail_plan_build(const struct policy *pol, const char *cwd, const struct strl
 				es.v[i].kind = E_WRITE;
 				es.v[i].from_all = true;
 			}
+		/* "Write everywhere" includes the host's /tmp (bound over the
+		 * private one); /run stays private. */
+		size_t before = es.n;
+		add_path(&es, "/tmp", E_WRITE, false);
+		for (size_t i = before; i < es.n; i++)
+			es.v[i].from_all = true;
 	}
 	add_list(&es, &pol->deny_write, E_DENY_W, NULL, false);
 	add_list(&es, &pol->deny_read, E_DENY_R, NULL, false);

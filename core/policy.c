@@ -27,6 +27,8 @@ void policy_free(struct policy *p)
 	strlist_clear(&p->allow_env);
 	strlist_clear(&p->deny_env);
 	strlist_clear(&p->env);
+	strlist_clear(&p->allow_net);
+	strlist_clear(&p->deny_net);
 	memset(p, 0, sizeof *p);
 }
 
@@ -74,7 +76,10 @@ void policy_merge(struct policy *dst, const struct policy *src)
 	for (size_t i = 0; i < src->env.len; i++)
 		policy_env_set(&dst->env, src->env.items[i]);
 	dst->allow_write_all |= src->allow_write_all;
+	merge_list(&dst->allow_net, &src->allow_net);
+	merge_list(&dst->deny_net, &src->deny_net);
 	dst->allow_env_all |= src->allow_env_all;
+	dst->allow_net_all |= src->allow_net_all;
 	dst->allow_all |= src->allow_all;
 	dst->no_sandbox |= src->no_sandbox;
 	dst->strict_sandbox |= src->strict_sandbox;

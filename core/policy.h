@@ -27,7 +27,14 @@ struct policy {
 	bool allow_env_all; /* bare --allow-env */
 	struct strlist env;
 
-	bool allow_all;      /* -A: all fs (and later net) permissions */
+	/* Network, through the proxy (core/net_policy.h): rules as given
+	 * ("host[:port]", "*.suffix", IP literals); deny wins; default deny.
+	 * allow_net_all is bare --allow-net: every public destination. */
+	struct strlist allow_net;
+	struct strlist deny_net;
+	bool allow_net_all;
+
+	bool allow_all;      /* -A: all fs and public network permissions */
 	bool no_sandbox;     /* run without the jail */
 	bool strict_sandbox; /* fail rather than run weaker than asked */
 };

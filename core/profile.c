@@ -24,6 +24,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "net_policy.h"
 #include "sanitize.h"
 #include "util.h"
 
@@ -294,6 +295,31 @@ static int parse_names(struct loader *ld, const char *pname, const cJSON *item, 
 	return 0;
 }
 
+/* A list of network rules (see net_policy.h), checked here so a bad rule
+ * fails when the profile loads. */
+static int parse_net_rules(struct loader *ld, const char *pname, const cJSON *item,
+                           struct strlist *dst)
+{
+	const char *field = item->string;
+	const char *flag = strcmp(field, "deny_net") == 0 ? "--deny-net" : "--allow-net";
+	if (!cJSON_IsArray(item))
+		return load_fail(ld, "profile '%s': field '%s' must be a list of hosts", pname,
+		                 field);
+	const cJSON *el;
+	cJSON_ArrayForEach(el, item) {
+		if (!cJSON_IsString(el))
+			return load_fail(ld, "profile '%s': field '%s' must be a list of hosts",
+			                 pname, field);
+		struct net_rule r;
+		char rerr[256];
+		if (net_rule_parse(el->valuestring, flag, &r, rerr, sizeof rerr) < 0)
+			return load_fail(ld, "profile '%s': field '%s': %s", pname, field, rerr);
+		if (!strlist_contains(dst, el->valuestring))
+			strlist_push(dst, el->valuestring);
+	}
+	return 0;
+}
+
 static int parse_env(struct loader *ld, const char *pname, const cJSON *item, struct strlist *dst)
 {
 	if (!cJSON_IsObject(item))
@@ -346,7 +372,8 @@ static int parse_use(struct loader *ld, const char *pname, const cJSON *item, st
 
 static const char *const profile_fields[] = {
 	"description", "use",       "system_read", "allow_read", "deny_read", "allow_write",
-	"deny_write",  "allow_env", "deny_env",    "env",        NULL,
+	"deny_write",  "allow_env", "deny_env",    "env",        "allow_net", "deny_net",
+	NULL,
 };
 
 /* Validates a profile object and fills own (its own fields) and uses. */
@@ -410,6 +437,18 @@ static int parse_profile(struct loader *ld, const char *pname, const cJSON *root
 			r = parse_names(ld, pname, item, &own->deny_env);
 		} else if (strcmp(key, "env") == 0) {
 			r = parse_env(ld, pname, item, &own->env);
+		} else if (strcmp(key, "allow_net") == 0) {
+			if (cJSON_IsTrue(item))
+				own->allow_net_all = true;
+			else if (!cJSON_IsArray(item))
+				r = load_fail(
+				        ld,
+				        "profile '%s': field 'allow_net' must be a list of hosts or true",
+				        pname);
+			else
+				r = parse_net_rules(ld, pname, item, &own->allow_net);
+		} else if (strcmp(key, "deny_net") == 0) {
+			r = parse_net_rules(ld, pname, item, &own->deny_net);
 		}
 		if (r < 0)
 			return -1;
@@ -675,6 +714,11 @@ char *profile_policy_to_json(const struct policy *p)
 		key[eq - e] = '\0';
 		cJSON_AddStringToObject(env, key, eq + 1);
 	}
+	if (p->allow_net_all)
+		cJSON_AddTrueToObject(o, "allow_net");
+	else
+		json_add_list(o, "allow_net", &p->allow_net);
+	json_add_list(o, "deny_net", &p->deny_net);
 	if (p->allow_all)
 		cJSON_AddTrueToObject(o, "allow_all");
 	if (p->no_sandbox)

@@ -243,8 +243,12 @@ static int commit_temp(struct snap_store *st, const char *tmp, const unsigned ch
 	char name[SNAP_HEX_LEN + 2];
 	obj_name(hash, name);
 	char sub[3] = {name[0], name[1], 0};
-	if (mkdirat(st->objects_fd, sub, 0700) < 0 && errno != EEXIST)
-		return -errno;
+	unsigned bit = hash[0];
+	if (!(st->subdirs[bit / 8] & (1u << (bit % 8)))) {
+		if (mkdirat(st->objects_fd, sub, 0700) < 0 && errno != EEXIST)
+			return -errno;
+		st->subdirs[bit / 8] |= (uint8_t)(1u << (bit % 8));
+	}
 	if (renameat(st->objects_fd, tmp, st->objects_fd, name) < 0) {
 		int e = -errno;
 		unlinkat(st->objects_fd, tmp, 0);
@@ -551,6 +555,20 @@ int snap_obj_to_fd(struct snap_store *st, const unsigned char hash[SNAP_HASH_LEN
 	if (r < 0 && s.err)
 		fail(err, errlen, "%s", strerror(-s.err));
 	return r;
+}
+
+static int sink_null(void *arg, const void *buf, size_t len)
+{
+	(void)arg;
+	(void)buf;
+	(void)len;
+	return 0;
+}
+
+int snap_obj_verify(struct snap_store *st, const unsigned char hash[SNAP_HASH_LEN], char *err,
+                    size_t errlen)
+{
+	return obj_stream(st, hash, sink_null, NULL, err, errlen);
 }
 
 struct mem_sink {

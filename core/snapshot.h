@@ -74,6 +74,7 @@ struct snap_change {
 	char type;          /* 'f' file, 'd' directory, 'l' symlink (new, or old if deleted) */
 	char *path;         /* absolute */
 	int64_t size_delta; /* bytes: new size - old size */
+	uint64_t old_size, new_size;
 	/* What the two sides were (0 type when absent): content hashes for files
 	 * (hex), targets for symlinks. */
 	char old_type, new_type;

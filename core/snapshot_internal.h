@@ -63,6 +63,7 @@ struct snap_store {
 	int objects_fd; /* dfd/objects */
 	EVP_MD *sha256;
 	bool dirty;     /* objects written since the last sync */
+	uint8_t subdirs[32]; /* objects/xx known to exist (bitmap) */
 };
 
 /* Stores buf (content of one file) and returns its hash. */
@@ -77,6 +78,9 @@ bool snap_obj_exists(struct snap_store *st, const unsigned char hash[SNAP_HASH_L
  * "snapshot store is corrupted" message (what was written must be discarded). */
 int snap_obj_to_fd(struct snap_store *st, const unsigned char hash[SNAP_HASH_LEN], int fd,
                    char *err, size_t errlen);
+/* Reads the whole object and checks it (nothing is written anywhere). */
+int snap_obj_verify(struct snap_store *st, const unsigned char hash[SNAP_HASH_LEN], char *err,
+                    size_t errlen);
 /* Reads a verified object of at most max bytes into memory (NUL-terminated). */
 int snap_obj_read(struct snap_store *st, const unsigned char hash[SNAP_HASH_LEN], size_t max,
                   char **out, size_t *len, char *err, size_t errlen);
@@ -141,6 +145,8 @@ void snap_tree_diff(const struct snap_tree *a, const struct snap_tree *b,
 bool snap_path_selected(const char *abs, const struct strlist *filter);
 /* Is abs equal to or below dir? */
 bool snap_path_under(const char *abs, const char *dir);
+
+struct snap_store *snap_session_store(struct snap_session *s);
 
 /* ---- restore ------------------------------------------------------------- */
 

@@ -13,9 +13,11 @@
 #include "event.h"
 #include "jail.h"
 #include "profile.h"
+#include "proxy.h"
 #include "pty.h"
 #include "relay.h"
 #include "sanitize.h"
+#include "snapshot_cmd.h"
 #include "util.h"
 
 #include <errno.h>
@@ -124,6 +126,8 @@ struct loop {
 	int term_fd;  /* the user's terminal among our fds 0-2 */
 	int master;
 	struct relay relay;
+	struct proxy *proxy;   /* NULL without a sandbox */
+	bool listener_added;
 };
 
 static void run_loop(struct loop *l)
@@ -139,6 +143,17 @@ static void run_loop(struct loop *l)
 			relay_init(&l->relay, isatty(0) ? 0 : -1, isatty(1) ? 1 : 2, l->master);
 			if (isatty(0))
 				term_raw(0);
+		}
+		if (l->proxy && !l->listener_added && jail_proxy_listener(l->jail) >= 0) {
+			/* The sandbox sent its proxy listener: start accepting. */
+			if (proxy_add_listener(l->proxy, jail_proxy_listener(l->jail)) < 0)
+				headless_error("warning: the network proxy could not start");
+			l->listener_added = true;
+		}
+		int pi = -1;
+		if (l->proxy) {
+			pi = n;
+			p[n++] = (struct pollfd){.fd = proxy_fd(l->proxy), .events = POLLIN};
 		}
 		int rn = l->master >= 0 ? relay_pollfds(&l->relay, p + n) : 0;
 		if (poll(p, (nfds_t)(n + rn), -1) < 0) {
@@ -157,6 +172,8 @@ static void run_loop(struct loop *l)
 				}
 			}
 		}
+		if (pi >= 0 && p[pi].revents)
+			proxy_dispatch(l->proxy);
 		if (rn)
 			relay_handle(&l->relay, p + n, rn);
 		if (p[0].revents && jail_handle_input(l->jail) != 0)
@@ -193,6 +210,12 @@ int headless_run(const struct cli_options *o)
 		return bad_input("%s", err);
 	}
 
+	/* The snapshot store is never visible inside, whether or not this run
+	 * records: sessions and objects there are restored from later. */
+	cleanup_free char *store_path = snap_store_default_path();
+	if (store_path && !strlist_contains(&policy.deny_read, store_path))
+		strlist_push(&policy.deny_read, store_path);
+
 	FILE *log = NULL;
 	if (o->log_path) {
 		log = fopen(o->log_path, "we");
@@ -213,6 +236,23 @@ int headless_run(const struct cli_options *o)
 
 	struct jail_spec spec = {.policy = &policy, .cwd = cwd, .explicit_deny = &explicit_deny};
 	env_build(&policy, environ, &spec.env);
+	struct proxy *proxy = NULL;
+	if (!policy.no_sandbox) {
+		/* Every connection goes through the proxy, even with no network
+		 * allowed: refusals are answered and reported. */
+		env_set_proxy(&policy, &spec.env, JAIL_PROXY_PORT);
+		spec.want_listener = true;
+		proxy = proxy_new(&policy, err, sizeof err);
+		if (!proxy) {
+			headless_error(err);
+			strlist_clear(&spec.env);
+			strlist_clear(&explicit_deny);
+			policy_free(&policy);
+			if (log)
+				fclose(log);
+			return 125;
+		}
+	}
 	if (o->command.len) {
 		strlist_copy(&spec.argv, &o->command);
 	} else {
@@ -223,7 +263,7 @@ int headless_run(const struct cli_options *o)
 	/* A terminal fd is never handed to the sandbox: it could read the
 	 * user's keystrokes from it or change its modes. Every fd that is a
 	 * terminal is replaced by the sandbox's own pty, relayed. */
-	struct loop l = {.master = -1, .term_fd = -1};
+	struct loop l = {.master = -1, .term_fd = -1, .proxy = proxy};
 	for (int i = 0; i < 3; i++) {
 		spec.tty_fds[i] = isatty(i);
 		if (spec.tty_fds[i] && l.term_fd < 0)
@@ -240,6 +280,21 @@ int headless_run(const struct cli_options *o)
 	}
 	for (int i = 0; i < 3; i++)
 		spec.stdio[i] = i;
+
+	struct snap_store *snap_store = NULL;
+	struct snap_session *snap = NULL;
+	if (o->snapshot) {
+		int src = snapshot_begin(o, sid, cwd, invoke_cwd, &spec.argv, &snap_store, &snap);
+		if (src) {
+			proxy_free(proxy);
+			if (log)
+				fclose(log);
+			strlist_clear(&spec.argv);
+			strlist_clear(&spec.env);
+			policy_free(&policy);
+			return src;
+		}
+	}
 
 	emit_session_start(o, &spec, &policy);
 
@@ -259,6 +314,10 @@ int headless_run(const struct cli_options *o)
 			headless_error(res.err);
 	} else {
 		run_loop(&l);
+		/* Open connections end with the command: their events are emitted
+		 * before the jail's exit. */
+		proxy_free(l.proxy);
+		l.proxy = NULL;
 		if (l.master >= 0)
 			relay_drain(&l.relay);
 		term_restore_saved();
@@ -267,6 +326,9 @@ int headless_run(const struct cli_options *o)
 		if (res.setup_failed)
 			headless_error(res.err);
 	}
+	proxy_free(l.proxy);
+	if (snap)
+		snapshot_end(o, cwd, snap_store, snap); /* keeps the command's status */
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (log)
 		fclose(log);

@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "headless.h"
 #include "profile.h"
+#include "snapshot_cmd.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -66,6 +67,12 @@ int main(int argc, char **argv)
 		policy_free(&p);
 		break;
 	}
+	case CLI_SNAPSHOT_LIST:
+	case CLI_SNAPSHOT_DIFF:
+	case CLI_SNAPSHOT_RESTORE:
+	case CLI_SNAPSHOT_CLEAN:
+		rc = snapshot_command(&o);
+		break;
 	case CLI_RUN:
 		rc = headless_run(&o);
 		break;

@@ -47,7 +47,8 @@ body() {
 
 	bad_input "unknown flag" --bogus-flag
 	bad_input "unknown short flag" -Z
-	bad_input "network flag not implemented yet is unknown" --allow-net
+	bad_input "a network rule that is a URL is bad input" --allow-net=https://example.com/
+	bad_input "a network rule with a bad port is bad input" --deny-net=example.com:0
 	bad_input "malformed list --allow-read=a,,b" --allow-read=/usr,,/etc
 	bad_input "malformed list: trailing comma" --deny-read=/usr,
 	bad_input "malformed list: leading comma" --allow-write=,/usr

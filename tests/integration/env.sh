@@ -18,7 +18,8 @@ body() {
 	assert_rc "env runs" 0
 	local names
 	names=$(env_names)
-	local allowed=" HOME LANG PATH SHELL TERM USER "
+	# plus the proxy variables glassbox sets (every connection goes through it)
+	local allowed=" HOME LANG PATH SHELL TERM USER HTTP_PROXY HTTPS_PROXY ALL_PROXY http_proxy https_proxy all_proxy "
 	local n extra=""
 	for n in $names; do
 		[[ "$allowed" == *" $n "* ]] || extra="$extra $n"

@@ -57,6 +57,13 @@ body() {
 	assert_contains "exit event carries the status 3" "$(grep '"exit"' "$log")" 3
 	# Every line validates against the documented schema.
 	local verdict
+	# a snapshot run adds change events to the same log
+	GB_ENV=(GLASSBOX_HOME="$UD/gbhome")
+	gbrun --snapshot --log "$log.snap" -- /bin/sh -c 'echo new > new-file; rm -f existing.txt'
+	GB_ENV=()
+	assert_contains "--snapshot logs change events" "$(cat "$log.snap")" '"kind":"change"'
+	cat "$log.snap" >>"$log"
+	rm -f "$W/new-file"
 	verdict=$($PY - "$GB_TESTS_DIR/../docs/events.schema.json" "$log" <<'PYEOF'
 import json, sys
 try:

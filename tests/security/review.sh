@@ -49,6 +49,19 @@ body() {
 	assert_absent "nothing written under /usr/local" "/usr/local/gb-review-$$"
 	assert_contains "cwd=/ explains why / stays read-only" "$ERR" "not making / writable"
 
+	# --- /tmp is private unless everything is writable (-A / bare --allow-write) ---
+	local tmpf=/tmp/gb-review-$$-$CUR_UID
+	rm -f "$tmpf"
+	gbrun -- /bin/sh -c "echo private > $tmpf && cat $tmpf"
+	assert_contains "private /tmp is writable inside" "$OUT" private
+	assert_absent "private /tmp never reaches the host" "$tmpf"
+	gbrun -A -- /bin/sh -c "echo shared > $tmpf"
+	assert_file_is "-A writes reach the host /tmp" "$tmpf" shared
+	rm -f "$tmpf"
+	gbrun --allow-write -- /bin/sh -c "echo shared > $tmpf"
+	assert_file_is "bare --allow-write writes reach the host /tmp" "$tmpf" shared
+	rm -f "$tmpf"
+
 	# --- concurrent sessions masking the same missing path ---
 	local miss=$W/.vault-$$
 	run_as "$GB_BIN" --deny-read="$miss" -- /bin/sleep 2 &

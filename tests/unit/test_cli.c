@@ -122,6 +122,32 @@ static void test_allow_env_forms(void **state)
 	assert_int_equal(opts.flags.deny_env.len, 0);
 }
 
+static void test_net_options(void **state)
+{
+	(void)state;
+	assert_int_equal(PARSE("--allow-net=example.com,*.corp.example:443", "--allow-net=[::1]:80",
+	                       "--deny-net", "evil.com", "--deny-net=10.0.0.1", "true"),
+	                 0);
+	ASSERT_LIST(&opts.flags.allow_net, "example.com", "*.corp.example:443", "[::1]:80");
+	ASSERT_LIST(&opts.flags.deny_net, "evil.com", "10.0.0.1");
+	assert_false(opts.flags.allow_net_all);
+	/* bare: every public host; the next word is the command */
+	assert_int_equal(PARSE("--allow-net", "example.com"), 0);
+	assert_true(opts.flags.allow_net_all);
+	assert_int_equal(opts.flags.allow_net.len, 0);
+	ASSERT_LIST(&opts.command, "example.com");
+	expect_error(PARSE("--allow-net=https://example.com/"),
+	             "--allow-net: 'https://example.com/' is not a host (use a name, *.domain or "
+	             "an IP, optionally with :port)");
+	expect_error(PARSE("--allow-net=example.com:99999"),
+	             "--allow-net: 'example.com:99999': invalid port (1-65535)");
+	expect_error(PARSE("--deny-net=a*.b"),
+	             "--deny-net: 'a*.b': '*' is only allowed as a leading '*.' label");
+	expect_error(PARSE("--allow-net=a,,b"), "option '--allow-net': empty item in list 'a,,b'");
+	expect_error(PARSE("--allow-net="), "option '--allow-net=' needs a value (bare --allow-net means all)");
+	expect_error(PARSE("--deny-net"), "option '--deny-net' needs a value");
+}
+
 static void test_env_option(void **state)
 {
 	(void)state;
@@ -236,6 +262,83 @@ static void test_profile_subcommand(void **state)
 	             "unknown profile command 'rm' (use: profile list | profile show NAME)");
 }
 
+static void test_snapshot_flags(void **state)
+{
+	(void)state;
+	assert_int_equal(PARSE("--snapshot", "--snapshot-path=src,/data", "--snapshot-path", "x",
+	                       "--snapshot-exclude=*.log", "--", "make"),
+	                 0);
+	assert_true(opts.snapshot);
+	assert_false(opts.restore);
+	ASSERT_LIST(&opts.snapshot_paths, "src", "/data", "x");
+	ASSERT_LIST(&opts.snapshot_excludes, "*.log");
+	ASSERT_LIST(&opts.command, "make");
+
+	/* --restore records too */
+	assert_int_equal(PARSE("--restore", "true"), 0);
+	assert_true(opts.snapshot);
+	assert_true(opts.restore);
+
+	expect_error(PARSE("--snapshot=yes"), "option '--snapshot' takes no value");
+	expect_error(PARSE("--snapshot-path"), "option '--snapshot-path' needs a value");
+	expect_error(PARSE("--snapshot-exclude=a,,b"),
+	             "option '--snapshot-exclude': empty item in list 'a,,b'");
+}
+
+static void test_snapshot_subcommand(void **state)
+{
+	(void)state;
+	assert_int_equal(PARSE("snapshot", "list"), 0);
+	assert_int_equal(opts.action, CLI_SNAPSHOT_LIST);
+
+	assert_int_equal(PARSE("snapshot", "diff", "abc123", "-p", "src/a.c", "b"), 0);
+	assert_int_equal(opts.action, CLI_SNAPSHOT_DIFF);
+	assert_string_equal(opts.snap_id, "abc123");
+	assert_true(opts.snap_patch);
+	assert_false(opts.snap_now);
+	assert_false(opts.snap_checkpoint_set);
+	ASSERT_LIST(&opts.snap_paths, "src/a.c", "b");
+
+	assert_int_equal(PARSE("snapshot", "diff", "--now", "--checkpoint=2", "abc"), 0);
+	assert_true(opts.snap_now);
+	assert_true(opts.snap_checkpoint_set);
+	assert_int_equal(opts.snap_checkpoint, 2);
+
+	assert_int_equal(PARSE("snapshot", "restore", "abc", "--checkpoint", "1", "--", "-x"), 0);
+	assert_int_equal(opts.action, CLI_SNAPSHOT_RESTORE);
+	assert_int_equal(opts.snap_checkpoint, 1);
+	ASSERT_LIST(&opts.snap_paths, "-x");
+
+	assert_int_equal(PARSE("snapshot", "clean"), 0);
+	assert_int_equal(opts.action, CLI_SNAPSHOT_CLEAN);
+	assert_true(opts.snap_older_than < 0);
+	assert_int_equal(PARSE("snapshot", "clean", "--older-than", "7"), 0);
+	assert_true(opts.snap_older_than == 7.0);
+
+	/* ids name store directories: nothing that walks out of it */
+	expect_error(PARSE("snapshot", "diff", "../etc"),
+	             "invalid snapshot id '../etc' (ids are shown by glassbox snapshot list)");
+	expect_error(PARSE("snapshot", "restore", "a/b"),
+	             "invalid snapshot id 'a/b' (ids are shown by glassbox snapshot list)");
+	expect_error(PARSE("snapshot", "restore", ".."),
+	             "invalid snapshot id '..' (ids are shown by glassbox snapshot list)");
+	expect_error(PARSE("snapshot", "diff", "a\x1b[2J"),
+	             "invalid snapshot id 'a\\e[2J' (ids are shown by glassbox snapshot list)");
+	expect_error(PARSE("snapshot", "diff"),
+	             "usage: glassbox snapshot diff ID [-p] [--checkpoint N] [--now] [PATH...]");
+	expect_error(PARSE("snapshot", "restore", "a", "--checkpoint", "x"),
+	             "option '--checkpoint' needs a number, got 'x'");
+	expect_error(PARSE("snapshot", "restore", "a", "-p"),
+	             "snapshot restore: unknown option '-p'");
+	expect_error(PARSE("snapshot", "list", "x"), "snapshot list: unexpected argument 'x'");
+	expect_error(PARSE("snapshot", "rm"),
+	             "unknown snapshot command 'rm' (use: list, diff, restore, clean)");
+	expect_error(PARSE("snapshot"),
+	             "usage: glassbox snapshot list | diff ID [-p] [--checkpoint N] [--now] "
+	             "[PATH...] | restore ID [--checkpoint N] [PATH...] | clean [--older-than "
+	             "DAYS]");
+}
+
 static void test_unknown_options(void **state)
 {
 	(void)state;
@@ -247,9 +350,8 @@ static void test_unknown_options(void **state)
 	expect_error(PARSE("--allow-w=/x"), "unknown option '--allow-w' (see glassbox --help)");
 	expect_error(PARSE("--deb"), "unknown option '--deb' (see glassbox --help)");
 	/* not implemented yet */
-	expect_error(PARSE("--allow-net"), "unknown option '--allow-net' (see glassbox --help)");
 	expect_error(PARSE("--secret", "K=V"), "unknown option '--secret' (see glassbox --help)");
-	expect_error(PARSE("--snapshot"), "unknown option '--snapshot' (see glassbox --help)");
+	expect_error(PARSE("--snapshots"), "unknown option '--snapshots' (see glassbox --help)");
 	expect_error(PARSE("-x"), "unknown option '-x' (see glassbox --help)");
 	expect_error(PARSE("-Ah"), "unknown option '-Ah' (see glassbox --help)");
 	/* an error before a command stops parsing */
@@ -346,6 +448,14 @@ static void test_usage_text(void **state)
 		"-h, --help",
 		"profile list",
 		"profile show NAME",
+		"--snapshot ",
+		"--restore ",
+		"--snapshot-path=",
+		"--snapshot-exclude=",
+		"snapshot list",
+		"snapshot diff ID",
+		"snapshot restore ID",
+		"snapshot clean",
 		"128+N",
 		"125",
 		"2 for bad input",
@@ -372,12 +482,15 @@ int main(void)
 		cmocka_unit_test_teardown(test_allow_write_forms, teardown),
 		cmocka_unit_test_teardown(test_allow_env_forms, teardown),
 		cmocka_unit_test_teardown(test_env_option, teardown),
+		cmocka_unit_test_teardown(test_net_options, teardown),
 		cmocka_unit_test_teardown(test_switches, teardown),
 		cmocka_unit_test_teardown(test_cwd_and_log, teardown),
 		cmocka_unit_test_teardown(test_double_dash, teardown),
 		cmocka_unit_test_teardown(test_first_positional_starts_command, teardown),
 		cmocka_unit_test_teardown(test_help_version, teardown),
 		cmocka_unit_test_teardown(test_profile_subcommand, teardown),
+		cmocka_unit_test_teardown(test_snapshot_flags, teardown),
+		cmocka_unit_test_teardown(test_snapshot_subcommand, teardown),
 		cmocka_unit_test_teardown(test_unknown_options, teardown),
 		cmocka_unit_test_teardown(test_missing_values, teardown),
 		cmocka_unit_test_teardown(test_malformed_lists, teardown),

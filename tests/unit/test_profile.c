@@ -454,6 +454,40 @@ static void test_bool_fields_and_env(void **state)
 	ASSERT_LIST(&pol.allow_write, "/w");
 }
 
+static void test_net_fields(void **state)
+{
+	(void)state;
+	write_profile("net", "{\"allow_net\": [\"Example.com\", \"*.corp.example:443\"],"
+	                     " \"deny_net\": [\"10.0.0.1\"]}");
+	assert_int_equal(load("net"), 0);
+	assert_false(pol.allow_net_all);
+	ASSERT_LIST(&pol.allow_net, "Example.com", "*.corp.example:443");
+	ASSERT_LIST(&pol.deny_net, "10.0.0.1");
+	char *s = profile_policy_to_json(&pol);
+	cJSON *j = cJSON_Parse(s);
+	assert_non_null(j);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "allow_net")), 2);
+	cJSON_Delete(j);
+	free(s);
+	write_profile("anynet", "{\"allow_net\": true}");
+	assert_int_equal(load("anynet"), 0);
+	assert_true(pol.allow_net_all);
+	s = profile_policy_to_json(&pol);
+	j = cJSON_Parse(s);
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "allow_net")));
+	cJSON_Delete(j);
+	free(s);
+	write_profile("badnet", "{\"allow_net\": [\"http://x/\"]}");
+	expect_load_error("badnet", "profile 'badnet': field 'allow_net': --allow-net: 'http://x/' "
+	                            "is not a host (use a name, *.domain or an IP, optionally "
+	                            "with :port)");
+	write_profile("badnet2", "{\"deny_net\": true}");
+	expect_load_error("badnet2", "profile 'badnet2': field 'deny_net' must be a list of hosts");
+	write_profile("badnet3", "{\"allow_net\": \"x\"}");
+	expect_load_error("badnet3",
+	                  "profile 'badnet3': field 'allow_net' must be a list of hosts or true");
+}
+
 static void test_policy_to_json(void **state)
 {
 	(void)state;
@@ -481,7 +515,8 @@ static void test_policy_to_json(void **state)
 	assert_int_equal(strncmp(s, "{\n  \"system_read\": [\n    \"/usr\",\n", 33), 0);
 	assert_non_null(strstr(s, "\n  \"allow_write\": [\n    \"/work/proj\"\n  ],\n"));
 	assert_non_null(strstr(s, "\n  \"allow_read\": [],\n"));
-	assert_non_null(strstr(s, "\n  \"env\": {\n    \"A\": \"b=c\"\n  }\n}\n"));
+	assert_non_null(strstr(s, "\n  \"env\": {\n    \"A\": \"b=c\"\n  },\n"));
+	assert_non_null(strstr(s, "\n  \"allow_net\": [],\n  \"deny_net\": []\n}\n"));
 	cJSON_Delete(j);
 	free(s);
 
@@ -507,7 +542,11 @@ static char *list_output(void)
 	int r = profile_list(&pe, f, err, sizeof err);
 	fclose(f);
 	assert_int_equal(r, 0);
-	return buf;
+	/* a heap copy: gcc -O3 otherwise takes the result for a pointer into
+	 * the local that open_memstream was given */
+	char *copy = strdup(buf);
+	free(buf);
+	return copy;
 }
 
 static int count_lines_starting(const char *text, const char *prefix)
@@ -606,6 +645,7 @@ int main(void)
 		T(test_template_errors),
 		T(test_bool_fields_and_env),
 		T(test_policy_to_json),
+		T(test_net_fields),
 		T(test_profile_list),
 		T(test_env_from_process),
 	};
