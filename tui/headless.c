@@ -181,49 +181,93 @@ static void run_loop(struct loop *l)
 	}
 }
 
+/* Everything one run holds, released in one place whatever path it takes. */
+struct run {
+	struct policy policy;
+	struct strlist explicit_deny;
+	struct jail_spec spec;
+	FILE *log;
+	struct proxy *proxy;
+	struct snap_store *snap_store;
+	struct snap_session *snap;
+};
+
+static void run_free(struct run *r)
+{
+	proxy_free(r->proxy);
+	if (r->log)
+		fclose(r->log);
+	strlist_clear(&r->spec.argv);
+	strlist_clear(&r->spec.env);
+	strlist_clear(&r->explicit_deny);
+	policy_free(&r->policy);
+}
+
+/* -C DIR against the invoking directory, or the invoking directory itself. */
+static int resolve_cwd(const struct cli_options *o, const char *invoke_cwd, char cwd[PATH_MAX])
+{
+	if (!o->cwd) {
+		snprintf(cwd, PATH_MAX, "%s", invoke_cwd);
+		return 0;
+	}
+	cleanup_free char *abs =
+		o->cwd[0] == '/' ? xstrdup(o->cwd) : xasprintf("%s/%s", invoke_cwd, o->cwd);
+	struct stat st;
+	if (!realpath(abs, cwd))
+		return bad_input("-C: %s: %s", o->cwd, strerror(errno));
+	if (stat(cwd, &st) < 0 || !S_ISDIR(st.st_mode))
+		return bad_input("-C: %s: %s", o->cwd, strerror(ENOTDIR));
+	return 0;
+}
+
+/* A terminal fd is never handed to the sandbox: it could read the user's
+ * keystrokes from it or change its modes. Every fd that is a terminal is
+ * replaced by the sandbox's own pty, relayed. */
+static void setup_stdio(struct jail_spec *spec, struct loop *l)
+{
+	for (int i = 0; i < 3; i++) {
+		spec->stdio[i] = i;
+		spec->tty_fds[i] = isatty(i);
+		if (spec->tty_fds[i] && l->term_fd < 0)
+			l->term_fd = i;
+	}
+	l->tty = l->term_fd >= 0;
+	if (!l->tty)
+		return;
+	struct winsize ws;
+	if (ioctl(l->term_fd, TIOCGWINSZ, &ws) == 0) {
+		spec->rows = ws.ws_row;
+		spec->cols = ws.ws_col;
+	}
+	spec->tty = true;
+}
+
 int headless_run(const struct cli_options *o)
 {
 	char err[1024];
 	cleanup_free char *invoke_cwd = getcwd(NULL, 0);
 	if (!invoke_cwd)
 		invoke_cwd = xstrdup("/");
-
-	/* Working directory. */
 	char cwd[PATH_MAX];
-	if (o->cwd) {
-		cleanup_free char *abs = o->cwd[0] == '/' ? xstrdup(o->cwd)
-		                                          : xasprintf("%s/%s", invoke_cwd, o->cwd);
-		struct stat st;
-		if (!realpath(abs, cwd))
-			return bad_input("-C: %s: %s", o->cwd, strerror(errno));
-		if (stat(cwd, &st) < 0 || !S_ISDIR(st.st_mode))
-			return bad_input("-C: %s: %s", o->cwd, strerror(ENOTDIR));
-	} else {
-		snprintf(cwd, sizeof cwd, "%s", invoke_cwd);
-	}
+	if (resolve_cwd(o, invoke_cwd, cwd) != 0)
+		return 2;
 
-	struct policy policy = {0};
-	struct strlist explicit_deny = {0};
-	if (resolve_policy(o, invoke_cwd, cwd, &policy, &explicit_deny, err, sizeof err) < 0) {
-		policy_free(&policy);
-		strlist_clear(&explicit_deny);
-		return bad_input("%s", err);
+	struct run r = {0};
+	int status = 0;
+	cleanup_free char *store_path = NULL;
+	if (resolve_policy(o, invoke_cwd, cwd, &r.policy, &r.explicit_deny, err, sizeof err) < 0) {
+		status = bad_input("%s", err);
+		goto out;
 	}
-
 	/* The snapshot store is never visible inside, whether or not this run
 	 * records: sessions and objects there are restored from later. */
-	cleanup_free char *store_path = snap_store_default_path();
-	if (store_path && !strlist_contains(&policy.deny_read, store_path))
-		strlist_push(&policy.deny_read, store_path);
+	store_path = snap_store_default_path();
+	if (store_path && !strlist_contains(&r.policy.deny_read, store_path))
+		strlist_push(&r.policy.deny_read, store_path);
 
-	FILE *log = NULL;
-	if (o->log_path) {
-		log = fopen(o->log_path, "we");
-		if (!log) {
-			policy_free(&policy);
-			strlist_clear(&explicit_deny);
-			return bad_input("--log: %s: %s", o->log_path, strerror(errno));
-		}
+	if (o->log_path && !(r.log = fopen(o->log_path, "we"))) {
+		status = bad_input("--log: %s: %s", o->log_path, strerror(errno));
+		goto out;
 	}
 
 	char sid[32];
@@ -231,72 +275,40 @@ int headless_run(const struct cli_options *o)
 	event_set_session(sid);
 	if (o->debug)
 		event_add_sink(event_sink_debug, stderr);
-	if (log)
-		event_add_sink(event_sink_jsonl, log);
+	if (r.log)
+		event_add_sink(event_sink_jsonl, r.log);
 
-	struct jail_spec spec = {.policy = &policy, .cwd = cwd, .explicit_deny = &explicit_deny};
-	env_build(&policy, environ, &spec.env);
-	struct proxy *proxy = NULL;
-	if (!policy.no_sandbox) {
+	struct jail_spec *spec = &r.spec;
+	spec->policy = &r.policy;
+	spec->cwd = cwd;
+	spec->explicit_deny = &r.explicit_deny;
+	env_build(&r.policy, environ, &spec->env);
+	if (!r.policy.no_sandbox) {
 		/* Every connection goes through the proxy, even with no network
 		 * allowed: refusals are answered and reported. */
-		env_set_proxy(&policy, &spec.env, JAIL_PROXY_PORT);
-		spec.want_listener = true;
-		proxy = proxy_new(&policy, err, sizeof err);
-		if (!proxy) {
+		env_set_proxy(&r.policy, &spec->env, JAIL_PROXY_PORT);
+		spec->want_listener = true;
+		if (!(r.proxy = proxy_new(&r.policy, err, sizeof err))) {
 			headless_error(err);
-			strlist_clear(&spec.env);
-			strlist_clear(&explicit_deny);
-			policy_free(&policy);
-			if (log)
-				fclose(log);
-			return 125;
+			status = 125;
+			goto out;
 		}
 	}
 	if (o->command.len) {
-		strlist_copy(&spec.argv, &o->command);
+		strlist_copy(&spec->argv, &o->command);
 	} else {
 		const char *sh = getenv("SHELL");
-		strlist_push(&spec.argv, sh && sh[0] == '/' ? sh : "/bin/sh");
+		strlist_push(&spec->argv, sh && sh[0] == '/' ? sh : "/bin/sh");
 	}
 
-	/* A terminal fd is never handed to the sandbox: it could read the
-	 * user's keystrokes from it or change its modes. Every fd that is a
-	 * terminal is replaced by the sandbox's own pty, relayed. */
-	struct loop l = {.master = -1, .term_fd = -1, .proxy = proxy};
-	for (int i = 0; i < 3; i++) {
-		spec.tty_fds[i] = isatty(i);
-		if (spec.tty_fds[i] && l.term_fd < 0)
-			l.term_fd = i;
-	}
-	l.tty = l.term_fd >= 0;
-	if (l.tty) {
-		struct winsize ws;
-		if (ioctl(l.term_fd, TIOCGWINSZ, &ws) == 0) {
-			spec.rows = ws.ws_row;
-			spec.cols = ws.ws_col;
-		}
-		spec.tty = true;
-	}
-	for (int i = 0; i < 3; i++)
-		spec.stdio[i] = i;
+	struct loop l = {.master = -1, .term_fd = -1, .sfd = -1, .proxy = r.proxy};
+	setup_stdio(spec, &l);
 
-	struct snap_store *snap_store = NULL;
-	struct snap_session *snap = NULL;
-	if (o->snapshot) {
-		int src = snapshot_begin(o, sid, cwd, invoke_cwd, &spec.argv, &snap_store, &snap);
-		if (src) {
-			proxy_free(proxy);
-			if (log)
-				fclose(log);
-			strlist_clear(&spec.argv);
-			strlist_clear(&spec.env);
-			policy_free(&policy);
-			return src;
-		}
-	}
+	if (o->snapshot &&
+	    (status = snapshot_begin(o, sid, cwd, invoke_cwd, &spec->argv, &r.snap_store, &r.snap)))
+		goto out;
 
-	emit_session_start(o, &spec, &policy);
+	emit_session_start(o, spec, &r.policy);
 
 	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
 	sigset_t mask, old;
@@ -307,8 +319,7 @@ int headless_run(const struct cli_options *o)
 	l.sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 
 	struct jail_result res;
-	int status;
-	if (jail_start(&spec, &l.jail, &res) < 0) {
+	if (jail_start(spec, &l.jail, &res) < 0) {
 		status = res.status;
 		if (res.err[0])
 			headless_error(res.err);
@@ -316,8 +327,8 @@ int headless_run(const struct cli_options *o)
 		run_loop(&l);
 		/* Open connections end with the command: their events are emitted
 		 * before the jail's exit. */
-		proxy_free(l.proxy);
-		l.proxy = NULL;
+		proxy_free(r.proxy);
+		r.proxy = NULL;
 		if (l.master >= 0)
 			relay_drain(&l.relay);
 		term_restore_saved();
@@ -326,15 +337,12 @@ int headless_run(const struct cli_options *o)
 		if (res.setup_failed)
 			headless_error(res.err);
 	}
-	proxy_free(l.proxy);
-	if (snap)
-		snapshot_end(o, cwd, snap_store, snap); /* keeps the command's status */
+	if (r.snap)
+		snapshot_end(o, cwd, r.snap_store, r.snap); /* keeps the command's status */
+	if (l.sfd >= 0)
+		close(l.sfd);
 	sigprocmask(SIG_SETMASK, &old, NULL);
-	if (log)
-		fclose(log);
-	strlist_clear(&spec.argv);
-	strlist_clear(&spec.env);
-	strlist_clear(&explicit_deny);
-	policy_free(&policy);
+out:
+	run_free(&r);
 	return status;
 }
