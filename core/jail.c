@@ -311,7 +311,8 @@ int jail_start(const struct jail_spec *spec, struct jail **out, struct jail_resu
 
 	char err[512];
 	int init_fd = -1;
-	if (jail_plan_build(spec->policy, spec->cwd, spec->explicit_deny, &j->plan, err, sizeof err) < 0) {
+	if (jail_plan_build(spec->policy, spec->cwd, spec->explicit_deny, spec->pin_paths, &j->plan,
+	                    err, sizeof err) < 0) {
 		set_err(res, 125, "%s", err);
 		goto fail;
 	}

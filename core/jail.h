@@ -39,6 +39,9 @@ struct jail_spec {
 	/* Deny paths named on the command line: only these get placeholders
 	 * on the host when they are missing under a writable directory. */
 	const struct strlist *explicit_deny;
+	/* Directories the sandbox must not rename or remove (the ancestors of
+	 * the snapshot store, which glassbox trusts after the run). */
+	const struct strlist *pin_paths;
 };
 
 struct jail_result {

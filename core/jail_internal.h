@@ -45,8 +45,10 @@ struct jail_plan {
 /* Turns the policy into mount operations. Returns 0, or -1 with one line. */
 /* explicit_deny: deny paths the user named on the command line (absolute);
  * only those get a placeholder when missing under a writable directory. */
+/* pins: directories that must not be renamed or removed from inside. */
 int jail_plan_build(const struct policy *p, const char *cwd, const struct strlist *explicit_deny,
-                    struct jail_plan *plan, char *err, size_t errlen);
+                    const struct strlist *pins, struct jail_plan *plan, char *err,
+                    size_t errlen);
 void jail_plan_free(struct jail_plan *plan);
 /* Removes placeholder directories created for missing denied paths — only if
  * still empty and no other session holds them (flock). */

@@ -31,7 +31,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-enum entry_kind { E_READ, E_WRITE, E_DENY_W, E_DENY_R, E_SPECIAL, E_SYMLINK };
+/* E_PIN: a directory that must stay where it is (an ancestor of a path
+ * glassbox trusts later, like the snapshot store): under a writable bind it
+ * is bound onto itself, which makes it a mountpoint that cannot be renamed
+ * or removed from inside. Weakest kind: any other entry on the path wins. */
+enum entry_kind { E_PIN, E_READ, E_WRITE, E_DENY_W, E_DENY_R, E_SPECIAL, E_SYMLINK };
 enum access { A_NONE, A_RO, A_RW, A_MASKED, A_OWN };
 
 struct entry {
@@ -144,8 +148,10 @@ static void add_path(struct entries *es, const char *path, enum entry_kind kind,
 	struct stat st;
 	cleanup_free char *norm = normalize(path);
 	bool exists;
-	if (kind == E_READ || kind == E_WRITE) {
+	if (kind == E_READ || kind == E_WRITE || kind == E_PIN) {
 		if (lstat(norm, &st) < 0)
+			return;
+		if (S_ISLNK(st.st_mode) && kind == E_PIN)
 			return;
 		if (S_ISLNK(st.st_mode)) {
 			char target[PATH_MAX];
@@ -160,7 +166,7 @@ static void add_path(struct entries *es, const char *path, enum entry_kind kind,
 		}
 	}
 	char *canon = canonical(norm, &exists);
-	if ((kind == E_READ || kind == E_WRITE) && !exists) {
+	if ((kind == E_READ || kind == E_WRITE || kind == E_PIN) && !exists) {
 		free(canon);
 		return;
 	}
@@ -291,7 +297,7 @@ static int make_placeholder(struct jail_plan *plan, const char *path, char *err,
 }
 
 int jail_plan_build(const struct policy *pol, const char *cwd, const struct strlist *explicit_deny,
-                    struct jail_plan *plan, char *err, size_t errlen)
+                    const struct strlist *pins, struct jail_plan *plan, char *err, size_t errlen)
 {
 	(void)cwd;
 	struct entries es = {0};
@@ -321,6 +327,8 @@ int jail_plan_build(const struct policy *pol, const char *cwd, const struct strl
 		for (size_t i = before; i < es.n; i++)
 			es.v[i].from_all = true;
 	}
+	if (pins)
+		add_list(&es, pins, E_PIN, NULL, false);
 	add_list(&es, &pol->deny_write, E_DENY_W, NULL, false);
 	add_list(&es, &pol->deny_read, E_DENY_R, NULL, false);
 	add(&es, (struct entry){.path = xstrdup("/proc"), .kind = E_SPECIAL, .special = MK_PROC});
@@ -368,6 +376,11 @@ int jail_plan_build(const struct policy *pol, const char *cwd, const struct strl
 		if (inherited == A_OWN && e->kind != E_READ && e->kind != E_WRITE)
 			goto push; /* a deny inside a private tmpfs concerns no host file */
 		switch (e->kind) {
+		case E_PIN:
+			if (inherited == A_RW && !under_deny_w)
+				push_op(plan, (struct mount_op){.kind = MK_BIND_RW, .dst = xstrdup(e->path),
+				                                .src = xstrdup(e->path), .is_dir = true});
+			goto push;
 		case E_SYMLINK:
 			if (create)
 				push_op(plan, (struct mount_op){.kind = MK_SYMLINK, .dst = xstrdup(e->path),

@@ -114,16 +114,6 @@ int net_host_canon(const char *in, size_t len, struct net_dest *out)
 	return 0;
 }
 
-__attribute__((format(printf, 3, 4))) static int rule_fail(char *err, size_t errlen,
-                                                           const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 static bool parse_port(const char *s, uint16_t *out)
 {
 	if (!*s || strlen(s) > 5)
@@ -146,7 +136,7 @@ int net_rule_parse(const char *s, const char *flag, struct net_rule *out, char *
 	memset(out, 0, sizeof *out);
 	cleanup_free char *safe = sanitize_str(s);
 	if (strstr(s, "://") || strchr(s, '/'))
-		return rule_fail(err, errlen,
+		return error_set(err, errlen,
 		                 "%s: '%s' is not a host (use a name, *.domain or an IP, "
 		                 "optionally with :port)",
 		                 flag, safe);
@@ -157,12 +147,12 @@ int net_rule_parse(const char *s, const char *flag, struct net_rule *out, char *
 	if (s[0] == '[') {
 		const char *close = strchr(s, ']');
 		if (!close)
-			return rule_fail(err, errlen, "%s: '%s': missing ']'", flag, safe);
+			return error_set(err, errlen, "%s: '%s': missing ']'", flag, safe);
 		hlen = (size_t)(close - s) + 1;
 		if (close[1] == ':')
 			port = close + 2;
 		else if (close[1])
-			return rule_fail(err, errlen, "%s: '%s': junk after ']'", flag, safe);
+			return error_set(err, errlen, "%s: '%s': junk after ']'", flag, safe);
 	} else {
 		const char *c1 = strchr(s, ':');
 		if (c1 && !strchr(c1 + 1, ':')) {
@@ -172,25 +162,25 @@ int net_rule_parse(const char *s, const char *flag, struct net_rule *out, char *
 		/* two or more colons: a bare IPv6 literal, no port */
 	}
 	if (port && !parse_port(port, &out->port))
-		return rule_fail(err, errlen, "%s: '%s': invalid port (1-65535)", flag, safe);
+		return error_set(err, errlen, "%s: '%s': invalid port (1-65535)", flag, safe);
 
 	if (hlen == 1 && host[0] == '*') {
 		out->kind = NET_RULE_ANY;
 	} else if (hlen > 2 && host[0] == '*' && host[1] == '.') {
 		struct net_dest d;
 		if (net_host_canon(host + 2, hlen - 2, &d) < 0 || d.is_ip)
-			return rule_fail(err, errlen, "%s: '%s': invalid domain after '*.'", flag,
+			return error_set(err, errlen, "%s: '%s': invalid domain after '*.'", flag,
 			                 safe);
 		out->kind = NET_RULE_SUFFIX;
 		snprintf(out->host, sizeof out->host, "%s", d.host);
 	} else {
 		if (memchr(host, '*', hlen))
-			return rule_fail(err, errlen,
+			return error_set(err, errlen,
 			                 "%s: '%s': '*' is only allowed as a leading '*.' label",
 			                 flag, safe);
 		struct net_dest d;
 		if (net_host_canon(host, hlen, &d) < 0)
-			return rule_fail(err, errlen, "%s: '%s': invalid host name or address",
+			return error_set(err, errlen, "%s: '%s': invalid host name or address",
 			                 flag, safe);
 		out->kind = d.is_ip ? NET_RULE_IP : NET_RULE_NAME;
 		out->ip = d.ip;
@@ -298,13 +288,26 @@ void net_policy_check_dest(const struct net_policy *np, const struct net_dest *d
 			return;
 		}
 	}
+	/* Only a rule that names this host or address opens private ranges: a
+	 * *.suffix rule does not (whoever controls a subdomain's DNS could
+	 * point it at the host's loopback). Prefer such a rule when several
+	 * match. */
+	size_t match = np->n_allow;
 	for (size_t i = 0; i < np->n_allow; i++) {
-		if (rule_matches_dest(&np->allow[i], d)) {
-			out->allow = true;
-			out->explicit_rule = np->allow[i].kind != NET_RULE_ANY;
-			snprintf(out->rule, sizeof out->rule, "%s", np->allow[i].text);
-			return;
-		}
+		if (!rule_matches_dest(&np->allow[i], d))
+			continue;
+		bool names = np->allow[i].kind == NET_RULE_NAME || np->allow[i].kind == NET_RULE_IP;
+		if (names || match == np->n_allow)
+			match = i;
+		if (names)
+			break;
+	}
+	if (match < np->n_allow) {
+		out->allow = true;
+		out->explicit_rule = np->allow[match].kind == NET_RULE_NAME ||
+		                     np->allow[match].kind == NET_RULE_IP;
+		snprintf(out->rule, sizeof out->rule, "%s", np->allow[match].text);
+		return;
 	}
 	if (np->allow_public || np->allow_all) {
 		out->allow = true;

@@ -549,18 +549,26 @@ static void deny_malformed(struct conn *c, int code, const char *phrase, const c
 
 /* Rewrites an absolute-form request head to origin-form in place (never
  * longer than the original), without the proxy's own headers. */
-static void rewrite_head(struct conn *c, const struct http_head *h, const char *path,
+/* Rewrites the request head in the buffer to origin form without the
+ * proxy-only headers. The result can be longer than the original (bare-LF
+ * lines become CRLF, "a:b" becomes "a: b"): it is built apart, sized
+ * exactly, and placed before the body bytes already buffered. false: it
+ * does not fit in the buffer. */
+static bool rewrite_head(struct conn *c, const struct http_head *h, const char *path,
                          size_t path_len)
 {
 	size_t hl = h->head_len;
-	char *tmp = xmalloc(hl + 1);
+	size_t need = h->method_len + 1 + path_len + sizeof " HTTP/1.x\r\n" + 2;
+	for (size_t i = 0; i < h->n_headers; i++)
+		need += h->h[i].name_len + h->h[i].value_len + 4;
+	char *tmp = xmalloc(need);
 	size_t n = 0;
 	memcpy(tmp + n, h->method, h->method_len);
 	n += h->method_len;
 	tmp[n++] = ' ';
 	memcpy(tmp + n, path, path_len);
 	n += path_len;
-	n += (size_t)sprintf(tmp + n, " HTTP/1.%d\r\n", h->minor);
+	n += (size_t)snprintf(tmp + n, need - n, " HTTP/1.%d\r\n", h->minor ? 1 : 0);
 	for (size_t i = 0; i < h->n_headers; i++) {
 		const struct http_header *x = &h->h[i];
 		if ((x->name_len == 16 && strncasecmp(x->name, "proxy-connection", 16) == 0) ||
@@ -577,12 +585,22 @@ static void rewrite_head(struct conn *c, const struct http_head *h, const char *
 	}
 	tmp[n++] = '\r';
 	tmp[n++] = '\n';
-	if (n > hl)
-		abort(); /* cannot happen: every part is no longer than before */
-	c->in.r += hl - n;
-	memcpy(c->in.d + c->in.r, tmp, n);
-	c->in.lim = n;
+	struct buf *b = &c->in;
+	size_t rest = b->w - (b->r + hl); /* body bytes after the head */
+	if (n <= hl || b->r >= n - hl) {
+		b->r = b->r + hl - n; /* room before: place it there */
+	} else if (n + rest <= BUF_SIZE) {
+		memmove(b->d + n, b->d + b->r + hl, rest);
+		b->r = 0;
+		b->w = n + rest;
+	} else {
+		free(tmp);
+		return false;
+	}
+	memcpy(b->d + b->r, tmp, n);
+	b->lim = n;
 	free(tmp);
+	return true;
 }
 
 static void handle_request(struct conn *c, const struct http_head *h)
@@ -650,7 +668,13 @@ static void handle_request(struct conn *c, const struct http_head *h)
 	c->req_done = c->reqb.done;
 	c->resp_head_done = c->resp_started = c->resp_done = false;
 	c->resp_keep = false;
-	rewrite_head(c, h, path, path_len);
+	if (!rewrite_head(c, h, path, path_len)) {
+		snprintf(c->dec.rule, sizeof c->dec.rule, "malformed");
+		snprintf(c->dec.reason, sizeof c->dec.reason, "request head too large");
+		deny_malformed(c, 431, "Request Header Fields Too Large", "request head too large");
+		emit_attempt(c);
+		return;
+	}
 	start_attempt(c);
 }
 

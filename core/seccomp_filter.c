@@ -5,9 +5,9 @@
  * mount layout is the file policy, so it must be immutable), tracing other
  * processes, keyrings, bpf, perf, userfaultfd, io_uring, kernel modules and
  * kexec, terminal input injection (TIOCSTI/TIOCLINUX), personality changes,
- * vsock (not network-namespaced) and every foreign syscall ABI (i386 via
- * int 0x80, x32). clone3 gets ENOSYS so libcs fall back to clone, whose flags
- * the filter can inspect. */
+ * vsock (not network-namespaced), every foreign syscall ABI (i386 via
+ * int 0x80, x32) and setuid/setgid mode bits. clone3 gets ENOSYS so libcs
+ * fall back to clone, whose flags the filter can inspect. */
 #include "seccomp_filter.h"
 
 #include <errno.h>
@@ -18,6 +18,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 const char *const seccomp_blocked_syscalls[] = {
@@ -100,6 +101,30 @@ static scmp_filter_ctx build(char *err, size_t errlen)
 	 * refused too; nothing common depends on it). */
 	struct scmp_arg_cmp pers = SCMP_A0(SCMP_CMP_NE, 0);
 	rule(ctx, &rc, &what, "personality", SCMP_ACT_ERRNO(EPERM), SCMP_SYS(personality), 1, &pers);
+
+	/* No setuid/setgid files: one written into a writable host directory
+	 * would keep its bits on the host, where nosuid does not apply. One
+	 * rule per bit, on every call that sets a mode. */
+	static const struct {
+		const char *name;
+		int nr;
+		unsigned arg;
+	} mode_calls[] = {
+		{"chmod", SCMP_SYS(chmod), 1},   {"fchmod", SCMP_SYS(fchmod), 1},
+		{"fchmodat", SCMP_SYS(fchmodat), 2}, {"creat", SCMP_SYS(creat), 1},
+		{"open", SCMP_SYS(open), 2},     {"openat", SCMP_SYS(openat), 3},
+#if defined(__x86_64__)
+		{"fchmodat2", 452, 2},
+#endif
+	};
+	static const unsigned long setid_bits[] = {S_ISUID, S_ISGID};
+	for (size_t i = 0; i < sizeof mode_calls / sizeof *mode_calls; i++)
+		for (size_t b = 0; b < 2; b++) {
+			struct scmp_arg_cmp a = {.arg = mode_calls[i].arg, .op = SCMP_CMP_MASKED_EQ,
+			                         .datum_a = setid_bits[b], .datum_b = setid_bits[b]};
+			rule(ctx, &rc, &what, mode_calls[i].name, SCMP_ACT_ERRNO(EPERM),
+			     mode_calls[i].nr, 1, &a);
+		}
 
 	/* vsock reaches the hypervisor host and ignores network namespaces. */
 	struct scmp_arg_cmp vsock = SCMP_A0(SCMP_CMP_EQ, AF_VSOCK);

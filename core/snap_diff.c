@@ -176,16 +176,6 @@ void snap_changes_emit(const struct snap_changes *c)
 
 /* ---- unified diff --------------------------------------------------------- */
 
-__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen,
-                                                      const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 struct lines {
 	const char **p;
 	size_t *len; /* without the newline */
@@ -355,17 +345,17 @@ static int load(struct snap_session *s, struct snap_store *st, const char *ref, 
 {
 	unsigned char hash[SNAP_HASH_LEN];
 	if (!ref || !snap_unhex(ref, hash))
-		return fail(err, errlen, "no content recorded for %s", path);
+		return error_set(err, errlen, "no content recorded for %s", path);
 	if (snap_obj_exists(st, hash))
 		return snap_obj_read(st, hash, PATCH_MAX, buf, len, err, errlen);
 	(void)s;
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
-		return fail(err, errlen, "%s: %s", path, strerror(errno));
+		return error_set(err, errlen, "%s: %s", path, strerror(errno));
 	struct stat sb;
 	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) || sb.st_size > (off_t)PATCH_MAX) {
 		close(fd);
-		return fail(err, errlen, "%s: changed since it was scanned", path);
+		return error_set(err, errlen, "%s: changed since it was scanned", path);
 	}
 	char *b = xmalloc((size_t)sb.st_size + 1);
 	ssize_t n = read(fd, b, (size_t)sb.st_size);
@@ -375,7 +365,7 @@ static int load(struct snap_session *s, struct snap_store *st, const char *ref, 
 		snap_sha256(st, b, (size_t)n, got);
 	if (n < 0 || memcmp(got, hash, SNAP_HASH_LEN) != 0) {
 		free(b);
-		return fail(err, errlen, "%s: changed since it was scanned", path);
+		return error_set(err, errlen, "%s: changed since it was scanned", path);
 	}
 	b[n] = '\0';
 	*buf = b;

@@ -144,16 +144,6 @@ char *snap_manifest_to_json(const struct snap_manifest *m)
 	return copy;
 }
 
-__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen,
-                                                      const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 /* A relative path as a manifest may hold it: no empty, "." or ".."
  * segments, no leading '/'. Anything else is a damaged manifest. */
 static bool rel_path_ok(const char *p)
@@ -215,7 +205,7 @@ int snap_manifest_from_json(const char *text, struct snap_manifest *m, char *err
 	if (!o || !cJSON_IsString(fmt) || strcmp(fmt->valuestring, "glassbox-snapshot") != 0 ||
 	    !cJSON_IsArray(roots)) {
 		cJSON_Delete(o);
-		return fail(err, errlen, "snapshot store is corrupted: a manifest is not valid");
+		return error_set(err, errlen, "snapshot store is corrupted: a manifest is not valid");
 	}
 	const cJSON *name = cJSON_GetObjectItemCaseSensitive(o, "name");
 	m->name = xstrdup(cJSON_IsString(name) ? name->valuestring : "");
@@ -261,7 +251,7 @@ int snap_manifest_from_json(const char *text, struct snap_manifest *m, char *err
 	cJSON_Delete(o);
 	if (rc < 0) {
 		snap_manifest_free(m);
-		return fail(err, errlen, "snapshot store is corrupted: a manifest entry is not valid");
+		return error_set(err, errlen, "snapshot store is corrupted: a manifest entry is not valid");
 	}
 	return 0;
 }

@@ -61,16 +61,6 @@ struct plan {
 	size_t n, cap;
 };
 
-__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen,
-                                                      const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 static void add_step(struct plan *p, char op, const char *rel, const struct snap_entry *want,
                      char live_type, uint32_t mode)
 {
@@ -224,14 +214,14 @@ int snap_restore_resume_cleanup(int session_dfd, bool *had, size_t *checkpoint,
 	*had = false;
 	int fd = openat(session_dfd, JOURNAL, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
-		return errno == ENOENT ? 0 : fail(err, errlen, "restore journal: %s", strerror(errno));
+		return errno == ENOENT ? 0 : error_set(err, errlen, "restore journal: %s", strerror(errno));
 	close(fd);
 	*had = true;
 	char path[64];
 	snprintf(path, sizeof path, "/proc/self/fd/%d/%s", session_dfd, JOURNAL);
 	cleanup_free char *text = NULL;
 	if (read_file(path, 1u << 30, &text, NULL) < 0)
-		return fail(err, errlen, "restore journal: cannot be read");
+		return error_set(err, errlen, "restore journal: cannot be read");
 	cJSON *o = cJSON_Parse(text);
 	const cJSON *nonce = cJSON_GetObjectItemCaseSensitive(o, "nonce");
 	const cJSON *cp = cJSON_GetObjectItemCaseSensitive(o, "checkpoint");
@@ -676,7 +666,7 @@ int snap_restore_trees(struct snap_store *st, int session_dfd, const struct snap
 		if (roots[r] < 0 && errno == ENOSYS)
 			roots[r] = open(want->root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (roots[r] < 0) {
-			rc = fail(err, errlen,
+			rc = error_set(err, errlen,
 			          "cannot restore %s: %s (a tracked directory must not be replaced "
 			          "by a symlink or removed)",
 			          want->root, strerror(errno));
@@ -745,9 +735,9 @@ int snap_restore_trees(struct snap_store *st, int session_dfd, const struct snap
 		fsync(session_dfd);
 	}
 	if (rc == 0 && failures == 1)
-		rc = fail(err, errlen, "%s", first);
+		rc = error_set(err, errlen, "%s", first);
 	else if (rc == 0 && failures > 1)
-		rc = fail(err, errlen, "%s (and %d more)", first, failures - 1);
+		rc = error_set(err, errlen, "%s (and %d more)", first, failures - 1);
 	for (size_t r = 0; r < nt; r++) {
 		plan_free(&plans[r]);
 		if (roots[r] >= 0)

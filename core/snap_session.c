@@ -46,16 +46,6 @@ struct snap_session {
 	size_t summary[3];
 };
 
-__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen,
-                                                      const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 bool snap_id_valid(const char *id)
 {
 	size_t n = strlen(id);
@@ -149,14 +139,14 @@ static int load_meta(struct snap_session *s, int dfd, char *err, size_t errlen)
 	snprintf(path, sizeof path, "/proc/self/fd/%d/session.json", dfd);
 	cleanup_free char *text = NULL;
 	if (read_file(path, 1u << 24, &text, NULL) < 0)
-		return fail(err, errlen, "snapshot %s: session.json cannot be read", s->id);
+		return error_set(err, errlen, "snapshot %s: session.json cannot be read", s->id);
 	cJSON *o = cJSON_Parse(text);
 	const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(o, "format");
 	const cJSON *cps = cJSON_GetObjectItemCaseSensitive(o, "checkpoints");
 	if (!cJSON_IsString(fmt) || strcmp(fmt->valuestring, "glassbox-session") != 0 ||
 	    !cJSON_IsArray(cps)) {
 		cJSON_Delete(o);
-		return fail(err, errlen, "snapshot store is corrupted: %s/session.json is not valid",
+		return error_set(err, errlen, "snapshot store is corrupted: %s/session.json is not valid",
 		            s->id);
 	}
 	const cJSON *t = cJSON_GetObjectItemCaseSensitive(o, "time_ns");
@@ -250,7 +240,7 @@ int snap_session_create(struct snap_store *st, const struct snap_session_spec *s
                         struct snap_session **out, char *err, size_t errlen)
 {
 	if (!snap_id_valid(spec->id))
-		return fail(err, errlen, "invalid snapshot id");
+		return error_set(err, errlen, "invalid snapshot id");
 	struct snap_session *s = xcalloc(1, sizeof *s);
 	s->st = st;
 	s->id = xstrdup(spec->id);
@@ -266,12 +256,12 @@ int snap_session_create(struct snap_store *st, const struct snap_session_spec *s
 		char real[PATH_MAX];
 		struct stat sb;
 		if (!realpath(spec->roots->items[i], real) || stat(real, &sb) < 0) {
-			fail(err, errlen, "snapshot path %s: %s", spec->roots->items[i],
+			error_set(err, errlen, "snapshot path %s: %s", spec->roots->items[i],
 			     strerror(errno));
 			goto bad;
 		}
 		if (!S_ISDIR(sb.st_mode)) {
-			fail(err, errlen, "snapshot path %s: %s", spec->roots->items[i],
+			error_set(err, errlen, "snapshot path %s: %s", spec->roots->items[i],
 			     strerror(ENOTDIR));
 			goto bad;
 		}
@@ -288,14 +278,33 @@ int snap_session_create(struct snap_store *st, const struct snap_session_spec *s
 		else
 			i++;
 	}
+	/* The store never tracks itself: a restore would otherwise delete the
+	 * objects and session it restores from. */
+	char store_real[PATH_MAX];
+	if (realpath(st->dir, store_real)) {
+		for (size_t i = 0; i < s->roots.len; i++) {
+			const char *root = s->roots.items[i];
+			if (snap_path_under(root, store_real)) {
+				error_set(err, errlen, "snapshot path %s is inside the snapshot store",
+				          root);
+				goto bad;
+			}
+			if (snap_path_under(store_real, root)) {
+				size_t rl = strcmp(root, "/") == 0 ? 0 : strlen(root);
+				cleanup_free char *pat = xasprintf("%s", store_real + rl);
+				if (!strlist_contains(&s->excludes, pat))
+					strlist_push(&s->excludes, pat);
+			}
+		}
+	}
 	s->dfd = open_session_dir(st, spec->id, true);
 	if (s->dfd < 0) {
-		fail(err, errlen, "snapshot store %s: session %s: %s", st->dir, spec->id,
+		error_set(err, errlen, "snapshot store %s: session %s: %s", st->dir, spec->id,
 		     strerror(errno));
 		goto bad;
 	}
 	if (take_lock(s) < 0) {
-		fail(err, errlen, "snapshot session %s: lock: %s", spec->id, strerror(errno));
+		error_set(err, errlen, "snapshot session %s: lock: %s", spec->id, strerror(errno));
 		goto bad;
 	}
 	s->cps = xcalloc(1, sizeof *s->cps);
@@ -316,7 +325,7 @@ int snap_session_open(struct snap_store *st, const char *id, struct snap_session
 	*not_found = false;
 	if (!snap_id_valid(id)) {
 		*not_found = true;
-		return fail(err, errlen, "invalid snapshot id (expected letters, digits, '.', '_' "
+		return error_set(err, errlen, "invalid snapshot id (expected letters, digits, '.', '_' "
 		                         "or '-', no '/' or '..')");
 	}
 	struct snap_session *s = xcalloc(1, sizeof *s);
@@ -326,7 +335,7 @@ int snap_session_open(struct snap_store *st, const char *id, struct snap_session
 	s->dfd = open_session_dir(st, id, false);
 	if (s->dfd < 0) {
 		*not_found = errno == ENOENT || errno == ENOTDIR || errno == ELOOP;
-		fail(err, errlen, *not_found ? "no snapshot session %s (see glassbox snapshot list)"
+		error_set(err, errlen, *not_found ? "no snapshot session %s (see glassbox snapshot list)"
 		                             : "snapshot session %s: cannot be opened",
 		     id);
 		snap_session_close(s);
@@ -334,7 +343,7 @@ int snap_session_open(struct snap_store *st, const char *id, struct snap_session
 	}
 	if (load_meta(s, s->dfd, err, errlen) < 0 || take_lock(s) < 0) {
 		if (s->lock_fd < 0 && !err[0])
-			fail(err, errlen, "snapshot session %s: lock: %s", id, strerror(errno));
+			error_set(err, errlen, "snapshot session %s: lock: %s", id, strerror(errno));
 		snap_session_close(s);
 		return -1;
 	}
@@ -345,7 +354,7 @@ int snap_session_open(struct snap_store *st, const char *id, struct snap_session
 static struct snap_manifest *manifest(struct snap_session *s, size_t n, char *err, size_t errlen)
 {
 	if (n >= s->cp_names.len) {
-		fail(err, errlen, "snapshot %s has no checkpoint %zu (it has 0..%zu)", s->id, n,
+		error_set(err, errlen, "snapshot %s has no checkpoint %zu (it has 0..%zu)", s->id, n,
 		     s->cp_names.len ? s->cp_names.len - 1 : 0);
 		return NULL;
 	}
@@ -355,7 +364,7 @@ static struct snap_manifest *manifest(struct snap_session *s, size_t n, char *er
 	snprintf(path, sizeof path, "/proc/self/fd/%d/cp-%zu.json", s->dfd, n);
 	cleanup_free char *text = NULL;
 	if (read_file(path, MANIFEST_MAX, &text, NULL) < 0) {
-		fail(err, errlen, "snapshot store is corrupted: %s/cp-%zu.json cannot be read", s->id,
+		error_set(err, errlen, "snapshot store is corrupted: %s/cp-%zu.json cannot be read", s->id,
 		     n);
 		return NULL;
 	}
@@ -416,14 +425,14 @@ int snap_checkpoint(struct snap_session *s, const char *name, size_t *n, char *e
 {
 	int lk = store_lock(s->st, LOCK_SH);
 	if (lk < 0)
-		return fail(err, errlen, "snapshot store %s: lock: %s", s->st->dir, strerror(errno));
+		return error_set(err, errlen, "snapshot store %s: lock: %s", s->st->dir, strerror(errno));
 	struct snap_manifest *m = xcalloc(1, sizeof *m);
 	size_t k = s->cp_names.len;
 	m->name = name ? xstrdup(name) : xasprintf("cp%zu", k);
 	m->time_ns = now_real_ns();
 	int rc = scan_all(s, true, NULL, m, err, errlen);
 	if (rc == 0 && snap_store_sync(s->st) < 0)
-		rc = fail(err, errlen, "snapshot store %s: sync: %s", s->st->dir, strerror(errno));
+		rc = error_set(err, errlen, "snapshot store %s: sync: %s", s->st->dir, strerror(errno));
 	if (rc == 0) {
 		char *json = snap_manifest_to_json(m);
 		char fname[32];
@@ -480,7 +489,7 @@ int snap_restore(struct snap_session *s, size_t n, const struct strlist *paths,
 	if (n >= s->cp_names.len)
 		return manifest(s, n, err, errlen) ? 0 : -1;
 	if (flock(s->lock_fd, LOCK_EX | LOCK_NB) < 0)
-		return fail(err, errlen,
+		return error_set(err, errlen,
 		            "snapshot %s is in use by another glassbox (a running session or "
 		            "restore); try again when it has finished",
 		            s->id);
@@ -523,7 +532,7 @@ int snap_list(struct snap_store *st, struct snap_info **out, size_t *n, char *er
 	*n = 0;
 	int sfd = openat(st->dfd, "sessions", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (sfd < 0)
-		return errno == ENOENT ? 0 : fail(err, errlen, "snapshot store: %s", strerror(errno));
+		return errno == ENOENT ? 0 : error_set(err, errlen, "snapshot store: %s", strerror(errno));
 	DIR *d = fdopendir(sfd);
 	struct dirent *de;
 	size_t cap = 0;
@@ -596,7 +605,7 @@ static int collect_refs(int dfd, struct hashset *hs, char *err, size_t errlen)
 	int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 	if (!d)
-		return fail(err, errlen, "snapshot store: %s", strerror(errno));
+		return error_set(err, errlen, "snapshot store: %s", strerror(errno));
 	struct dirent *de;
 	int rc = 0;
 	while ((de = readdir(d)) && rc == 0) {
@@ -609,7 +618,7 @@ static int collect_refs(int dfd, struct hashset *hs, char *err, size_t errlen)
 		if (read_file(path, MANIFEST_MAX, &text, NULL) < 0 ||
 		    snap_manifest_from_json(text, &m, err, errlen) < 0) {
 			/* an unreadable manifest: collecting would lose its objects */
-			rc = fail(err, errlen,
+			rc = error_set(err, errlen,
 			          "snapshot store: %s cannot be read; nothing was removed",
 			          de->d_name);
 			break;
@@ -650,7 +659,7 @@ int snap_clean(struct snap_store *st, double older_than_days, struct snap_clean_
 	memset(stats, 0, sizeof *stats);
 	int lk = store_lock(st, LOCK_EX);
 	if (lk < 0)
-		return fail(err, errlen, "snapshot store %s: lock: %s", st->dir, strerror(errno));
+		return error_set(err, errlen, "snapshot store %s: lock: %s", st->dir, strerror(errno));
 	uint64_t now = now_real_ns();
 	struct hashset hs = {0};
 	int rc = 0;

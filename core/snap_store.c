@@ -35,16 +35,6 @@
 /* Files up to this size are read whole; larger ones stream. */
 #define MEM_LIMIT (4u << 20)
 
-__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen,
-                                                      const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 char *snap_store_default_path(void)
 {
 	const char *gh = getenv("GLASSBOX_HOME");
@@ -83,7 +73,7 @@ int snap_store_open(const char *dir, bool create, struct snap_store **out, char 
 	if (!dir) {
 		def = snap_store_default_path();
 		if (!def)
-			return fail(err, errlen,
+			return error_set(err, errlen,
 			            "cannot locate the snapshot store: set HOME, XDG_STATE_HOME or "
 			            "GLASSBOX_HOME to an absolute path");
 		dir = def;
@@ -91,11 +81,11 @@ int snap_store_open(const char *dir, bool create, struct snap_store **out, char 
 	if (create) {
 		int r = mkdir_p(dir, 0700);
 		if (r < 0)
-			return fail(err, errlen, "snapshot store %s: %s", dir, strerror(-r));
+			return error_set(err, errlen, "snapshot store %s: %s", dir, strerror(-r));
 	}
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
-		return fail(err, errlen, "snapshot store %s: %s", dir, strerror(errno));
+		return error_set(err, errlen, "snapshot store %s: %s", dir, strerror(errno));
 	if (create) {
 		mkdirat(dfd, "objects", 0700);
 		mkdirat(dfd, "sessions", 0700);
@@ -106,7 +96,7 @@ int snap_store_open(const char *dir, bool create, struct snap_store **out, char 
 	} else if (ofd < 0) {
 		int e = errno;
 		close(dfd);
-		return fail(err, errlen, "snapshot store %s/objects: %s", dir, strerror(e));
+		return error_set(err, errlen, "snapshot store %s/objects: %s", dir, strerror(e));
 	}
 	struct snap_store *st = xcalloc(1, sizeof *st);
 	st->dir = xstrdup(dir);
@@ -115,7 +105,7 @@ int snap_store_open(const char *dir, bool create, struct snap_store **out, char 
 	st->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
 	if (!st->sha256) {
 		snap_store_close(st);
-		return fail(err, errlen, "OpenSSL has no SHA-256");
+		return error_set(err, errlen, "OpenSSL has no SHA-256");
 	}
 	*out = st;
 	return 0;
@@ -264,7 +254,7 @@ int snap_obj_put_mem(struct snap_store *st, const void *buf, size_t len,
 	snap_sha256(st, buf, len, hash);
 	int r = ensure_objects(st);
 	if (r < 0)
-		return fail(err, errlen, "snapshot store %s: %s", st->dir, strerror(-r));
+		return error_set(err, errlen, "snapshot store %s: %s", st->dir, strerror(-r));
 	if (snap_obj_exists(st, hash))
 		return 0;
 	size_t cap = OBJ_HDR + ZSTD_compressBound(len);
@@ -284,7 +274,7 @@ int snap_obj_put_mem(struct snap_store *st, const void *buf, size_t len,
 	char tmp[64];
 	int fd = open_temp(st, tmp, sizeof tmp);
 	if (fd < 0)
-		return fail(err, errlen, "snapshot store %s: %s", st->dir, strerror(-fd));
+		return error_set(err, errlen, "snapshot store %s: %s", st->dir, strerror(-fd));
 	r = write_all(fd, out, OBJ_HDR + olen);
 	close(fd);
 	if (r == 0)
@@ -292,7 +282,7 @@ int snap_obj_put_mem(struct snap_store *st, const void *buf, size_t len,
 	else
 		unlinkat(st->objects_fd, tmp, 0);
 	if (r < 0)
-		return fail(err, errlen, "snapshot store %s: writing an object: %s", st->dir,
+		return error_set(err, errlen, "snapshot store %s: writing an object: %s", st->dir,
 		            strerror(-r));
 	return 0;
 }
@@ -413,7 +403,7 @@ out:
 	ZSTD_freeCCtx(z);
 	EVP_MD_CTX_free(ctx);
 	if (r < 0)
-		return fail(err, errlen, "snapshot: %s", strerror(-r));
+		return error_set(err, errlen, "snapshot: %s", strerror(-r));
 	return 0;
 }
 
@@ -422,13 +412,13 @@ int snap_obj_put_fd(struct snap_store *st, int fd, bool store, unsigned char has
 {
 	struct stat sb;
 	if (fstat(fd, &sb) < 0)
-		return fail(err, errlen, "snapshot: %s", strerror(errno));
+		return error_set(err, errlen, "snapshot: %s", strerror(errno));
 	if (sb.st_size <= (off_t)MEM_LIMIT) {
 		size_t cap = (size_t)sb.st_size + 1;
 		cleanup_free char *buf = xmalloc(cap);
 		ssize_t n = read_full(fd, buf, cap);
 		if (n < 0)
-			return fail(err, errlen, "snapshot: %s", strerror((int)-n));
+			return error_set(err, errlen, "snapshot: %s", strerror((int)-n));
 		if ((size_t)n < cap) { /* the common case: the whole file */
 			*size = (uint64_t)n;
 			if (!store) {
@@ -439,7 +429,7 @@ int snap_obj_put_fd(struct snap_store *st, int fd, bool store, unsigned char has
 		}
 		/* it grew while we read: start over, streaming */
 		if (lseek(fd, 0, SEEK_SET) < 0)
-			return fail(err, errlen, "snapshot: %s", strerror(errno));
+			return error_set(err, errlen, "snapshot: %s", strerror(errno));
 	}
 	return put_stream(st, fd, store, hash, size, err, errlen);
 }
@@ -452,7 +442,7 @@ static int corrupt(char *err, size_t errlen, const unsigned char *hash, const ch
 {
 	char hex[SNAP_HEX_LEN + 1];
 	snap_hex(hash, hex);
-	fail(err, errlen,
+	error_set(err, errlen,
 	     "snapshot store is corrupted: object %.16s %s (run `glassbox snapshot clean` "
 	     "after saving what you need)",
 	     hex, why);
@@ -553,7 +543,7 @@ int snap_obj_to_fd(struct snap_store *st, const unsigned char hash[SNAP_HASH_LEN
 	struct fd_sink s = {fd, 0};
 	int r = obj_stream(st, hash, sink_to_fd, &s, err, errlen);
 	if (r < 0 && s.err)
-		fail(err, errlen, "%s", strerror(-s.err));
+		error_set(err, errlen, "%s", strerror(-s.err));
 	return r;
 }
 
@@ -597,7 +587,7 @@ int snap_obj_read(struct snap_store *st, const unsigned char hash[SNAP_HASH_LEN]
 	struct mem_sink m = {.max = max};
 	int r = obj_stream(st, hash, sink_to_mem, &m, err, errlen);
 	if (r == -EFBIG)
-		fail(err, errlen, "snapshot: object too large to show");
+		error_set(err, errlen, "snapshot: object too large to show");
 	if (r < 0) {
 		free(m.buf);
 		return r;
@@ -617,7 +607,7 @@ int snap_write_atomic(int dirfd, const char *name, const char *data, size_t len,
 	snprintf(tmp, sizeof tmp, ".%s.tmp-%d", name, (int)getpid());
 	int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return fail(err, errlen, "snapshot store: %s: %s", name, strerror(errno));
+		return error_set(err, errlen, "snapshot store: %s: %s", name, strerror(errno));
 	int r = write_all(fd, data, len);
 	if (r == 0 && fsync(fd) < 0)
 		r = -errno;
@@ -626,7 +616,7 @@ int snap_write_atomic(int dirfd, const char *name, const char *data, size_t len,
 		r = -errno;
 	if (r < 0) {
 		unlinkat(dirfd, tmp, 0);
-		return fail(err, errlen, "snapshot store: %s: %s", name, strerror(-r));
+		return error_set(err, errlen, "snapshot store: %s: %s", name, strerror(-r));
 	}
 	fsync(dirfd);
 	return 0;

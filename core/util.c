@@ -34,6 +34,15 @@ char *xasprintf(const char *fmt, ...)
 	return s;
 }
 
+int error_set(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
 int write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;

@@ -27,6 +27,8 @@ static inline int steal_fd(int *fd) { int f = *fd; *fd = -1; return f; }
 int write_all(int fd, const void *buf, size_t len);
 /* Reads a whole file (at most max bytes) into a NUL-terminated buffer. */
 int read_file(const char *path, size_t max, char **out, size_t *out_len);
+/* Formats one error line into err and returns -1, for `return error_set(...)`. */
+int error_set(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Monotonic and wall-clock time in nanoseconds. */
 uint64_t now_mono_ns(void);
 uint64_t now_real_ns(void);

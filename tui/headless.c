@@ -185,6 +185,7 @@ static void run_loop(struct loop *l)
 struct run {
 	struct policy policy;
 	struct strlist explicit_deny;
+	struct strlist pins;
 	struct jail_spec spec;
 	FILE *log;
 	struct proxy *proxy;
@@ -200,7 +201,31 @@ static void run_free(struct run *r)
 	strlist_clear(&r->spec.argv);
 	strlist_clear(&r->spec.env);
 	strlist_clear(&r->explicit_deny);
+	strlist_clear(&r->pins);
 	policy_free(&r->policy);
+}
+
+/* The snapshot store is trusted after the run, so the sandbox must neither
+ * see it nor plant a fake one: it is created now (so there is something to
+ * mask), masked, and every directory above it is pinned in place — were the
+ * sandbox able to rename ~/.local, the mask would move with it and a forged
+ * store could take its place. */
+static void protect_store(struct run *r, const char *store)
+{
+	cleanup_free char *p = xstrdup(store);
+	for (char *s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0700) < 0 && errno != EEXIST)
+			return;
+		strlist_push(&r->pins, p);
+		*s = '/';
+	}
+	if (mkdir(p, 0700) < 0 && errno != EEXIST)
+		return;
+	if (!strlist_contains(&r->policy.deny_read, store))
+		strlist_push(&r->policy.deny_read, store);
 }
 
 /* -C DIR against the invoking directory, or the invoking directory itself. */
@@ -242,6 +267,30 @@ static void setup_stdio(struct jail_spec *spec, struct loop *l)
 	spec->tty = true;
 }
 
+/* --restore promises to leave no trace, but paths the snapshot does not
+ * track cannot be rolled back. A repository's .git is one (excluded by
+ * default) and the most dangerous: a hook written there runs on the host at
+ * the next commit. Under --restore it is read-only, enforced by the kernel. */
+static void lock_untracked_git(struct run *r, const struct cli_options *o, const char *invoke_cwd,
+                               const char *cwd)
+{
+	struct strlist roots = {0};
+	if (o->snapshot_paths.len == 0)
+		strlist_push(&roots, cwd);
+	for (size_t i = 0; i < o->snapshot_paths.len; i++) {
+		const char *p = o->snapshot_paths.items[i];
+		strlist_push_owned(&roots, p[0] == '/' ? xstrdup(p) : xasprintf("%s/%s", invoke_cwd, p));
+	}
+	for (size_t i = 0; i < roots.len; i++) {
+		cleanup_free char *git = xasprintf("%s/.git", roots.items[i]);
+		struct stat st;
+		if (lstat(git, &st) == 0 && S_ISDIR(st.st_mode) &&
+		    !strlist_contains(&r->policy.deny_write, git))
+			strlist_push(&r->policy.deny_write, git);
+	}
+	strlist_clear(&roots);
+}
+
 int headless_run(const struct cli_options *o)
 {
 	char err[1024];
@@ -262,8 +311,10 @@ int headless_run(const struct cli_options *o)
 	/* The snapshot store is never visible inside, whether or not this run
 	 * records: sessions and objects there are restored from later. */
 	store_path = snap_store_default_path();
-	if (store_path && !strlist_contains(&r.policy.deny_read, store_path))
-		strlist_push(&r.policy.deny_read, store_path);
+	if (store_path && !r.policy.no_sandbox)
+		protect_store(&r, store_path);
+	if (o->restore)
+		lock_untracked_git(&r, o, invoke_cwd, cwd);
 
 	if (o->log_path && !(r.log = fopen(o->log_path, "we"))) {
 		status = bad_input("--log: %s: %s", o->log_path, strerror(errno));
@@ -282,6 +333,7 @@ int headless_run(const struct cli_options *o)
 	spec->policy = &r.policy;
 	spec->cwd = cwd;
 	spec->explicit_deny = &r.explicit_deny;
+	spec->pin_paths = &r.pins;
 	env_build(&r.policy, environ, &spec->env);
 	if (!r.policy.no_sandbox) {
 		/* Every connection goes through the proxy, even with no network

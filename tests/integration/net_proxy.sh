@@ -66,9 +66,13 @@ body() {
 		"glassbox: localhost:$HP denied (--deny-net=localhost:$HP); to allow it, remove --deny-net=localhost:$HP" "$OUT"
 
 	# --- wildcard vs apex, IDNA, IP literals -------------------------------
+	# A wildcard alone never opens loopback/private addresses (DNS
+	# rebinding): the address must be named too.
 	gbrun --allow-net="*.localhost" -- curl -sS "http://a.b.localhost:$HP/hello"
-	assert_eq "*.localhost allows a subdomain" hello "$OUT"
-	gbrun --allow-net="*.localhost" -- curl -s -o /dev/null -w '%{http_code}' "$U/hello"
+	assert_contains "*.localhost alone does not reach loopback" "$OUT" "resolves to loopback address"
+	gbrun --allow-net="*.localhost,127.0.0.1" -- curl -sS "http://a.b.localhost:$HP/hello"
+	assert_eq "*.localhost allows a subdomain (loopback named by IP)" hello "$OUT"
+	gbrun --allow-net="*.localhost,127.0.0.1" -- curl -s -o /dev/null -w '%{http_code}' "$U/hello"
 	assert_eq "*.localhost does not allow the apex" 403 "$OUT"
 	gbrun --allow-net="bücher.localhost:$HP" -- curl -sS "http://xn--bcher-kva.localhost:$HP/host"
 	assert_eq "IDNA rule matches the ASCII form" "xn--bcher-kva.localhost:$HP" "$OUT"

@@ -94,6 +94,51 @@ body() {
 		ok "error line is sanitised ($ERR)"
 	fi
 
+	# --- second review: the proxy, the snapshot store, --restore ---
+	# A request head that grows when normalised (bare LF, "a:b") once
+	# overflowed the proxy's buffer and killed the supervisor.
+	gbrun -- $PY -c 'import socket
+s = socket.create_connection(("127.0.0.1", 3128))
+s.sendall(b"GET http://a/ HTTP/1.1\n" + b"a:b\n" * 200 + b"\n")
+print(s.recv(200).split(b"\r\n")[0].decode())'
+	assert_rc "a growing request head does not kill glassbox" 0
+	assert_match "it gets an HTTP answer" "$OUT" "^HTTP/1.1 (4|5)[0-9][0-9]"
+
+	# The store's ancestors cannot be renamed from inside (a forged store
+	# could otherwise take its place), and the store itself stays hidden.
+	GB_CWD=$H
+	gbrun --allow-write="$H" -- /bin/sh -c "mv $H/.local $H/.moved && echo MOVED; ls -A $H/.local/state/glassbox/snapshots"
+	GB_CWD=""
+	assert_not_contains "the snapshot store's parents cannot be renamed" "$OUT" MOVED
+	if [ -d "$H/.local/state/glassbox/snapshots" ]; then ok "the store is still where glassbox looks for it"; else fail "the store is still where glassbox looks for it" "$(last_run)"; fi
+
+	# --restore from HOME: the store lies inside the tracked tree and must
+	# not be tracked (it was: the restore deleted its own objects).
+	echo "ORIGINAL-$$" >"$H/important.txt"
+	chown "$CUR_UID" "$H/important.txt"
+	GB_CWD=$H
+	gbrun --allow-write=. --restore -- /bin/sh -c 'echo CLOBBERED > important.txt'
+	GB_CWD=""
+	assert_file_is "--restore from HOME restores the file" "$H/important.txt" "ORIGINAL-$$"
+	assert_not_contains "--restore from HOME reports no corrupt store" "$ERR" corrupt
+
+	# --restore cannot leave code behind in .git (not tracked, so it could
+	# not be rolled back): it is read-only for the run.
+	mkdir_user "$W/.git" "$W/.git/hooks"
+	gbrun --restore -- /bin/sh -c "echo evil > $W/.git/hooks/pre-commit"
+	assert_absent "--restore: no hook planted in .git" "$W/.git/hooks/pre-commit"
+	rm -rf "$W/.git"
+
+	# No setuid/setgid files can be made inside.
+	gbrun -- /bin/sh -c "cp /bin/true $W/suid && chmod 4755 $W/suid; install -m 2755 /bin/true $W/sgid"
+	local modes
+	modes=$(stat -c %a "$W/suid" "$W/sgid" 2>/dev/null | tr '\n' ' ')
+	assert_not_contains "no setuid bit reaches the host" "$modes" 4755
+	assert_not_contains "no setgid bit reaches the host" "$modes" 2755
+	hostrun /bin/sh -c "cp /bin/true $W/suid-host && chmod 4755 $W/suid-host && stat -c %a $W/suid-host"
+	assert_contains "control: chmod 4755 works on the host" "$OUT" 4755
+	rm -f "$W/suid" "$W/sgid" "$W/suid-host"
+
 	# --- no user namespaces: 125, one line saying what to do, nothing run ---
 	local marker=$UD/ran-$$
 	LAST_CMD="unshare -Ur: max_user_namespaces=0 then glassbox"
