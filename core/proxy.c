@@ -1032,10 +1032,17 @@ static void conn_close(struct conn *c)
 	}
 }
 
+/* A session may hold this many connections at once; beyond that new ones
+ * wait in the listen queue. Each can buffer 2 x 64 KiB, so this bounds what
+ * the sandbox can make the supervisor hold. */
+#define MAX_CONNS 1024
+
 static void accept_some(struct proxy *px, struct px_handle *l)
 {
 	for (int i = 0; i < 64; i++) {
-		int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int fd = px->stats.open_conns >= MAX_CONNS
+		                 ? (errno = EMFILE, -1)
+		                 : accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
 			    errno == ENOMEM) {
