@@ -107,18 +107,28 @@ static int cmd_list(void)
 	return 0;
 }
 
+/* The store and the session the subcommand names; nonzero: the exit status. */
+static int open_store_session(const struct cli_options *o, struct snap_store **st,
+                              struct snap_session **s)
+{
+	int rc = open_store(st);
+	if (rc)
+		return rc;
+	if ((rc = open_session(o, *st, s))) {
+		snap_store_close(*st);
+		*st = NULL;
+	}
+	return rc;
+}
+
 static int cmd_diff(const struct cli_options *o)
 {
 	struct snap_store *st;
 	struct snap_session *s;
 	char err[1024];
-	int rc = open_store(&st);
+	int rc = open_store_session(o, &st, &s);
 	if (rc)
 		return rc;
-	if ((rc = open_session(o, st, &s))) {
-		snap_store_close(st);
-		return rc;
-	}
 	cleanup_free char *cwd = getcwd(NULL, 0);
 	struct strlist paths = {0};
 	absolute_paths(&o->snap_paths, cwd ? cwd : "/", &paths);
@@ -151,13 +161,9 @@ static int cmd_restore(const struct cli_options *o)
 	struct snap_store *st = NULL;
 	struct snap_session *s;
 	char err[1024];
-	int rc = open_store(&st);
+	int rc = open_store_session(o, &st, &s);
 	if (rc)
 		return rc;
-	if ((rc = open_session(o, st, &s))) {
-		snap_store_close(st);
-		return rc;
-	}
 	cleanup_free char *cwd = getcwd(NULL, 0);
 	struct strlist paths = {0};
 	absolute_paths(&o->snap_paths, cwd ? cwd : "/", &paths);
