@@ -37,6 +37,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/epoll.h>
+#include <sys/timerfd.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -98,6 +99,7 @@ struct conn {
 	struct net_dest up_dest; /* what the open upstream is connected to */
 	char up_addr[INET6_ADDRSTRLEN];
 
+	uint64_t head_since; /* when it began waiting for a request head */
 	struct conn *prev, *next;
 };
 
@@ -108,6 +110,7 @@ struct proxy {
 	struct px_handle listeners[MAX_LISTENERS];
 	int n_listeners;
 	bool accept_paused;
+	struct px_handle sweep; /* timerfd: closes clients too slow to send a head */
 	struct conn *conns;
 	struct conn *graveyard;
 	struct proxy_stats stats;
@@ -897,6 +900,7 @@ static bool conn_step(struct conn *c)
 			return false;
 		}
 		c->st = CS_HTTP_HEAD;
+		c->head_since = now_mono_ns();
 		return true;
 	}
 	case CS_TUNNEL:
@@ -1059,6 +1063,7 @@ static void accept_some(struct proxy *px, struct px_handle *l)
 		c->cli = (struct px_handle){ .kind = PX_CLIENT, .fd = fd };
 		c->up = (struct px_handle){ .kind = PX_UPSTREAM, .fd = -1 };
 		c->st = CS_SNIFF;
+		c->head_since = now_mono_ns();
 		c->next = px->conns;
 		if (px->conns)
 			px->conns->prev = c;
@@ -1092,7 +1097,33 @@ struct proxy *proxy_new(const struct policy *p, char *err, size_t errlen)
 		free(px);
 		return NULL;
 	}
+	px->sweep = (struct px_handle){.kind = PX_SWEEP,
+	                               .fd = timerfd_create(CLOCK_MONOTONIC,
+	                                                    TFD_NONBLOCK | TFD_CLOEXEC)};
+	struct itimerspec its = {.it_interval = {.tv_sec = 5}, .it_value = {.tv_sec = 5}};
+	if (px->sweep.fd >= 0 && timerfd_settime(px->sweep.fd, 0, &its, NULL) == 0)
+		set_interest(px, &px->sweep, EPOLLIN);
 	return px;
+}
+
+/* A client gets HEAD_DEADLINE to send a complete request head (or SOCKS5
+ * handshake), also between keep-alive requests: a sandbox holding
+ * connections open byte by byte cannot pin the supervisor's memory. */
+#define HEAD_DEADLINE_NS (30ull * 1000000000ull)
+
+static void sweep_slow_clients(struct proxy *px)
+{
+	uint64_t expired;
+	if (read(px->sweep.fd, &expired, sizeof expired) < 0)
+		return;
+	uint64_t now = now_mono_ns();
+	for (struct conn *c = px->conns, *next; c; c = next) {
+		next = c->next;
+		bool waiting = c->st == CS_SNIFF || c->st == CS_HTTP_HEAD ||
+		               c->st == CS_SOCKS_GREET || c->st == CS_SOCKS_REQ;
+		if (waiting && now - c->head_since > HEAD_DEADLINE_NS)
+			conn_close(c);
+	}
 }
 
 int proxy_add_listener(struct proxy *px, int fd)
@@ -1145,6 +1176,9 @@ void proxy_dispatch(struct proxy *px)
 		case PX_DNS_TIMER:
 			dns_handle(px->dns, h, evs[i].events);
 			break;
+		case PX_SWEEP:
+			sweep_slow_clients(px);
+			break;
 		}
 	}
 	while (px->graveyard) {
@@ -1169,6 +1203,8 @@ void proxy_free(struct proxy *px)
 		free(c);
 	}
 	dns_free(px->dns);
+	if (px->sweep.fd >= 0)
+		close(px->sweep.fd);
 	for (int i = 0; i < px->n_listeners; i++)
 		close(px->listeners[i].fd);
 	close(px->epfd);

@@ -94,7 +94,7 @@ size_t socks5_reply(unsigned char *buf, uint8_t rep);
 /* ---- DNS (proxy_dns.c) -------------------------------------------------- */
 
 /* Everything registered in the proxy's epoll set starts with this. */
-enum px_kind { PX_LISTENER, PX_CLIENT, PX_UPSTREAM, PX_DNS_SOCK, PX_DNS_TIMER };
+enum px_kind { PX_LISTENER, PX_CLIENT, PX_UPSTREAM, PX_DNS_SOCK, PX_DNS_TIMER, PX_SWEEP };
 struct px_handle {
 	enum px_kind kind;
 	int fd;

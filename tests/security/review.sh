@@ -104,6 +104,19 @@ print(s.recv(200).split(b"\r\n")[0].decode())'
 	assert_rc "a growing request head does not kill glassbox" 0
 	assert_match "it gets an HTTP answer" "$OUT" "^HTTP/1.1 (4|5)[0-9][0-9]"
 
+	# A client that never finishes its request head is dropped (slowloris);
+	# once per run (it takes ~30 s).
+	if [ "$CUR_UID" = 0 ]; then
+		gbrun -- $PY -c 'import socket, time
+s = socket.create_connection(("127.0.0.1", 3128))
+s.sendall(b"GET http://a/ HT")
+s.settimeout(45)
+t = time.time()
+d = s.recv(100)
+print("closed after %d s" % (time.time() - t), d[:20])'
+		assert_match "a half-sent request head is dropped within the deadline" "$OUT" "^closed after (2[5-9]|3[0-9]) s"
+	fi
+
 	# The store's ancestors cannot be renamed from inside (a forged store
 	# could otherwise take its place), and the store itself stays hidden.
 	GB_CWD=$H
