@@ -181,10 +181,9 @@ static int load_meta(struct snap_session *s, int dfd, char *err, size_t errlen)
 
 /* ---- lifecycle ---------------------------------------------------------------- */
 
-void snap_session_close(struct snap_session *s)
+/* Frees what a session read from session.json (not its id or fds). */
+static void session_fields_free(struct snap_session *s)
 {
-	if (!s)
-		return;
 	for (size_t i = 0; s->cps && i < s->cp_names.len; i++) {
 		if (s->cps[i]) {
 			snap_manifest_free(s->cps[i]);
@@ -198,6 +197,13 @@ void snap_session_close(struct snap_session *s)
 	strlist_clear(&s->roots);
 	strlist_clear(&s->excludes);
 	free(s->cwd);
+}
+
+void snap_session_close(struct snap_session *s)
+{
+	if (!s)
+		return;
+	session_fields_free(s);
 	free(s->id);
 	if (s->lock_fd >= 0)
 		close(s->lock_fd);
@@ -571,13 +577,7 @@ int snap_list(struct snap_store *st, struct snap_info **out, size_t *n, char *er
 		in->restore_pending = faccessat(dfd, "restore.journal", F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 		close(dfd);
 		s.id = NULL;
-		free(s.cwd);
-		free(s.cps);
-		free(s.cp_times);
-		strlist_clear(&s.cp_names);
-		strlist_clear(&s.command);
-		strlist_clear(&s.roots);
-		strlist_clear(&s.excludes);
+		session_fields_free(&s);
 	}
 	if (d)
 		closedir(d);
@@ -691,13 +691,7 @@ int snap_clean(struct snap_store *st, double older_than_days, struct snap_clean_
 		if (lfd >= 0)
 			close(lfd);
 		close(dfd);
-		free(s.cwd);
-		free(s.cps);
-		free(s.cp_times);
-		strlist_clear(&s.cp_names);
-		strlist_clear(&s.command);
-		strlist_clear(&s.roots);
-		strlist_clear(&s.excludes);
+		session_fields_free(&s);
 	}
 	if (d)
 		closedir(d);
