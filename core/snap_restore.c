@@ -730,9 +730,11 @@ int snap_restore_trees(struct snap_store *st, int session_dfd, const struct snap
 		if (!first[0] && a.first[0])
 			snprintf(first, sizeof first, "%s", a.first);
 	}
-	if (rc == 0 && total > 0) {
-		unlinkat(session_dfd, JOURNAL, 0);
-		fsync(session_dfd);
+	/* Also when there was nothing left to do: a run killed after its last
+	 * rename but before this point left a journal whose work is done. */
+	if (rc == 0) {
+		if (unlinkat(session_dfd, JOURNAL, 0) == 0 || total > 0)
+			fsync(session_dfd);
 	}
 	if (rc == 0 && failures == 1)
 		rc = error_set(err, errlen, "%s", first);

@@ -395,6 +395,26 @@ static void test_restore_drops_setuid(void **state)
 	end_session();
 }
 
+/* A restore killed after its last rename but before removing its journal
+ * leaves work that is already done: the next restore finds nothing to change
+ * and must still clear the journal, or the session stays "pending". */
+static void test_done_journal_is_cleared(void **state)
+{
+	(void)state;
+	start_session("s3", NULL);
+	char j[700];
+	snprintf(j, sizeof j, "%s/sessions/s3/restore.journal", store_dir);
+	FILE *f = fopen(j, "w");
+	assert_non_null(f);
+	fprintf(f, "{\"nonce\":\"000000000000\",\"checkpoint\":0,\"paths\":[],"
+	           "\"roots\":[{\"path\":\"%s\",\"steps\":[]}]}", tree);
+	fclose(f);
+	struct snap_restore_stats rs;
+	assert_int_equal(snap_restore(ss, 0, NULL, &rs, err, sizeof err), 0);
+	assert_int_equal(access(j, F_OK), -1);
+	end_session();
+}
+
 static void test_restore_subset_and_checkpoints(void **state)
 {
 	(void)state;
@@ -576,6 +596,7 @@ int main(void)
 		cmocka_unit_test(test_manifest_json),
 		cmocka_unit_test_setup_teardown(test_session_restore_everything, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restore_drops_setuid, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_done_journal_is_cleared, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restore_subset_and_checkpoints, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restore_refuses_planted_symlinks, setup,
 		                                teardown),
