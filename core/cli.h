@@ -36,6 +36,8 @@ struct cli_options {
 	char *cwd;                 /* -C DIR (as given) */
 	char *log_path;            /* --log FILE */
 	bool debug;
+	bool tui;                  /* --tui: the terminal UI even with a command */
+	char *theme;               /* --theme NAME or path (TUI) */
 	struct strlist command;    /* argv of the command; empty = interactive */
 
 	/* --snapshot / --restore (restore implies snapshot) */
