@@ -655,6 +655,55 @@ static void test_flood_keeps_history_limit(void **state)
 	harness_free(h);
 }
 
+/* Random mixes of text and control sequences with resizes in between: the
+ * cursor stays on the screen and every cell stays readable (run under ASan in
+ * CI, this is also a memory-safety check of every grid path). */
+static void test_random_sequences_keep_invariants(void **state)
+{
+	(void)state;
+	static const char *pieces[] = {
+		"abc", "\r\n", "\n", "\r", "\b", "\t", "\xe6\xbc\xa2", "e\xcc\x81", "\xcc\x88",
+		"\x1b[H", "\x1b[5;5H", "\x1b[99;99H", "\x1b[2J", "\x1b[J", "\x1b[1J", "\x1b[K", "\x1b[1K",
+		"\x1b[3L", "\x1b[2M", "\x1b[4@", "\x1b[3P", "\x1b[5X", "\x1b[2;5r", "\x1b[r", "\x1bM",
+		"\x1b" "D", "\x1b[?1049h", "\x1b[?1049l", "\x1b[?47h", "\x1b[?47l", "\x1b[?69h", "\x1b[?69l",
+		"\x1b[2;7s", "\x1b[1\"q", "\x1b[0\"q", "\x1b[?2J", "\x1b[?1K", "\x1b[8m", "\x1b[0m",
+		"\x1b[38;5;200;48;2;1;2;3m", "\x1b[2S", "\x1b[2T", "\x1b[6n", "\x1b" "c", "\x1b[!p",
+		"\x1b#8", "\x1b" "7", "\x1b" "8", "\x1b[?6h", "\x1b[?6l", "\x1b[?7l", "\x1b[?7h",
+	};
+	const size_t npieces = sizeof(pieces) / sizeof(pieces[0]);
+	struct harness *h = harness_new(8, 12, 50);
+	unsigned seed = 12345;
+	for (int i = 0; i < 40000; i++) {
+		seed = seed * 1103515245u + 12345u;
+		unsigned pick = (seed >> 16) % (unsigned)(npieces + 1);
+		if (pick == npieces) {
+			seed = seed * 1103515245u + 12345u;
+			term_resize(h->t, 1 + (int)((seed >> 16) % 14), 1 + (int)((seed >> 20) % 20));
+		} else {
+			feed(h, pieces[pick]);
+		}
+		h->out_len = 0;
+		if (i % 97 == 0)
+			term_scroll_view(h->t, (int)((seed >> 8) % 7) - 3);
+		int rows, cols, r, c;
+		bool visible;
+		term_size(h->t, &rows, &cols);
+		term_cursor(h->t, &r, &c, &visible);
+		assert_in_range(r, 0, rows - 1);
+		assert_in_range(c, 0, cols - 1);
+		assert_in_range(term_view_offset(h->t), 0, 50);
+		if (i % 13 == 0)
+			for (int y = 0; y < rows; y++)
+				for (int x = 0; x < cols; x++) {
+					struct term_cell cell = cell_at(h, y, x);
+					assert_in_range(cell.width, 0, 2);
+					assert_true(cell.width != 2 || x + 1 < cols);
+				}
+	}
+	assert_true(term_scrollback_len(h->t) <= 50);
+	harness_free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -676,6 +725,7 @@ int main(void)
 		cmocka_unit_test(test_view_offset),
 		cmocka_unit_test(test_dirty_rows),
 		cmocka_unit_test(test_flood_keeps_history_limit),
+		cmocka_unit_test(test_random_sequences_keep_invariants),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
