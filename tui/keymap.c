@@ -29,10 +29,13 @@ const struct key_binding keymap[] = {
 	{ KM_PREFIX, '2', ACT_FOCUS_NETWORK, NULL },
 	{ KM_PREFIX, '3', ACT_FOCUS_DENIED, NULL },
 	{ KM_PREFIX, '4', ACT_FOCUS_CHANGES, NULL },
+	{ KM_PREFIX, 'c', ACT_NEW_SHELL, "another sandboxed shell in the same sandbox" },
+	{ KM_PREFIX, 'n', ACT_NEXT_SHELL, "show the next shell" },
+	{ KM_PREFIX, 'p', ACT_PREV_SHELL, "show the previous shell" },
 	{ KM_PREFIX, 'z', ACT_ZOOM, "zoom the focused pane / back" },
 	{ KM_PREFIX, '?', ACT_HELP, "help" },
-	{ KM_PREFIX, 'p', ACT_PERMS, "permissions" },
-	{ KM_PREFIX, 's', ACT_SNAPS, "snapshots" },
+	{ KM_PREFIX, 'P', ACT_PERMS, "permissions" },
+	{ KM_PREFIX, 'S', ACT_SNAPS, "snapshots" },
 	{ KM_PREFIX, '[', ACT_SCROLL_BACK, "scroll the shell back a page" },
 	{ KM_PREFIX, ']', ACT_SCROLL_FORWARD, "scroll the shell forward a page" },
 	{ KM_PREFIX, 'q', ACT_QUIT, "quit" },
@@ -169,7 +172,7 @@ int keymap_parse_key(const char *s)
 }
 
 static const char *const context_titles[KM__COUNT] = {
-	[KM_ALWAYS] = "Everywhere",
+	[KM_ALWAYS] = "Everywhere (full-screen programs in the shell, like vim or mc, get the F-keys)",
 	[KM_PREFIX] = "After the prefix key, also while the shell has the keyboard:",
 	[KM_SHELL] = "In the shell pane (every other key goes to the shell)",
 	[KM_LIST] = "In the Network, Denied and Changes panes",

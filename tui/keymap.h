@@ -47,6 +47,9 @@ enum tui_action {
 	ACT_OPEN,   /* details or diff of the selected entry */
 	ACT_FILTER,
 	ACT_CLOSE,  /* close the view / leave a list for the shell */
+	ACT_NEW_SHELL,
+	ACT_NEXT_SHELL,
+	ACT_PREV_SHELL,
 	ACT_CHECKPOINT,
 	ACT_RESTORE,
 	ACT__COUNT

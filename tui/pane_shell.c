@@ -213,12 +213,15 @@ static void shell_title(struct pane *p, struct tui *t, char *buf, size_t len)
 	if (off > 0)
 		snprintf(scroll, sizeof scroll, " [scrolled back %d/%zu]", off,
 		         term_scrollback_len(t->term));
+	char which[32] = "";
+	if (t->nshells > 1)
+		snprintf(which, sizeof which, " [%d/%d]", t->active + 1, t->nshells);
 	if (title && *title) {
 		char *safe = sanitize_str(title);
-		snprintf(buf, len, "1 Shell: %s%s", safe, scroll);
+		snprintf(buf, len, "1 Shell%s: %s%s", which, safe, scroll);
 		free(safe);
 	} else {
-		snprintf(buf, len, "1 Shell%s", scroll);
+		snprintf(buf, len, "1 Shell%s%s", which, scroll);
 	}
 }
 

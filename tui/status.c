@@ -2,9 +2,9 @@
  * CPU and memory, the last warning) and the htop-style key bar, whose labels
  * come from the keymap and can be clicked.
  *
- * CPU and memory are summed over our child process tree from /proc (the
- * sandbox's pid 1 and everything below it), sampled only while something
- * else woke the loop or the sandbox was busy at the last sample. */
+ * CPU and memory are summed over the sandbox's process tree from /proc (its
+ * init, session_sandbox_pid(), and everything below it), sampled only while
+ * something else woke the loop or the sandbox was busy at the last sample. */
 #include "tui.h"
 #include "sanitize.h"
 #include "session.h"
@@ -65,14 +65,11 @@ bool status_sample(struct tui *t)
 	uint64_t now = now_mono_ns();
 	if (t->cpu_sample_ns && now - t->cpu_sample_ns < 500000000ull)
 		return t->cpu_pct > 0.05;
-	unsigned long long ticks = 0, pages = 0, self_ticks = 0, self_pages = 0;
+	pid_t init = session_sandbox_pid(t->s);
+	unsigned long long ticks = 0, pages = 0;
 	int budget = 4096;
-	sum_tree(getpid(), &ticks, &pages, 0, &budget);
-	/* our own share is not the sandbox's */
-	budget = 1;
-	sum_tree(getpid(), &self_ticks, &self_pages, 0, &budget);
-	ticks -= self_ticks;
-	pages -= self_pages;
+	if (init > 0)
+		sum_tree(init, &ticks, &pages, 0, &budget);
 	if (t->cpu_sample_ns) {
 		double secs = (double)(now - t->cpu_sample_ns) / 1e9;
 		double hz = (double)sysconf(_SC_CLK_TCK);
@@ -98,20 +95,35 @@ static void policy_summary(struct tui *t, char *buf, size_t len)
 	snprintf(buf, len, "%s, %s%s", fs, net, session_snapshot(t->s) ? ", snapshot" : "");
 }
 
+/* Appends a segment when it fits in width columns (ASCII text). */
+static void add_segment(char *buf, size_t len, int width, const char *seg)
+{
+	size_t used = strlen(buf);
+	if ((int)(used + strlen(seg) + 3) <= width && used + strlen(seg) + 4 < len)
+		snprintf(buf + used, len - used, "%s%s", used ? " | " : " ", seg);
+}
+
 void status_draw(struct tui *t)
 {
-	char pol[96], buf[512];
-	policy_summary(t, pol, sizeof pol);
+	char pol[96], seg[160], buf[512] = "";
 	const struct list_pane *net = &t->lists[PANE_NETWORK];
-	int n = snprintf(buf, sizeof buf, " glassbox %s | %s | net %zu (%zu denied) | denied %zu | changes %zu | cpu %.0f%% mem %.1fM",
-	                 session_id(t->s), pol, net->n, net->denied, t->lists[PANE_DENIED].n,
-	                 t->lists[PANE_CHANGES].n, t->cpu_pct, (double)t->rss_kb / 1024);
-	if (t->prefix_pending && n > 0 && (size_t)n < sizeof buf)
-		n += snprintf(buf + n, sizeof buf - (size_t)n, " | prefix: waiting for a key");
-	else if (t->message[0] && n > 0 && (size_t)n < sizeof buf) {
+	/* in order of importance: what does not fit is left out */
+	snprintf(seg, sizeof seg, "glassbox %s", session_id(t->s));
+	add_segment(buf, sizeof buf, t->cols, seg);
+	if (t->prefix_pending) {
+		add_segment(buf, sizeof buf, t->cols, "prefix: waiting for a key");
+	} else if (t->message[0]) {
 		cleanup_free char *safe = sanitize_str(t->message);
-		snprintf(buf + n, sizeof buf - (size_t)n, " | %s", safe);
+		snprintf(seg, sizeof seg, "%.150s", safe);
+		add_segment(buf, sizeof buf, t->cols, seg);
 	}
+	snprintf(seg, sizeof seg, "net %zu (%zu denied) | denied %zu | changes %zu", net->n,
+	         net->denied, t->lists[PANE_DENIED].n, t->lists[PANE_CHANGES].n);
+	add_segment(buf, sizeof buf, t->cols, seg);
+	snprintf(seg, sizeof seg, "cpu %.0f%% mem %.1fM", t->cpu_pct, (double)t->rss_kb / 1024);
+	add_segment(buf, sizeof buf, t->cols, seg);
+	policy_summary(t, pol, sizeof pol);
+	add_segment(buf, sizeof buf, t->cols, pol);
 	draw_fill(t->status_r.y, 0, t->cols, theme_attr(ROLE_STATUS));
 	draw_text(t->status_r.y, 0, t->cols, buf, theme_attr(ROLE_STATUS));
 	t->status_dirty = false;

@@ -77,45 +77,127 @@ static void install_fatal_handlers(void)
 		sigaction(sigs[i], &sa, NULL);
 }
 
-/* ---- pty output queue ---------------------------------------------------- */
+/* ---- shells and their pty output queues ------------------------------------ */
 
-static void flush_queue(struct tui *t)
+static void flush_queue(struct shell *sh)
 {
-	while (t->wq_len > 0 && t->master >= 0) {
-		ssize_t n = write(t->master, t->wq, t->wq_len);
+	while (sh->wq_len > 0 && sh->master >= 0) {
+		ssize_t n = write(sh->master, sh->wq, sh->wq_len);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			if (errno != EAGAIN)
-				t->wq_len = 0; /* the shell is gone */
+				sh->wq_len = 0; /* the shell is gone */
 			return;
 		}
-		memmove(t->wq, t->wq + n, t->wq_len - (size_t)n);
-		t->wq_len -= (size_t)n;
+		memmove(sh->wq, sh->wq + n, sh->wq_len - (size_t)n);
+		sh->wq_len -= (size_t)n;
 	}
 }
 
 static void term_output(const char *bytes, size_t len, void *ctx)
 {
-	struct tui *t = ctx;
-	if (t->wq_len + len > t->wq_cap) {
-		t->wq_cap = (t->wq_len + len) * 2;
-		t->wq = xrealloc(t->wq, t->wq_cap);
+	struct shell *sh = ctx;
+	if (sh->wq_len + len > sh->wq_cap) {
+		sh->wq_cap = (sh->wq_len + len) * 2;
+		sh->wq = xrealloc(sh->wq, sh->wq_cap);
 	}
-	memcpy(t->wq + t->wq_len, bytes, len);
-	t->wq_len += len;
-	flush_queue(t);
+	memcpy(sh->wq + sh->wq_len, bytes, len);
+	sh->wq_len += len;
+	flush_queue(sh);
 }
 
 static void term_title_changed(const char *utf8, void *ctx)
 {
-	struct tui *t = ctx;
-	t->full_redraw = true;
+	struct shell *sh = ctx;
+	sh->t->full_redraw = true;
 }
 
 static void term_bell(void *ctx)
 {
 	beep();
+}
+
+static struct shell *shell_new(struct tui *t, int id)
+{
+	static const struct term_callbacks cb = { term_output, term_title_changed, term_bell };
+	struct shell *sh = xcalloc(1, sizeof *sh);
+	sh->t = t;
+	sh->id = id;
+	sh->master = -1;
+	sh->open = true;
+	sh->term = term_new(t->term_rows, t->term_cols, SCROLLBACK_LINES, &cb, sh);
+	if (!sh->term)
+		abort();
+	return sh;
+}
+
+static void shell_free(struct shell *sh)
+{
+	term_free(sh->term);
+	free(sh->wq);
+	free(sh);
+}
+
+static void show_shell(struct tui *t, int index)
+{
+	t->active = index;
+	t->term = t->shells[index]->term;
+	t->full_redraw = true;
+}
+
+/* Picks up pty masters that arrived during session_dispatch. */
+static void adopt_masters(struct tui *t)
+{
+	for (int i = 0; i < t->nshells; i++) {
+		struct shell *sh = t->shells[i];
+		if (sh->master >= 0 || !sh->open)
+			continue;
+		int m = session_shell_master(t->s, sh->id);
+		if (m < 0)
+			continue;
+		sh->master = m;
+		fcntl(m, F_SETFL, fcntl(m, F_GETFL) | O_NONBLOCK);
+		flush_queue(sh);
+	}
+}
+
+/* A shell whose pty ended leaves the pane; the last one stays on screen
+ * until the session ends. */
+static void drop_ended_shells(struct tui *t)
+{
+	for (int i = t->nshells - 1; i >= 0; i--) {
+		struct shell *sh = t->shells[i];
+		if (sh->open || t->nshells == 1)
+			continue;
+		shell_free(sh);
+		memmove(&t->shells[i], &t->shells[i + 1], (size_t)(t->nshells - i - 1) * sizeof sh);
+		t->nshells--;
+		if (t->active >= t->nshells || t->active == i)
+			show_shell(t, t->active > 0 ? t->active - 1 : 0);
+		else if (t->active > i)
+			show_shell(t, t->active - 1);
+	}
+}
+
+static void new_shell(struct tui *t)
+{
+	char err[256];
+	if (t->nshells == TUI_MAX_SHELLS) {
+		snprintf(t->message, sizeof t->message, "at most %d shells", TUI_MAX_SHELLS);
+		t->status_dirty = true;
+		return;
+	}
+	int id = session_spawn(t->s, NULL, (unsigned short)t->term_rows, (unsigned short)t->term_cols,
+	                       err, sizeof err);
+	if (id < 0) {
+		snprintf(t->message, sizeof t->message, "%s", err);
+		t->status_dirty = true;
+		return;
+	}
+	t->shells[t->nshells++] = shell_new(t, id);
+	show_shell(t, t->nshells - 1);
+	t->focus = PANE_SHELL;
 }
 
 /* ---- timers -------------------------------------------------------------- */
@@ -162,8 +244,10 @@ static void fit_shell(struct tui *t)
 		return;
 	t->term_rows = rows;
 	t->term_cols = cols;
-	term_resize(t->term, rows, cols);
-	session_resize(t->s, (unsigned short)rows, (unsigned short)cols);
+	for (int i = 0; i < t->nshells; i++) {
+		term_resize(t->shells[i]->term, rows, cols);
+		session_resize_shell(t->s, t->shells[i]->id, (unsigned short)rows, (unsigned short)cols);
+	}
 }
 
 static void relayout(struct tui *t)
@@ -241,6 +325,13 @@ static void do_action(struct tui *t, enum tui_action a)
 	case ACT_FOCUS_DENIED: focus(t, PANE_DENIED); break;
 	case ACT_FOCUS_CHANGES: focus(t, PANE_CHANGES); break;
 	case ACT_SEND_PREFIX: shell_send_key(t, t->prefix_key); break;
+	case ACT_NEW_SHELL: new_shell(t); break;
+	case ACT_NEXT_SHELL:
+	case ACT_PREV_SHELL:
+		if (t->nshells > 1)
+			show_shell(t, (t->active + (a == ACT_NEXT_SHELL ? 1 : t->nshells - 1)) % t->nshells);
+		focus(t, PANE_SHELL);
+		break;
 	case ACT_SCROLL_BACK:
 	case ACT_SCROLL_FORWARD:
 		if (t->panes[PANE_SHELL].ops->key(&t->panes[PANE_SHELL], t, a, 0) == PANE_REDRAW)
@@ -381,6 +472,10 @@ static void view_key(struct tui *t, int key)
 
 static void handle_key(struct tui *t, int key)
 {
+	if (t->message[0] && !t->quitting) { /* a message stays until the next key */
+		t->message[0] = 0;
+		t->status_dirty = true;
+	}
 	if (t->pasting) {
 		if (key == (KM_FUNC | KEY_PASTE_END))
 			paste_end(t);
@@ -519,13 +614,13 @@ static void on_stdin(struct tui *t)
 
 /* ---- pty, session, signals --------------------------------------------------- */
 
-static bool on_master(struct tui *t, char *buf)
+static bool on_master(struct tui *t, struct shell *sh, char *buf)
 {
 	size_t total = 0;
 	while (total < READ_BUDGET) {
-		ssize_t n = read(t->master, buf, READ_CHUNK);
+		ssize_t n = read(sh->master, buf, READ_CHUNK);
 		if (n > 0) {
-			term_write(t->term, buf, (size_t)n);
+			term_write(sh->term, buf, (size_t)n);
 			total += (size_t)n;
 			continue;
 		}
@@ -730,57 +825,66 @@ static int make_fds(struct tui *t, sigset_t *old)
 	return t->sigfd < 0 || t->framefd < 0 || t->tickfd < 0 ? -1 : 0;
 }
 
+enum { FD_STDIN, FD_SIG, FD_SESSION, FD_FRAME, FD_TICK, FD_SHELLS };
+
 static void run_loop(struct tui *t)
 {
 	char *buf = xmalloc(READ_CHUNK);
-	bool master_open = true;
 	for (;;) {
-		if (t->master < 0 && session_pty_master(t->s) >= 0) {
-			t->master = session_pty_master(t->s);
-			fcntl(t->master, F_SETFL, fcntl(t->master, F_GETFL) | O_NONBLOCK);
-			flush_queue(t);
-		}
-		if (t->ended && (!master_open || t->master < 0))
+		adopt_masters(t);
+		bool any_open = false;
+		for (int i = 0; i < t->nshells; i++)
+			any_open |= t->shells[i]->open && t->shells[i]->master >= 0;
+		if (t->ended && !any_open)
 			break;
 		maybe_draw(t);
-		struct pollfd pfd[6] = {
-			{ STDIN_FILENO, POLLIN, 0 },
-			{ t->sigfd, POLLIN, 0 },
-			{ session_fd(t->s), POLLIN, 0 },
-			{ master_open ? t->master : -1, (short)(POLLIN | (t->wq_len ? POLLOUT : 0)), 0 },
-			{ t->framefd, POLLIN, 0 },
-			{ t->tickfd, POLLIN, 0 },
+		struct pollfd pfd[FD_SHELLS + TUI_MAX_SHELLS] = {
+			[FD_STDIN] = { STDIN_FILENO, POLLIN, 0 },
+			[FD_SIG] = { t->sigfd, POLLIN, 0 },
+			[FD_SESSION] = { t->ended ? -1 : session_fd(t->s), POLLIN, 0 },
+			[FD_FRAME] = { t->framefd, POLLIN, 0 },
+			[FD_TICK] = { t->tickfd, POLLIN, 0 },
 		};
-		if (t->ended)
-			pfd[2].fd = -1;
-		int timeout = t->ended ? 0 : -1; /* after the end: drain what is left */
-		int n = poll(pfd, 6, timeout);
+		for (int i = 0; i < t->nshells; i++) {
+			struct shell *sh = t->shells[i];
+			pfd[FD_SHELLS + i] = (struct pollfd){ sh->open ? sh->master : -1,
+			                                      (short)(POLLIN | (sh->wq_len ? POLLOUT : 0)), 0 };
+		}
+		/* after the end: drain what is left without waiting */
+		int n = poll(pfd, (nfds_t)(FD_SHELLS + t->nshells), t->ended ? 0 : -1);
 		if (n < 0 && errno != EINTR)
 			break;
-		bool woke = n > 0;
-		if (pfd[1].revents & POLLIN)
+		if (pfd[FD_SIG].revents & POLLIN)
 			on_signal(t);
-		if (pfd[0].revents & POLLIN)
+		if (pfd[FD_STDIN].revents & POLLIN)
 			on_stdin(t);
-		if (pfd[0].revents & (POLLHUP | POLLERR))
+		if (pfd[FD_STDIN].revents & (POLLHUP | POLLERR))
 			request_quit(t);
-		if (pfd[3].revents & POLLOUT)
-			flush_queue(t);
-		if (pfd[3].revents & (POLLIN | POLLHUP | POLLERR))
-			master_open = on_master(t, buf);
-		if (t->ended && !(pfd[3].revents & POLLIN))
-			master_open = false; /* drained */
-		if (pfd[2].revents & POLLIN && session_dispatch(t->s) == 1)
+		bool dropped = false;
+		for (int i = 0; i < t->nshells; i++) {
+			struct shell *sh = t->shells[i];
+			short re = pfd[FD_SHELLS + i].revents;
+			if (re & POLLOUT)
+				flush_queue(sh);
+			if (re & (POLLIN | POLLHUP | POLLERR))
+				sh->open = on_master(t, sh, buf);
+			if (t->ended && !(re & POLLIN))
+				sh->open = false; /* drained */
+			dropped |= !sh->open;
+		}
+		if (dropped && !t->ended)
+			drop_ended_shells(t);
+		if (pfd[FD_SESSION].revents & POLLIN && session_dispatch(t->s) == 1)
 			t->ended = true;
-		if (pfd[4].revents & POLLIN) {
+		if (pfd[FD_FRAME].revents & POLLIN) {
 			uint64_t exp;
 			ssize_t unused = read(t->framefd, &exp, sizeof exp);
 			(void)unused;
 			t->frame_armed = false;
 		}
-		if (pfd[5].revents & POLLIN)
+		if (pfd[FD_TICK].revents & POLLIN)
 			on_tick(t);
-		bool busy = woke && status_sample(t);
+		bool busy = n > 0 && status_sample(t);
 		arm_tick(t, busy);
 	}
 	free(buf);
@@ -788,7 +892,7 @@ static void run_loop(struct tui *t)
 
 int tui_run(const struct cli_options *o)
 {
-	struct tui t = { .o = o, .master = -1, .zoom = -1, .focus = PANE_SHELL, .sigfd = -1,
+	struct tui t = { .o = o, .zoom = -1, .focus = PANE_SHELL, .sigfd = -1,
 	                 .framefd = -1, .tickfd = -1 };
 	char err[1024];
 	const char *theme = o->theme ? o->theme : "dark";
@@ -823,8 +927,8 @@ int tui_run(const struct cli_options *o)
 	const struct rect *r = &t.panes[PANE_SHELL].inner;
 	t.term_rows = r->h > 1 ? r->h : 1;
 	t.term_cols = r->w > 2 ? r->w : 2;
-	static const struct term_callbacks cb = { term_output, term_title_changed, term_bell };
-	t.term = term_new(t.term_rows, t.term_cols, SCROLLBACK_LINES, &cb, &t);
+	t.shells[t.nshells++] = shell_new(&t, 0);
+	show_shell(&t, 0);
 	struct session_io io = { .pty_only = true, .rows = (unsigned short)t.term_rows,
 	                         .cols = (unsigned short)t.term_cols };
 	rc = session_start(t.s, &io, err, sizeof err);
@@ -856,8 +960,8 @@ int tui_run(const struct cli_options *o)
 		snap_changes_free(t.changes);
 		free(t.changes);
 	}
-	term_free(t.term);
-	free(t.wq);
+	for (int i = 0; i < t.nshells; i++)
+		shell_free(t.shells[i]);
 	free(t.paste);
 	close(t.sigfd);
 	close(t.framefd);

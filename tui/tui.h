@@ -103,17 +103,30 @@ struct view {
 	struct rect r;
 };
 
+/* One sandboxed shell shown in the shell pane: shell 0 is the session's
+ * command, more come from session_spawn() (prefix c). */
+struct shell {
+	struct tui *t;
+	int id;            /* the session's shell id */
+	struct term *term;
+	int master;        /* pty master, -1 until it arrives */
+	bool open;         /* master not yet at EOF */
+	char *wq;          /* bytes waiting for the pty master */
+	size_t wq_len, wq_cap;
+};
+
+#define TUI_MAX_SHELLS 16
+
 struct tui {
 	const struct cli_options *o;
 	struct session *s;
-	struct term *term;
+	struct term *term; /* the shown shell's screen (shells[active].term) */
+	struct shell *shells[TUI_MAX_SHELLS];
+	int nshells, active;
 	struct theme theme;
 	bool no_color;
 	int prefix_key;
 
-	int master;        /* the shell's pty master, -1 until it arrives */
-	char *wq;          /* bytes waiting for the pty master */
-	size_t wq_len, wq_cap;
 	int sigfd, framefd, tickfd;
 
 	bool ended;        /* the shell exited */

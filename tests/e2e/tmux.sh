@@ -24,7 +24,8 @@ tmux_keys() { # KEY... (tmux key names; each argument one send-keys call)
 	local k
 	for k in "$@"; do
 		tmux_cmd send-keys -t 0 -- "$k"
-		sleep 0.15
+		# a lone Escape must not run into the next key (that reads as Alt-key)
+		if [ "$k" = Escape ]; then sleep 0.15; else sleep 0.05; fi
 	done
 }
 
@@ -44,11 +45,17 @@ tmux_screen() {
 		-e 's/[[:space:]]+$//'
 }
 
-# tmux_wait REGEX [SECONDS]: until the normalised screen matches (grep -E).
+# tmux_wait [-v] REGEX [SECONDS]: until the normalised screen matches
+# (grep -E), or with -v until it no longer does.
 tmux_wait() {
-	local i
+	local i v=""
+	[ "$1" = -v ] && { v=-v; shift; }
 	for ((i = 0; i < ${2:-5} * 10; i++)); do
-		tmux_screen | grep -qE -- "$1" && return 0
+		if [ -n "$v" ]; then
+			tmux_screen | grep -qE -- "$1" || return 0
+		else
+			tmux_screen | grep -qE -- "$1" && return 0
+		fi
 		sleep 0.1
 	done
 	return 1

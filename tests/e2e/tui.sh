@@ -111,15 +111,73 @@ body() {
 	golden "help-200x50"
 	tmux_keys q
 
-	# --- prefix: back to the shell, Ctrl-g Ctrl-g sends Ctrl-g -------------------
+	# --- scrollback, paste ------------------------------------------------------
 	tmux_keys C-g 1
+	tmux_keys 'clear; seq 1 120' Enter
+	tmux_wait "^│120 " 5
+	tmux_keys S-PPage
+	tmux_wait "scrolled back" 5 && ok "Shift-PgUp scrolls the shell back" ||
+		fail "Shift-PgUp scrolls the shell back" "$(tmux_screen)"
+	tmux_keys S-NPage S-NPage
+	tmux_wait -v "scrolled back" 5 && ok "Shift-PgDn returns to the live screen" ||
+		fail "Shift-PgDn returns to the live screen" "$(tmux_screen)"
+	tmux_cmd set-buffer 'echo pasted-$((2+3))'
+	tmux_cmd paste-buffer -p -t 0
+	tmux_keys Enter
+	tmux_wait "^│pasted-5" 5 && ok "a (bracketed) paste reaches the shell" ||
+		fail "a (bracketed) paste reaches the shell" "$(tmux_screen)"
+
+	# --- more shells in the same sandbox (prefix c, n) ------------------------------
+	tmux_keys 'clear; echo first-$$' Enter
+	tmux_keys C-g c
+	tmux_wait "Shell \\[2/2\\]" 5
+	tmux_wait "$PS_RE" 5
+	tmux_keys 'echo second-$$; touch from-second' Enter
+	tmux_wait "^│second-" 5
+	s=$(tmux_screen)
+	assert_contains "prefix c opens a second shell, shown in the pane" "$s" "1 Shell [2/2]"
+	assert_not_contains "the second shell has its own screen" "$s" "first-"
+	tmux_keys C-g n
+	tmux_wait "^│first-" 5 && ok "prefix n shows the first shell again" ||
+		fail "prefix n shows the first shell again" "$(tmux_screen)"
+	tmux_keys C-g n 'exit 0' Enter
+	tmux_wait "^─ 1 Shell ─|┌─ 1 Shell ─" 5
+	assert_not_contains "the exited shell leaves the pane" "$(tmux_screen)" "[2/2]"
+	[ -e "$W/from-second" ] && ok "the second shell runs with the same working directory" ||
+		fail "the second shell runs with the same working directory" "$(ls -la "$W")"
+
+	# --- exit ----------------------------------------------------------------------
 	tmux_keys 'clear; exit 7' Enter
 	tmux_wait "GB-EXIT=7" 10 && ok "the shell's exit status is glassbox's" ||
 		fail "the shell's exit status is glassbox's" "$(tmux_screen)"
 	assert_eq "the terminal is back from the alternate screen" 0 "$(tmux_alt_on)"
 	tmux_kill
 
-	# --- changes with --snapshot ------------------------------------------------
+	# --- NO_COLOR: no colour at all, the shell's included ----------------------
+	GB_ENV=(SHELL=/bin/sh TMUX_TMPDIR="$UD/tmux" NO_COLOR=1)
+	tmux_start 200 50 "$GB_BIN" --env "PS1=$PS"
+	tmux_wait "$PS_RE" 10
+	tmux_keys 'ls --color=always -d colourdir' Enter
+	tmux_wait "^│colourdir" 5
+	esc=$(tmux_screen -e)
+	if [[ "$esc" =~ $'\e'\[[0-9\;]*(3[0-7]|38\;|9[0-7])[m\;] ]]; then
+		fail "NO_COLOR: no foreground colours" "$(printf '%q' "${BASH_REMATCH[0]}")"
+	else
+		ok "NO_COLOR: no foreground colours"
+	fi
+
+	# --- the terminal is restored after a crash -----------------------------------
+	local gpid
+	gpid=$(pgrep -P "$(tmux_cmd display-message -p -t 0 '#{pane_pid}')" -x glassbox)
+	kill -SEGV "$gpid"
+	tmux_wait "GB-EXIT=139" 10 && ok "a crashing glassbox dies of its signal" ||
+		fail "a crashing glassbox dies of its signal" "$(tmux_screen)"
+	assert_eq "after a crash the terminal is back from the alternate screen" 0 "$(tmux_alt_on)"
+	tmux_kill
+
+	# --- changes with --snapshot, a configured prefix key -----------------------
+	mkdir_user "$H/.config" "$H/.config/glassbox"
+	echo "prefix = C-a" >"$H/.config/glassbox/config"
 	start_gb 200 50 --snapshot
 	tmux_wait "$PS_RE" 10
 	tmux_keys 'printf "one\ntwo\n" > created.txt' Enter
@@ -129,11 +187,23 @@ body() {
 	tmux_wait '[+]two' 5 && ok "Enter on a change shows its diff" ||
 		fail "Enter on a change shows its diff" "$(tmux_screen)"
 	golden "diff-200x50"
+	tmux_keys q C-a '?'
+	tmux_wait "After the prefix key C-a" 5 && ok "the prefix key comes from the config file" ||
+		fail "the prefix key comes from the config file" "$(tmux_screen)"
 	tmux_keys q F10
 	tmux_wait "GB-EXIT=" 10
 	assert_contains "F10 ends the session (the shell is hung up)" "$(tmux_screen)" "GB-EXIT=129"
 	tmux_kill
 }
 
+# Bad input before anything starts: one line, exit 2.
+bad_theme() {
+	gbrun --tui --theme no-such-theme -- true
+	assert_rc "an unknown --theme is bad input" 2
+	assert_contains "the error names the available themes" "$ERR" "dark"
+	assert_eq "one line on stderr" 1 "$(printf '%s\n' "$ERR" | wc -l)"
+}
+
 for_each_user body
+for_each_user bad_theme
 finish
