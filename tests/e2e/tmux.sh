@@ -29,6 +29,19 @@ tmux_keys() { # KEY... (tmux key names; each argument one send-keys call)
 	done
 }
 
+# tmux_click X Y: a left click (press and release) at column X, row Y
+# (0-based), as the X10 mouse report a TERM=screen terminal sends; X and Y
+# below 95.
+tmux_click() {
+	local cx cy
+	cx=$(printf "\\$(printf %o $((33 + $1)))")
+	cy=$(printf "\\$(printf %o $((33 + $2)))")
+	tmux_cmd send-keys -t 0 -l $'\e[M '"$cx$cy"
+	sleep 0.05
+	tmux_cmd send-keys -t 0 -l $'\e[M#'"$cx$cy"
+	sleep 0.1
+}
+
 tmux_resize() { tmux_cmd resize-window -t 0 -x "$1" -y "$2"; sleep 0.3; }
 
 tmux_alt_on() { tmux_cmd display-message -p -t 0 '#{alternate_on}'; }

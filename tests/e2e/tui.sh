@@ -43,6 +43,17 @@ body() {
 	ok "the TUI starts and the shell prompts"
 	golden "startup-80x24"
 
+	# --- the mouse: tabs and the key bar are clickable -------------------------
+	tmux_click 12 0
+	tmux_wait "no network activity yet" 5 && ok "clicking the Network tab shows it" ||
+		fail "clicking the Network tab shows it" "$(tmux_screen)"
+	tmux_click 2 0
+	tmux_wait -v "no network activity yet" 5
+	tmux_click 1 23
+	tmux_wait "glassbox keys" 5 && ok "clicking F1 in the key bar opens the help" ||
+		fail "clicking F1 in the key bar opens the help" "$(tmux_screen)"
+	tmux_keys q
+
 	# --- typing in the shell ------------------------------------------------
 	tmux_keys 'echo hello-$((6*7))' Enter
 	tmux_wait "hello-42" 5 && ok "typed command's output in the shell pane" ||
@@ -183,6 +194,10 @@ body() {
 	tmux_keys 'printf "one\ntwo\n" > created.txt' Enter
 	tmux_wait "A created.txt" 10 && ok "a created file appears in Changes" ||
 		fail "a created file appears in Changes" "$(tmux_screen)"
+	tmux_keys 'touch "$(printf "bad\033[2Jname\033]2;x\007")"' Enter
+	tmux_wait 'A bad' 10
+	assert_contains "a file name's escape sequences are shown, not run" "$(tmux_screen)" \
+		'A bad\e[2Jname\e]2;x\x07'
 	tmux_keys M-4 Enter
 	tmux_wait '[+]two' 5 && ok "Enter on a change shows its diff" ||
 		fail "Enter on a change shows its diff" "$(tmux_screen)"
