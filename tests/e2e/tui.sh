@@ -202,6 +202,34 @@ body() {
 	tmux_wait '[+]two' 5 && ok "Enter on a change shows its diff" ||
 		fail "Enter on a change shows its diff" "$(tmux_screen)"
 	golden "diff-200x50"
+	tmux_keys q
+
+	# --- F3 Snapshots: a checkpoint, then restore the start (confirmed) ---------
+	tmux_keys F3
+	tmux_wait "1 checkpoint" 5 && ok "F3 lists the session's checkpoints" ||
+		fail "F3 lists the session's checkpoints" "$(tmux_screen)"
+	tmux_keys c
+	tmux_wait "checkpoint 1 recorded" 5 && ok "c records a checkpoint" ||
+		fail "c records a checkpoint" "$(tmux_screen)"
+	tmux_keys r
+	tmux_wait "Press y to restore" 5
+	[ -e "$W/created.txt" ] && ok "the file is still there while asking" ||
+		fail "the file is still there while asking" "$(ls -la "$W")"
+	tmux_keys y
+	tmux_wait "restored the start" 10 && ok "y restores the start" ||
+		fail "y restores the start" "$(tmux_screen)"
+	assert_absent "the created file is gone on the host" "$W/created.txt"
+	tmux_keys q
+	tmux_wait "no changes yet" 5 && ok "Changes is empty again after the restore" ||
+		fail "Changes is empty again after the restore" "$(tmux_screen)"
+
+	# --- F2 Permissions ------------------------------------------------------------
+	tmux_keys F2
+	tmux_wait "Permissions" 5
+	s=$(tmux_screen)
+	assert_contains "F2 says the rules are fixed for this session" "$s" "live changes are not available yet"
+	assert_contains "F2 lists the writable working directory" "$s" "$W"
+	assert_contains "F2 shows the network rule" "$s" "nothing (add --allow-net=HOST)"
 	tmux_keys q C-a '?'
 	tmux_wait "After the prefix key C-a" 5 && ok "the prefix key comes from the config file" ||
 		fail "the prefix key comes from the config file" "$(tmux_screen)"
