@@ -218,7 +218,7 @@ struct view *kinds_details(struct tui *t, struct pane *p, struct list_entry *e)
 		view_addf(v, ROLE_TEXT, "Decided by rule: %s", rule);
 	if (hint)
 		view_addf(v, ROLE_ASK, "To allow it: %s", hint);
-	else if (p->id == PANE_NETWORK && e->role == ROLE_DENY)
-		view_add(v, ROLE_MUTED, "No flag allows it (refused for safety).");
+	else if (p->id == PANE_DENIED || e->role == ROLE_DENY)
+		view_add(v, ROLE_MUTED, "No flag allows it.");
 	return v;
 }

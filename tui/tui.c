@@ -288,6 +288,10 @@ static void focus(struct tui *t, enum pane_id id)
 		return;
 	t->focus = id;
 	t->filtering = false;
+	if (id == PANE_CHANGES && session_snapshot(t->s)) { /* fresh as it is looked at */
+		t->rescan_due = true;
+		t->rescan_at_ns = 0;
+	}
 	if (t->zoom >= 0)
 		t->zoom = id;
 	if (t->narrow || t->zoom >= 0)
@@ -630,7 +634,6 @@ static bool on_master(struct tui *t, struct shell *sh, char *buf)
 			return false; /* EIO: the shell side closed */
 		break;
 	}
-	t->output_bytes += total;
 	if (total && session_snapshot(t->s) && !t->rescan_due) {
 		t->rescan_due = true;
 		t->rescan_at_ns = now_mono_ns() + RESCAN_DELAY_NS;

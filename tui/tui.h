@@ -171,7 +171,6 @@ struct tui {
 	uint64_t cpu_sample_ns;
 	double cpu_pct;
 	unsigned long long rss_kb;
-	uint64_t output_bytes;
 };
 
 /* layout.c */

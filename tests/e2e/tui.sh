@@ -86,6 +86,13 @@ body() {
 		fail "resize: the shell sees its pane's size (46 122)" "$(tmux_screen)"
 	golden "wide-200x50"
 
+	# --- mouse passthrough: a program that asked for reports gets them ----------
+	tmux_keys 'clear; stty raw -echo; printf "\033[?1000h"; head -c 6 | od -An -tx1; printf "\033[?1000l"; stty sane' Enter
+	sleep 0.5
+	tmux_click 10 10
+	tmux_wait "1b 5b 4d 20 2a 2a" 5 && ok "a click reaches a program in mouse mode (pane-relative)" ||
+		fail "a click reaches a program in mouse mode (pane-relative)" "$(tmux_screen)"
+
 	# --- network: one denied, one allowed -------------------------------------
 	tmux_keys "clear; curl -s -o /dev/null -w 'code=%{http_code}\\n' http://127.0.0.1:$other/nope" Enter
 	tmux_wait "code=403" 10
