@@ -898,6 +898,10 @@ int tui_run(const struct cli_options *o)
 	struct tui t = { .o = o, .zoom = -1, .focus = PANE_SHELL, .sigfd = -1,
 	                 .framefd = -1, .tickfd = -1 };
 	char err[1024];
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		headless_error("--tui needs a terminal on stdin and stdout");
+		return 2;
+	}
 	const char *theme = o->theme ? o->theme : "dark";
 	if (theme_load(theme, &t.theme, err, sizeof err) < 0) {
 		headless_error(err);
@@ -907,22 +911,26 @@ int tui_run(const struct cli_options *o)
 	t.no_color = (nc && nc[0]) || strcmp(theme, "mono") == 0;
 	t.prefix_key = config_prefix();
 
+	/* warnings while the session opens reach the status line */
+	event_add_sink(event_to_panes, &t);
 	int rc = session_open(o, &t.s, err, sizeof err);
 	if (rc != 0) {
+		event_remove_sink(event_to_panes, &t);
 		headless_error(err);
 		return rc;
 	}
 	init_panes(&t);
-	event_add_sink(event_to_panes, &t);
 	sigset_t old;
 	if (make_fds(&t, &old) < 0) {
 		headless_error("cannot create the event loop's fds");
+		event_remove_sink(event_to_panes, &t);
 		session_free(t.s);
 		return 125;
 	}
 	install_fatal_handlers();
 	if (start_curses(&t) < 0) {
 		headless_error("cannot initialise the terminal (is TERM right?)");
+		event_remove_sink(event_to_panes, &t);
 		session_free(t.s);
 		return 125;
 	}

@@ -247,13 +247,27 @@ body() {
 }
 
 # Bad input before anything starts: one line, exit 2.
-bad_theme() {
-	gbrun --tui --theme no-such-theme -- true
-	assert_rc "an unknown --theme is bad input" 2
-	assert_contains "the error names the available themes" "$ERR" "dark"
+bad_input() {
+	GB_ENV=(TMUX_TMPDIR="$UD/tmux")
+	mkdir_user "$UD/tmux"
+	tmux_start 80 24 "$GB_BIN" --tui --theme no-such-theme -- touch "$W/started"
+	tmux_wait "GB-EXIT=" 10
+	local s
+	s=$(tmux_screen)
+	assert_contains "an unknown --theme is bad input (exit 2)" "$s" "GB-EXIT=2"
+	assert_match "the error names the available themes" "$s" "no-such-theme.*dark"
+	assert_absent "nothing started" "$W/started"
+	tmux_kill
+	gbrun --tui -- touch "$W/started"
+	assert_rc "--tui without a terminal is bad input" 2
+	assert_contains "it says so" "$ERR" "--tui needs a terminal"
 	assert_eq "one line on stderr" 1 "$(printf '%s\n' "$ERR" | wc -l)"
+	assert_absent "nothing started" "$W/started"
+	# no command and no terminal: headless, as before
+	gbrun </dev/null
+	assert_rc "no command, stdin not a terminal: headless \$SHELL exits 0" 0
 }
 
 for_each_user body
-for_each_user bad_theme
+for_each_user bad_input
 finish
