@@ -203,5 +203,6 @@ const struct pane_ops pane_list_ops = {
 	.key = list_key,
 	.mouse = list_mouse,
 	.title = list_title,
+	.keymap = KM_LIST,
 	.dirty = list_dirty,
 };

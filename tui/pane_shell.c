@@ -235,5 +235,6 @@ const struct pane_ops pane_shell_ops = {
 	.key = shell_key,
 	.mouse = shell_mouse,
 	.title = shell_title,
+	.keymap = KM_SHELL,
 	.dirty = shell_dirty,
 };

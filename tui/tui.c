@@ -524,18 +524,13 @@ static void handle_key(struct tui *t, int key)
 		do_action(t, a);
 		return;
 	}
-	if (t->focus == PANE_SHELL) {
-		a = keymap_lookup(KM_SHELL, key);
-		if (p->ops->key(p, t, a, key) == PANE_REDRAW)
-			t->full_redraw = true;
-		return;
-	}
-	a = keymap_lookup(KM_LIST, key);
-	if (a == ACT_NONE)
-		return;
-	if (p->ops->key(p, t, a, key) == PANE_IGNORED)
+	/* the pane first (the shell takes every key it does not bind), then
+	 * the actions of its keymap the loop carries out (open, filter, focus) */
+	a = keymap_lookup(p->ops->keymap, key);
+	enum pane_result r = p->ops->key(p, t, a, key);
+	if (r == PANE_IGNORED && a != ACT_NONE)
 		do_action(t, a);
-	else
+	else if (r == PANE_REDRAW)
 		t->full_redraw = true;
 }
 

@@ -55,6 +55,8 @@ struct pane_ops {
 	void (*title)(struct pane *p, struct tui *t, char *buf, size_t len);
 	/* true when the pane's inside needs drawing. */
 	bool (*dirty)(struct pane *p, struct tui *t);
+	/* The keymap context of its keys while it has the keyboard. */
+	enum km_context keymap;
 };
 
 struct list_entry {
