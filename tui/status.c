@@ -75,10 +75,14 @@ bool status_sample(struct tui *t)
 		double hz = (double)sysconf(_SC_CLK_TCK);
 		t->cpu_pct = ticks >= t->cpu_ticks_last ? (double)(ticks - t->cpu_ticks_last) / hz / secs * 100 : 0;
 	}
+	double old_pct = t->cpu_pct;
+	unsigned long long old_rss = t->rss_kb;
 	t->cpu_ticks_last = ticks;
 	t->cpu_sample_ns = now;
 	t->rss_kb = pages * (unsigned long long)(sysconf(_SC_PAGESIZE) / 1024);
-	t->status_dirty = true;
+	/* a frame only when the figures shown change */
+	if ((int)(old_pct + 0.5) != (int)(t->cpu_pct + 0.5) || old_rss / 100 != t->rss_kb / 100)
+		t->status_dirty = true;
 	return t->cpu_pct > 0.05;
 }
 
