@@ -17,6 +17,9 @@ static void draw_row(struct tui *t, const struct rect *r, int row)
 	attrset(A_NORMAL); /* wadd_wch merges the window's attributes into each cell */
 	int col = 0;
 	struct term_cell c;
+	struct term_color last_fg, last_bg;
+	bool have_pair = false;
+	int pair = 0;
 	while (col < cols) {
 		term_get_cell(t->term, row, col, &c);
 		if (c.width == 0) { /* right half of a wide character drawn before */
@@ -45,8 +48,15 @@ static void draw_row(struct tui *t, const struct rect *r, int row)
 			a |= A_BLINK;
 		if (c.attrs & TERM_ATTR_CONCEAL)
 			a |= A_INVIS;
-		int pair = theme_cell_pair(c.fg.kind, c.fg.index, c.fg.r, c.fg.g, c.fg.b, c.bg.kind,
-		                           c.bg.index, c.bg.r, c.bg.g, c.bg.b);
+		/* runs of one colour are the rule: look the pair up once per run */
+		if (!have_pair || memcmp(&c.fg, &last_fg, sizeof last_fg) != 0 ||
+		    memcmp(&c.bg, &last_bg, sizeof last_bg) != 0) {
+			pair = theme_cell_pair(c.fg.kind, c.fg.index, c.fg.r, c.fg.g, c.fg.b, c.bg.kind,
+			                       c.bg.index, c.bg.r, c.bg.g, c.bg.b);
+			last_fg = c.fg;
+			last_bg = c.bg;
+			have_pair = true;
+		}
 		cchar_t cc;
 		setcchar(&cc, ws, a, 0, &pair);
 		mvadd_wch(r->y + row, r->x + col, &cc);
