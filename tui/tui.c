@@ -781,7 +781,7 @@ static void init_panes(struct tui *t)
 static int start_curses(struct tui *t)
 {
 	setlocale(LC_ALL, "");
-	if (!newterm(NULL, stdout, stdin))
+	if (!newterm(t->outer_term, stdout, stdin))
 		return -1;
 	raw();
 	noecho();
@@ -906,12 +906,20 @@ int tui_run(const struct cli_options *o)
 	t.no_color = (nc && nc[0]) || strcmp(theme, "mono") == 0;
 	t.prefix_key = config_prefix();
 
+	/* The shell pane is an xterm-like emulator (libvterm) whatever the outer
+	 * terminal is: programs in the sandbox get TERM=xterm-256color (an
+	 * explicit --env TERM=... still wins); curses keeps the outer type. */
+	const char *outer = getenv("TERM");
+	t.outer_term = outer && outer[0] ? xstrdup(outer) : NULL;
+	setenv("TERM", "xterm-256color", 1);
+
 	/* warnings while the session opens reach the status line */
 	event_add_sink(event_to_panes, &t);
 	int rc = session_open(o, &t.s, err, sizeof err);
 	if (rc != 0) {
 		event_remove_sink(event_to_panes, &t);
 		headless_error(err);
+		free(t.outer_term);
 		return rc;
 	}
 	init_panes(&t);
@@ -920,6 +928,7 @@ int tui_run(const struct cli_options *o)
 		headless_error("cannot create the event loop's fds");
 		event_remove_sink(event_to_panes, &t);
 		session_free(t.s);
+		free(t.outer_term);
 		return 125;
 	}
 	install_fatal_handlers();
@@ -927,6 +936,7 @@ int tui_run(const struct cli_options *o)
 		headless_error("cannot initialise the terminal (is TERM right?)");
 		event_remove_sink(event_to_panes, &t);
 		session_free(t.s);
+		free(t.outer_term);
 		return 125;
 	}
 	layout_compute(&t);
@@ -968,6 +978,7 @@ int tui_run(const struct cli_options *o)
 	}
 	for (int i = 0; i < t.nshells; i++)
 		shell_free(t.shells[i]);
+	free(t.outer_term);
 	free(t.paste);
 	close(t.sigfd);
 	close(t.framefd);

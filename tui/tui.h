@@ -128,6 +128,7 @@ struct tui {
 	struct theme theme;
 	bool no_color;
 	int prefix_key;
+	char *outer_term;  /* TERM of the terminal we draw on */
 
 	int sigfd, framefd, tickfd;
 

@@ -55,9 +55,10 @@ body() {
 	tmux_keys q
 
 	# --- typing in the shell ------------------------------------------------
-	tmux_keys 'echo hello-$((6*7))' Enter
+	tmux_keys 'echo hello-$((6*7)) $TERM' Enter
 	tmux_wait "hello-42" 5 && ok "typed command's output in the shell pane" ||
 		fail "typed command's output in the shell pane" "$(tmux_screen)"
+	assert_contains "programs in the pane get TERM=xterm-256color" "$(tmux_screen)" "hello-42 xterm-256color"
 
 	# --- colours --------------------------------------------------------------
 	tmux_keys 'mkdir -p colourdir && ls --color=always -d colourdir' Enter
