@@ -1,6 +1,7 @@
 /* tui: the loop of the terminal UI, in the redis-ae shape — one poll() over
  * the terminal (keys, mouse, paste), a signalfd (SIGWINCH, SIGTERM, SIGINT,
- * SIGHUP, SIGCHLD), the shell's pty master (POLLOUT only while bytes wait),
+ * SIGHUP, SIGCHLD), the shells' pty masters (shells.c; POLLOUT only while
+ * bytes wait),
  * session_fd() (jail, proxy) and two timerfds: the frame timer, armed only
  * when something is dirty and the last frame was under 16 ms ago, and the
  * tick timer for delayed work (the snapshot rescan after shell activity, CPU
@@ -9,8 +10,9 @@
  *
  * Data flow: pty bytes -> term_write (screen model, dirty rows); session
  * events -> the panes' lists (through an event sink, on this thread); keys
- * -> keymap -> an action, or term's encoder -> the pty master. Before each
- * sleep the frame is drawn if due: one refresh (doupdate) per frame.
+ * (input.c) -> keymap -> an action, or term's encoder -> the pty master.
+ * Before each sleep the frame is drawn if due: one refresh (doupdate) per
+ * frame.
  *
  * The terminal is restored on every way out: normal exit, a fatal signal
  * (SIGSEGV/SIGBUS/SIGFPE/SIGILL/SIGABRT: the handler writes the reset
@@ -41,14 +43,8 @@
 #include <termios.h>
 
 #define FRAME_NS 16000000ull          /* at most ~60 frames a second */
-#define READ_CHUNK (64 * 1024)
-#define READ_BUDGET (256 * 1024)      /* pty bytes per loop turn: keys stay responsive */
-#define RESCAN_DELAY_NS 400000000ull  /* snapshot rescan after shell output */
 #define SAMPLE_NS 1000000000ull
 #define QUIT_KILL_NS 3000000000ull
-#define SCROLLBACK_LINES 10000
-#define KEY_PASTE_BEGIN (KEY_MAX + 101)
-#define KEY_PASTE_END (KEY_MAX + 102)
 
 static const char reset_seq[] =
 	"\033[?1049l\033[?1000l\033[?1002l\033[?1003l\033[?1006l\033[?2004l\033[?25h\033[0m\r\n";
@@ -75,129 +71,6 @@ static void install_fatal_handlers(void)
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
 		sigaction(sigs[i], &sa, NULL);
-}
-
-/* ---- shells and their pty output queues ------------------------------------ */
-
-static void flush_queue(struct shell *sh)
-{
-	while (sh->wq_len > 0 && sh->master >= 0) {
-		ssize_t n = write(sh->master, sh->wq, sh->wq_len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN)
-				sh->wq_len = 0; /* the shell is gone */
-			return;
-		}
-		memmove(sh->wq, sh->wq + n, sh->wq_len - (size_t)n);
-		sh->wq_len -= (size_t)n;
-	}
-}
-
-static void term_output(const char *bytes, size_t len, void *ctx)
-{
-	struct shell *sh = ctx;
-	if (sh->wq_len + len > sh->wq_cap) {
-		sh->wq_cap = (sh->wq_len + len) * 2;
-		sh->wq = xrealloc(sh->wq, sh->wq_cap);
-	}
-	memcpy(sh->wq + sh->wq_len, bytes, len);
-	sh->wq_len += len;
-	flush_queue(sh);
-}
-
-static void term_title_changed(const char *utf8, void *ctx)
-{
-	struct shell *sh = ctx;
-	sh->t->full_redraw = true;
-}
-
-static void term_bell(void *ctx)
-{
-	beep();
-}
-
-static struct shell *shell_new(struct tui *t, int id)
-{
-	static const struct term_callbacks cb = { term_output, term_title_changed, term_bell };
-	struct shell *sh = xcalloc(1, sizeof *sh);
-	sh->t = t;
-	sh->id = id;
-	sh->master = -1;
-	sh->open = true;
-	sh->term = term_new(t->term_rows, t->term_cols, SCROLLBACK_LINES, &cb, sh);
-	if (!sh->term)
-		abort();
-	return sh;
-}
-
-static void shell_free(struct shell *sh)
-{
-	term_free(sh->term);
-	free(sh->wq);
-	free(sh);
-}
-
-static void show_shell(struct tui *t, int index)
-{
-	t->active = index;
-	t->term = t->shells[index]->term;
-	t->full_redraw = true;
-}
-
-/* Picks up pty masters that arrived during session_dispatch. */
-static void adopt_masters(struct tui *t)
-{
-	for (int i = 0; i < t->nshells; i++) {
-		struct shell *sh = t->shells[i];
-		if (sh->master >= 0 || !sh->open)
-			continue;
-		int m = session_shell_master(t->s, sh->id);
-		if (m < 0)
-			continue;
-		sh->master = m;
-		fcntl(m, F_SETFL, fcntl(m, F_GETFL) | O_NONBLOCK);
-		flush_queue(sh);
-	}
-}
-
-/* A shell whose pty ended leaves the pane; the last one stays on screen
- * until the session ends. */
-static void drop_ended_shells(struct tui *t)
-{
-	for (int i = t->nshells - 1; i >= 0; i--) {
-		struct shell *sh = t->shells[i];
-		if (sh->open || t->nshells == 1)
-			continue;
-		shell_free(sh);
-		memmove(&t->shells[i], &t->shells[i + 1], (size_t)(t->nshells - i - 1) * sizeof sh);
-		t->nshells--;
-		if (t->active >= t->nshells || t->active == i)
-			show_shell(t, t->active > 0 ? t->active - 1 : 0);
-		else if (t->active > i)
-			show_shell(t, t->active - 1);
-	}
-}
-
-static void new_shell(struct tui *t)
-{
-	char err[256];
-	if (t->nshells == TUI_MAX_SHELLS) {
-		snprintf(t->message, sizeof t->message, "at most %d shells", TUI_MAX_SHELLS);
-		t->status_dirty = true;
-		return;
-	}
-	int id = session_spawn(t->s, NULL, (unsigned short)t->term_rows, (unsigned short)t->term_cols,
-	                       err, sizeof err);
-	if (id < 0) {
-		snprintf(t->message, sizeof t->message, "%s", err);
-		t->status_dirty = true;
-		return;
-	}
-	t->shells[t->nshells++] = shell_new(t, id);
-	show_shell(t, t->nshells - 1);
-	t->focus = PANE_SHELL;
 }
 
 /* ---- timers -------------------------------------------------------------- */
@@ -250,7 +123,7 @@ static void fit_shell(struct tui *t)
 	}
 }
 
-static void relayout(struct tui *t)
+void tui_relayout(struct tui *t)
 {
 	layout_compute(t);
 	fit_shell(t);
@@ -261,380 +134,10 @@ static void on_winch(struct tui *t)
 	struct winsize ws;
 	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0)
 		resizeterm(ws.ws_row, ws.ws_col);
-	relayout(t);
-}
-
-/* ---- actions -------------------------------------------------------------- */
-
-static void open_view(struct tui *t, struct view *v)
-{
-	view_free(t->view);
-	t->view = v;
-	t->confirm_restore = false;
-	t->full_redraw = true;
-}
-
-static void close_view(struct tui *t)
-{
-	view_free(t->view);
-	t->view = NULL;
-	t->confirm_restore = false;
-	t->full_redraw = true;
-}
-
-static void focus(struct tui *t, enum pane_id id)
-{
-	if (t->focus == id)
-		return;
-	t->focus = id;
-	t->filtering = false;
-	if (id == PANE_CHANGES && session_snapshot(t->s)) { /* fresh as it is looked at */
-		t->rescan_due = true;
-		t->rescan_at_ns = 0;
-	}
-	if (t->zoom >= 0)
-		t->zoom = id;
-	if (t->narrow || t->zoom >= 0)
-		relayout(t);
-	t->full_redraw = true;
-}
-
-static void request_quit(struct tui *t)
-{
-	if (t->quitting)
-		return;
-	t->quitting = true;
-	t->quit_ns = now_mono_ns();
-	session_signal(t->s, SIGHUP);
-	snprintf(t->message, sizeof t->message, "ending the shell...");
-	t->status_dirty = true;
-}
-
-static void do_action(struct tui *t, enum tui_action a)
-{
-	struct pane *p = &t->panes[t->focus];
-	switch (a) {
-	case ACT_HELP: open_view(t, view_help(t)); break;
-	case ACT_PERMS: open_view(t, dialog_perms(t)); break;
-	case ACT_SNAPS: open_view(t, dialog_snaps(t)); break;
-	case ACT_ZOOM:
-		t->zoom = t->zoom >= 0 ? -1 : (int)t->focus;
-		relayout(t);
-		break;
-	case ACT_QUIT: request_quit(t); break;
-	case ACT_FOCUS_NEXT: focus(t, (t->focus + 1) % PANE__COUNT); break;
-	case ACT_FOCUS_PREV: focus(t, (t->focus + PANE__COUNT - 1) % PANE__COUNT); break;
-	case ACT_FOCUS_SHELL: focus(t, PANE_SHELL); break;
-	case ACT_FOCUS_NETWORK: focus(t, PANE_NETWORK); break;
-	case ACT_FOCUS_DENIED: focus(t, PANE_DENIED); break;
-	case ACT_FOCUS_CHANGES: focus(t, PANE_CHANGES); break;
-	case ACT_SEND_PREFIX: shell_send_key(t, t->prefix_key); break;
-	case ACT_NEW_SHELL: new_shell(t); break;
-	case ACT_NEXT_SHELL:
-	case ACT_PREV_SHELL:
-		if (t->nshells > 1)
-			show_shell(t, (t->active + (a == ACT_NEXT_SHELL ? 1 : t->nshells - 1)) % t->nshells);
-		focus(t, PANE_SHELL);
-		break;
-	case ACT_SCROLL_BACK:
-	case ACT_SCROLL_FORWARD:
-		if (t->panes[PANE_SHELL].ops->key(&t->panes[PANE_SHELL], t, a, 0) == PANE_REDRAW)
-			t->full_redraw = true;
-		break;
-	case ACT_OPEN:
-		if (p->list) {
-			struct list_entry *e = list_selected(p->list);
-			struct view *v = e ? kinds_details(t, p, e) : NULL;
-			if (v)
-				open_view(t, v);
-		}
-		break;
-	case ACT_FILTER:
-		if (p->list) {
-			t->filtering = true;
-			snprintf(t->filter_edit, sizeof t->filter_edit, "%s", p->list->filter);
-			p->list->changed = true;
-		}
-		break;
-	case ACT_CLOSE:
-		if (t->view)
-			close_view(t);
-		else
-			focus(t, PANE_SHELL);
-		break;
-	default:
-		break;
-	}
-}
-
-/* ---- keys ------------------------------------------------------------------ */
-
-static void paste_add(struct tui *t, int key)
-{
-	char u[8];
-	size_t n = 0;
-	if (key & KM_FUNC) {
-		if ((key & ~KM_FUNC) != KEY_ENTER)
-			return;
-		key = '\r';
-	}
-	unsigned c = (unsigned)key;
-	if (c < 0x80) {
-		u[n++] = (char)c;
-	} else if (c < 0x800) {
-		u[n++] = (char)(0xc0 | c >> 6), u[n++] = (char)(0x80 | (c & 0x3f));
-	} else if (c < 0x10000) {
-		u[n++] = (char)(0xe0 | c >> 12), u[n++] = (char)(0x80 | (c >> 6 & 0x3f));
-		u[n++] = (char)(0x80 | (c & 0x3f));
-	} else {
-		u[n++] = (char)(0xf0 | c >> 18), u[n++] = (char)(0x80 | (c >> 12 & 0x3f));
-		u[n++] = (char)(0x80 | (c >> 6 & 0x3f)), u[n++] = (char)(0x80 | (c & 0x3f));
-	}
-	if (t->paste_len + n > t->paste_cap) {
-		t->paste_cap = (t->paste_len + n) * 2 + 256;
-		t->paste = xrealloc(t->paste, t->paste_cap);
-	}
-	memcpy(t->paste + t->paste_len, u, n);
-	t->paste_len += n;
-}
-
-static void paste_end(struct tui *t)
-{
-	t->pasting = false;
-	if (t->focus == PANE_SHELL && !t->view)
-		term_paste(t->term, t->paste, t->paste_len);
-	t->paste_len = 0;
-}
-
-static void filter_key(struct tui *t, int key)
-{
-	struct list_pane *l = t->panes[t->focus].list;
-	size_t len = strlen(t->filter_edit);
-	if (key == 27) {
-		t->filtering = false;
-		list_set_filter(l, "");
-	} else if (key == '\r' || key == '\n' || key == (KM_FUNC | KEY_ENTER)) {
-		t->filtering = false;
-	} else if (key == 127 || key == 8 || key == (KM_FUNC | KEY_BACKSPACE)) {
-		while (len > 0 && ((unsigned char)t->filter_edit[len - 1] & 0xc0) == 0x80)
-			len--;
-		if (len > 0)
-			t->filter_edit[len - 1] = 0;
-		list_set_filter(l, t->filter_edit);
-	} else if (!(key & (KM_FUNC | KM_ALT)) && key >= ' ' && len + 5 < sizeof t->filter_edit) {
-		wchar_t wc = (wchar_t)key;
-		char mb[8];
-		mbstate_t st;
-		memset(&st, 0, sizeof st);
-		size_t n = wcrtomb(mb, wc, &st);
-		if (n != (size_t)-1) {
-			memcpy(t->filter_edit + len, mb, n);
-			t->filter_edit[len + n] = 0;
-			list_set_filter(l, t->filter_edit);
-		}
-	}
-	l->changed = true;
-	t->full_redraw = true;
-}
-
-static bool is_fkey(int key)
-{
-	return (key & KM_FUNC) && (key & ~(KM_FUNC | KM_ALT)) >= KEY_F(1) &&
-	       (key & ~(KM_FUNC | KM_ALT)) <= KEY_F(63);
-}
-
-static void view_key(struct tui *t, int key)
-{
-	if (t->confirm_restore) {
-		if (key == 'y' || key == 'Y')
-			dialog_snaps_action(t, ACT_RESTORE);
-		else {
-			t->confirm_restore = false;
-			open_view(t, dialog_snaps(t));
-		}
-		return;
-	}
-	enum tui_action a = keymap_lookup(KM_ALWAYS, key);
-	if (a != ACT_NONE && a != ACT_FOCUS_SHELL && a != ACT_FOCUS_NETWORK &&
-	    a != ACT_FOCUS_DENIED && a != ACT_FOCUS_CHANGES) {
-		if ((a == ACT_HELP && t->view->kind == VIEW_HELP) ||
-		    (a == ACT_PERMS && t->view->kind == VIEW_PERMS) ||
-		    (a == ACT_SNAPS && t->view->kind == VIEW_SNAPS))
-			close_view(t); /* the same key closes what it opened */
-		else
-			do_action(t, a);
-		return;
-	}
-	a = keymap_lookup(KM_VIEW, key);
-	if (a == ACT_CLOSE)
-		close_view(t);
-	else if ((a == ACT_CHECKPOINT || a == ACT_RESTORE) && t->view->kind == VIEW_SNAPS)
-		dialog_snaps_action(t, a);
-	else if (view_scroll(t->view, a))
-		t->full_redraw = true;
-}
-
-static void handle_key(struct tui *t, int key)
-{
-	if (t->message[0] && !t->quitting) { /* a message stays until the next key */
-		t->message[0] = 0;
-		t->status_dirty = true;
-	}
-	if (t->pasting) {
-		if (key == (KM_FUNC | KEY_PASTE_END))
-			paste_end(t);
-		else
-			paste_add(t, key);
-		return;
-	}
-	if (key == (KM_FUNC | KEY_PASTE_BEGIN)) {
-		t->pasting = true;
-		t->paste_len = 0;
-		return;
-	}
-	if (key == (KM_FUNC | KEY_PASTE_END))
-		return;
-	if (t->prefix_pending) {
-		t->prefix_pending = false;
-		t->status_dirty = true;
-		if (key == t->prefix_key)
-			do_action(t, ACT_SEND_PREFIX);
-		else
-			do_action(t, keymap_lookup(KM_PREFIX, key));
-		return;
-	}
-	if (key == t->prefix_key && !t->filtering) {
-		t->prefix_pending = true;
-		t->status_dirty = true;
-		return;
-	}
-	if (t->view) {
-		view_key(t, key);
-		return;
-	}
-	if (t->filtering) {
-		filter_key(t, key);
-		return;
-	}
-	struct pane *p = &t->panes[t->focus];
-	enum tui_action a = keymap_lookup(KM_ALWAYS, key);
-	/* full-screen programs (mc, htop, vim) get their F-keys */
-	bool shell_wants = t->focus == PANE_SHELL && is_fkey(key) && term_altscreen(t->term);
-	if (a != ACT_NONE && !shell_wants) {
-		do_action(t, a);
-		return;
-	}
-	/* the pane first (the shell takes every key it does not bind), then
-	 * the actions of its keymap the loop carries out (open, filter, focus) */
-	a = keymap_lookup(p->ops->keymap, key);
-	enum pane_result r = p->ops->key(p, t, a, key);
-	if (r == PANE_IGNORED && a != ACT_NONE)
-		do_action(t, a);
-	else if (r == PANE_REDRAW)
-		t->full_redraw = true;
-}
-
-static void handle_mouse(struct tui *t)
-{
-	MEVENT ev;
-	if (getmouse(&ev) != OK)
-		return;
-	bool press = ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED);
-	if (t->view) {
-		if (ev.bstate & BUTTON4_PRESSED)
-			view_scroll(t->view, ACT_UP);
-		else if (ev.bstate & BUTTON5_PRESSED)
-			view_scroll(t->view, ACT_DOWN);
-		else if (press && !rect_has(&t->view->r, ev.y, ev.x))
-			close_view(t);
-		t->full_redraw = true;
-		return;
-	}
-	if (press && rect_has(&t->fkeys_r, ev.y, ev.x)) {
-		do_action(t, fkeys_action_at(t, ev.x));
-		return;
-	}
-	int tab = press ? layout_tab_at(t, ev.y, ev.x) : -1;
-	if (tab >= 0) {
-		focus(t, (enum pane_id)tab);
-		return;
-	}
-	int id = layout_pane_at(t, ev.y, ev.x);
-	if (id < 0)
-		return;
-	struct pane *p = &t->panes[id];
-	bool wants = id == PANE_SHELL && term_wants_mouse(t->term);
-	if (press && id != (int)t->focus)
-		focus(t, (enum pane_id)id);
-	else if (press && !wants && t->filtering)
-		t->filtering = false;
-	if (rect_has(&p->inner, ev.y, ev.x) &&
-	    p->ops->mouse(p, t, &ev, ev.y - p->inner.y, ev.x - p->inner.x) == PANE_REDRAW)
-		t->full_redraw = true;
-}
-
-static int read_key(int *key)
-{
-	wint_t wc;
-	int r = get_wch(&wc);
-	if (r == ERR)
-		return ERR;
-	*key = r == KEY_CODE_YES ? (int)(KM_FUNC | (int)wc) : (int)wc;
-	return OK;
-}
-
-static void on_stdin(struct tui *t)
-{
-	int key;
-	while (read_key(&key) == OK) {
-		if (key == (KM_FUNC | KEY_MOUSE)) {
-			handle_mouse(t);
-			continue;
-		}
-		if (key == (KM_FUNC | KEY_RESIZE))
-			continue; /* SIGWINCH comes through the signalfd */
-		if (key == 27 && !t->pasting) {
-			int next;
-			if (read_key(&next) == OK) {
-				if (next == 27 || next == (KM_FUNC | KEY_MOUSE)) {
-					handle_key(t, 27);
-					if (next == 27)
-						handle_key(t, 27);
-					else
-						handle_mouse(t);
-					continue;
-				}
-				key = next | KM_ALT;
-			}
-		}
-		handle_key(t, key);
-	}
+	tui_relayout(t);
 }
 
 /* ---- pty, session, signals --------------------------------------------------- */
-
-static bool on_master(struct tui *t, struct shell *sh, char *buf)
-{
-	size_t total = 0;
-	while (total < READ_BUDGET) {
-		ssize_t n = read(sh->master, buf, READ_CHUNK);
-		if (n > 0) {
-			term_write(sh->term, buf, (size_t)n);
-			total += (size_t)n;
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
-			return false; /* EIO: the shell side closed */
-		break;
-	}
-	if (total && session_snapshot(t->s) && !t->rescan_due) {
-		t->rescan_due = true;
-		t->rescan_at_ns = now_mono_ns() + RESCAN_DELAY_NS;
-	}
-	return true;
-}
 
 static void rescan(struct tui *t)
 {
@@ -663,7 +166,7 @@ static void on_signal(struct tui *t)
 		case SIGWINCH: on_winch(t); break;
 		case SIGTERM:
 		case SIGINT:
-		case SIGHUP: request_quit(t); break;
+		case SIGHUP: tui_request_quit(t); break;
 		default: break; /* SIGCHLD: the session reaps through its own fds */
 		}
 	}
@@ -855,9 +358,9 @@ static void run_loop(struct tui *t)
 		if (pfd[FD_SIG].revents & POLLIN)
 			on_signal(t);
 		if (pfd[FD_STDIN].revents & POLLIN)
-			on_stdin(t);
+			input_on_stdin(t);
 		if (pfd[FD_STDIN].revents & (POLLHUP | POLLERR))
-			request_quit(t);
+			tui_request_quit(t);
 		bool dropped = false;
 		for (int i = 0; i < t->nshells; i++) {
 			struct shell *sh = t->shells[i];
@@ -865,7 +368,7 @@ static void run_loop(struct tui *t)
 			if (re & POLLOUT)
 				flush_queue(sh);
 			if (re & (POLLIN | POLLHUP | POLLERR))
-				sh->open = on_master(t, sh, buf);
+				sh->open = shell_read(t, sh, buf);
 			if (t->ended && !(re & POLLIN))
 				sh->open = false; /* drained */
 			dropped |= !sh->open;

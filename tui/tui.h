@@ -176,6 +176,32 @@ struct tui {
 	unsigned long long rss_kb;
 };
 
+/* tui.c */
+void tui_relayout(struct tui *t);
+
+/* input.c */
+void input_on_stdin(struct tui *t);
+void tui_action(struct tui *t, enum tui_action a);
+void tui_focus(struct tui *t, enum pane_id id);
+void tui_request_quit(struct tui *t);
+
+/* shells.c */
+struct shell *shell_new(struct tui *t, int id);
+void shell_free(struct shell *sh);
+void show_shell(struct tui *t, int index);
+void new_shell(struct tui *t);
+void adopt_masters(struct tui *t);
+void drop_ended_shells(struct tui *t);
+void flush_queue(struct shell *sh);
+/* Reads what the shell printed (up to a per-turn budget) into its screen;
+ * false once its pty has ended. */
+bool shell_read(struct tui *t, struct shell *sh, char *buf);
+#define READ_CHUNK (64 * 1024)  /* one read() from a pty master */
+
+/* The bracketed-paste markers, defined as keys (define_key) in tui.c. */
+#define KEY_PASTE_BEGIN (KEY_MAX + 101)
+#define KEY_PASTE_END (KEY_MAX + 102)
+
 /* layout.c */
 void layout_compute(struct tui *t);
 void layout_draw_frames(struct tui *t);
