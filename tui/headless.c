@@ -12,6 +12,7 @@
 #include "env.h"
 #include "event.h"
 #include "jail.h"
+#include "observer.h"
 #include "profile.h"
 #include "proxy.h"
 #include "pty.h"
@@ -150,6 +151,12 @@ static void run_loop(struct loop *l)
 				headless_error("warning: the network proxy could not start");
 			l->listener_added = true;
 		}
+		int oi = -1;
+		struct observer *obs = jail_observer(l->jail);
+		if (obs) {
+			oi = n;
+			p[n++] = (struct pollfd){.fd = observer_fd(obs), .events = POLLIN};
+		}
 		int pi = -1;
 		if (l->proxy) {
 			pi = n;
@@ -172,6 +179,8 @@ static void run_loop(struct loop *l)
 				}
 			}
 		}
+		if (oi >= 0 && p[oi].revents)
+			observer_dispatch(obs);
 		if (pi >= 0 && p[pi].revents)
 			proxy_dispatch(l->proxy);
 		if (rn)
@@ -335,6 +344,10 @@ int headless_run(const struct cli_options *o)
 	spec->explicit_deny = &r.explicit_deny;
 	spec->pin_paths = &r.pins;
 	env_build(&r.policy, environ, &spec->env);
+	/* GLASSBOX_OBSERVE=0 turns observation off (bench/observe compares). */
+	const char *observe = getenv("GLASSBOX_OBSERVE");
+	spec->observe = !(observe && strcmp(observe, "0") == 0);
+	spec->trace = o->trace;
 	if (!r.policy.no_sandbox) {
 		/* Every connection goes through the proxy, even with no network
 		 * allowed: refusals are answered and reported. */
