@@ -270,9 +270,8 @@ static char *join(const char *dir, const char *leaf)
 	return strcmp(dir, "/") == 0 ? xasprintf("/%s", leaf) : xasprintf("%s/%s", dir, leaf);
 }
 
-/* The parent of abs inside; fills *leaf. -1 when there is none. */
-static int probe_parent(const struct obs_ctx *c, const char *abs, char **parent_path,
-                        char **leaf_out)
+/* The parent of abs inside; fills *leaf_out. -1 when there is none. */
+static int probe_parent(const struct obs_ctx *c, const char *abs, char **leaf_out)
 {
 	cleanup_free char *copy = xstrdup(abs);
 	const char *leaf;
@@ -280,15 +279,8 @@ static int probe_parent(const struct obs_ctx *c, const char *abs, char **parent_
 	if (!parent)
 		return -1;
 	int fd = probe(c, parent, true);
-	if (fd >= 0) {
+	if (fd >= 0)
 		*leaf_out = xstrdup(leaf);
-		*parent_path = fd_path(fd);
-		if (!*parent_path) {
-			close(fd);
-			free(*leaf_out);
-			return -1;
-		}
-	}
 	return fd;
 }
 
@@ -297,7 +289,10 @@ static void check_fs(const struct obs_ctx *c, const char *abs, enum change ch, b
                      int open_flags, struct fs_verdict *v)
 {
 	memset(v, 0, sizeof *v);
-	int fd = probe(c, abs, follow);
+	/* O_CREAT|O_EXCL (tar x, mktemp, compilers) never opens an existing
+	 * file: only the parent's mount matters, so skip the first lookup. */
+	bool exclusive = ch == CH_WRITE && (open_flags & O_CREAT) && (open_flags & O_EXCL);
+	int fd = exclusive ? (errno = ENOENT, -1) : probe(c, abs, follow);
 	struct stat st;
 	if (fd >= 0 && fstat(fd, &st) < 0) {
 		close(fd);
@@ -341,19 +336,26 @@ static void check_fs(const struct obs_ctx *c, const char *abs, enum change ch, b
 	if (ch == CH_WRITE && !(open_flags & O_CREAT))
 		return; /* ENOENT */
 	/* Creating or removing a name: the parent's mount decides. */
-	char *parent_path = NULL, *leaf = NULL;
-	int pfd = probe_parent(c, abs, &parent_path, &leaf);
+	char *leaf = NULL;
+	int pfd = probe_parent(c, abs, &leaf);
 	if (pfd < 0) {
 		if (fd >= 0)
 			close(fd);
 		return;
 	}
-	if (on_readonly_mount(pfd))
-		v->err = EROFS;
-	else if (ch == CH_REMOVE && mount_id(fd) != mount_id(pfd))
+	if (on_readonly_mount(pfd)) {
+		/* An exclusive create of an existing name is EEXIST first. */
+		int efd = exclusive ? probe(c, abs, false) : -1;
+		if (efd >= 0)
+			close(efd);
+		else
+			v->err = EROFS;
+	} else if (ch == CH_REMOVE && mount_id(fd) != mount_id(pfd)) {
 		v->err = EBUSY; /* a mount point (a mask, a pinned directory) */
+	}
 	v->created = ch == CH_WRITE;
-	if (v->err) {
+	char *parent_path = v->err ? fd_path(pfd) : NULL;
+	if (parent_path) {
 		v->shown = join(parent_path, leaf);
 		v->allow_at = xstrdup(parent_path);
 	}
@@ -747,10 +749,6 @@ int obs_decide(struct obs_ctx *c, const struct seccomp_notif *n, struct seccomp_
 	                                          (abs1 = fd_target(pid, (int)a[0])) != NULL)) {
 		r = fs_change(c, n, "touch", "utimensat", abs1, CH_ATTR,
 		              !(a[3] & AT_SYMLINK_NOFOLLOW), 0, &err);
-	} else if ((nr == SYS_fchmod || nr == SYS_fchown) && (abs1 = fd_target(pid, (int)a[0]))) {
-		r = fs_change(c, n, nr == SYS_fchmod ? "chmod" : "chown",
-		              nr == SYS_fchmod ? "fchmod" : "fchown", abs1, CH_ATTR, false, 0,
-		              &err);
 	} else if (nr == SYS_connect || nr == SYS_bind) {
 		r = net_check(c, n, nr == SYS_bind, &err);
 	} else if (nr == SYS_execve && PATH1(AT_FDCWD, a[0])) {

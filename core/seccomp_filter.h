@@ -16,7 +16,8 @@ int seccomp_filter_load(char *err, size_t errlen);
 int seccomp_filter_export(char *err, size_t errlen);
 /* The observation filter (core/observer.c): SECCOMP_RET_USER_NOTIF for the
  * syscalls that signal intent (opening for write, create, delete, rename,
- * mkdir, chmod/chown, truncate, utimes, mknod, connect, execve); with trace
+ * mkdir, chmod/chown, truncate, utimes, mknod, connect, execve; not the
+ * calls on an already open fd); with trace
  * also every open and bind. Loaded after the deny filter, whose ERRNO
  * answers win (the kernel takes the most severe action of all filters).
  * Returns a memfd of BPF as seccomp_filter_export does. */
