@@ -97,17 +97,22 @@ connect-net ENETUNREACH" "$OUT"
 
 	# --- deny rules name themselves, with no flag -------------------------
 	mkdir_user "$W/locked" "$W/hidden"
+	cp /bin/true "$W/hidden/prog"
 	gbrun --log "$log.rules" --deny-write="$W/locked" --deny-read="$W/hidden" -- $PYB -c "
 import os
-for f in (lambda: open('$W/locked/f', 'w'), lambda: os.rmdir('$W/hidden')):
+for f in (lambda: open('$W/locked/f', 'w'), lambda: os.rmdir('$W/hidden'),
+          lambda: os.execv('$W/hidden/prog', ['prog'])):
     try: f()
     except OSError as e: print(e.errno)
 "
-	assert_eq "deny-write gives EROFS, removing a mask EBUSY" "30
-16" "$OUT"
+	assert_eq "deny-write gives EROFS, removing a mask EBUSY, a hidden program ENOENT" "30
+16
+2" "$OUT"
 	ev=$(events "$log.rules" denied)
+	assert_eq "three denied events" 3 "$(printf '%s\n' "$ev" | grep -c .)"
 	assert_contains "deny-write rule, no flag" "$ev" "create|$W/locked/f|deny-write=$W/locked|None|EROFS"
 	assert_contains "removing a masked dir: deny-read rule" "$ev" "delete|$W/hidden|deny-read=$W/hidden|None|EBUSY"
+	assert_contains "running a hidden program: deny-read rule" "$ev" "exec|$W/hidden/prog|deny-read=$W/hidden|None|ENOENT"
 	schema_check "rule events validate" "$log.rules"
 
 	# --- allowed work: no events, and it happened -------------------------
@@ -157,6 +162,9 @@ except OSError as e: print(e.errno)
   write $R/victim (rule: not in allow-write; allow with --allow-write=$R/victim)"
 	gbrun report "$log"
 	assert_contains "report of the denials run: hosts contacted and denials" "$OUT" "Denied (7):"
+	gbrun report
+	assert_rc "report without a file exits 2" 2
+	assert_eq "with its usage" "glassbox: usage: glassbox report LOG.jsonl" "$ERR"
 	gbrun report "$UD/missing.jsonl"
 	assert_rc "report of a missing file exits 2" 2
 	assert_eq "with one line" 1 "$(printf '%s\n' "$ERR" | grep -c .)"
