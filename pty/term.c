@@ -671,6 +671,9 @@ static int on_settermprop(VTermProp prop, VTermValue *val, void *user)
 		break;
 	case VTERM_PROP_TITLE: {
 		size_t n = strnlen(val->string, TITLE_MAX - 1);
+		if (val->string[n]) /* cut: not inside a UTF-8 sequence */
+			while (n > 0 && ((unsigned char)val->string[n] & 0xc0) == 0x80)
+				n--;
 		memcpy(t->title, val->string, n);
 		t->title[n] = 0;
 		if (t->cb.title)

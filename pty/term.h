@@ -105,7 +105,9 @@ const char *term_title(const struct term *t);
 
 /* Scrollback view: delta > 0 scrolls back into history, < 0 towards the live
  * screen; clamped. Any term_write of new output keeps the offset (like tmux
- * copy mode) until term_scroll_view(t, -INT_MAX) or a key is sent. */
+ * copy mode) until term_scroll_view(t, -INT_MAX) or a key is sent: the view
+ * stays on the same lines, so the offset grows as output pushes lines into
+ * history. The alternate screen has no history: the offset is 0 there. */
 void term_scroll_view(struct term *t, int delta);
 int term_view_offset(const struct term *t);
 size_t term_scrollback_len(const struct term *t);

@@ -560,6 +560,14 @@ static void test_mouse_and_title(void **state)
 	assert_string_equal(term_title(h->t), "build \xe2\x9c\x93");
 	assert_int_equal(h->titles, 1);
 	assert_string_equal(h->title, "build \xe2\x9c\x93");
+	/* a long title is cut at a character boundary */
+	char osc[400] = "\x1b]2;";
+	for (int i = 0; i < 150; i++)
+		strcat(osc, "\xc3\xa9");
+	strcat(osc, "\x07");
+	feed(h, osc);
+	assert_int_equal(strlen(term_title(h->t)), 254);
+	assert_int_equal((unsigned char)term_title(h->t)[252], 0xc3);
 	harness_free(h);
 }
 
