@@ -42,7 +42,8 @@ static void frame_put(struct frame *f, const char *s, size_t n)
 	f->len += n;
 }
 
-static void frame_printf(struct frame *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void frame_printf(struct frame *f, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
 static void frame_printf(struct frame *f, const char *fmt, ...)
 {
 	char tmp[128];
@@ -141,10 +142,13 @@ static void draw(struct term *t, int out)
 				continue;
 			if (!same_look(&cell, &pen)) {
 				frame_put(&f, "\x1b[0", 3);
-				static const struct { uint16_t bit; const char *sgr; } attrs[] = {
-					{ TERM_ATTR_BOLD, ";1" }, { TERM_ATTR_ITALIC, ";3" },
+				static const struct {
+					uint16_t bit;
+					const char *sgr;
+				} attrs[] = {
+					{ TERM_ATTR_BOLD, ";1" },      { TERM_ATTR_ITALIC, ";3" },
 					{ TERM_ATTR_UNDERLINE, ";4" }, { TERM_ATTR_BLINK, ";5" },
-					{ TERM_ATTR_REVERSE, ";7" }, { TERM_ATTR_CONCEAL, ";8" },
+					{ TERM_ATTR_REVERSE, ";7" },   { TERM_ATTR_CONCEAL, ";8" },
 					{ TERM_ATTR_STRIKE, ";9" },
 				};
 				for (size_t i = 0; i < sizeof(attrs) / sizeof(attrs[0]); i++)

@@ -55,7 +55,8 @@ static char *colour_bytes(size_t target, size_t *len)
 		return NULL;
 	while (n < target) {
 		for (int c = 0; c < 80; c++, k++)
-			n += (size_t)sprintf(buf + n, "\x1b[38;5;%um%c", k % 256, 'a' + (char)(k % 26));
+			n += (size_t)sprintf(buf + n, "\x1b[38;5;%um%c", k % 256,
+			                     'a' + (char)(k % 26));
 		n += (size_t)sprintf(buf + n, "\x1b[0m\r\n");
 	}
 	*len = n;
@@ -109,7 +110,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (lines < 1 || rows < 1 || cols < 1 || repeat < 1) {
-		fprintf(stderr, "term_throughput: --lines, --rows, --cols and --repeat must be positive\n");
+		fprintf(stderr,
+		        "term_throughput: --lines, --rows, --cols and --repeat must be positive\n");
 		return 2;
 	}
 	size_t len;

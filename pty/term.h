@@ -100,6 +100,10 @@ void term_get_cell(const struct term *t, int row, int col, struct term_cell *out
  * it or the view is scrolled back. */
 void term_cursor(const struct term *t, int *row, int *col, bool *visible);
 bool term_altscreen(const struct term *t);
+/* True when the text of displayed row `row` went on at the start of the next
+ * row because the line was full (autowrap), not because of a line break: a
+ * copy joins such rows without a newline. */
+bool term_row_wrapped(const struct term *t, int row);
 /* Program-set title, "" when none (untrusted). */
 const char *term_title(const struct term *t);
 
