@@ -184,6 +184,12 @@ static void test_16_and_8_colours(void **state)
 			assert_true(last > 0);
 			assert_pair_colours(last, f, b);
 		}
+	/* ... and a colour asked for again after its pair was recycled is right */
+	for (int b = -1; b < 8; b++) {
+		int bk = b < 0 ? TERM_COLOR_DEFAULT : TERM_COLOR_INDEXED;
+		last = theme_cell_pair(TERM_COLOR_INDEXED, 2, 0, 0, 0, bk, b < 0 ? 0 : b, 0, 0, 0);
+		assert_pair_colours(last, 2, b);
+	}
 	assert_pair_colours(theme_pair(ROLE_DENY), 1, -1);
 	assert_pair_colours(theme_pair(ROLE_FKEY_LABEL), 0, 6);
 	assert_pair_colours(theme_pair(ROLE_STATUS), 7, 4);
