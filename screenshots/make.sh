@@ -54,7 +54,7 @@ run=0 # each run gets a tmux server of its own (a dying one may still hold the o
 tmux_() { tmux -L "gb-shots-$$-$run" -f /dev/null "$@"; }
 cleanup() {
 	tmux_ kill-server 2>/dev/null || true
-	[ -n "${server_pid:-}" ] && kill "$server_pid" 2>/dev/null || true
+	if [ -n "${server_pid:-}" ]; then kill "$server_pid" 2>/dev/null || true; fi
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -154,14 +154,15 @@ done
 # tui_views THEME: one real session per theme; the shots follow its story.
 tui_views() {
 	local theme=$1 proj=$work/$1/project
-	rm -rf "$work/$theme"
+	rm -rf "${work:?}/$theme"
 	mkdir -p "$proj/src"
 	printf 'hello\nworld\n' >"$proj/notes.md"
 	printf 'int main(void)\n{\n\treturn 0;\n}\n' >"$proj/src/main.c"
 	printf '#!/bin/sh\necho build\n' >"$proj/build.sh"
 	chmod +x "$proj/build.sh"
 	printf 'old\n' >"$proj/old.txt"
-	start_run "tui $theme" bash -c 'cd "$1" && shift && exec "$@"; sleep 5' - "$proj" \
+	# shellcheck disable=SC2016 # expanded by the inner bash
+	start_run "tui $theme" bash -c 'cd "$1" && shift && exec "$@"' - "$proj" \
 		"$glassbox" --theme "$theme" --snapshot --allow-net=127.0.0.2 --env 'PS1=\W $ ' \
 		--tui -- bash --norc --noprofile
 	wait_for '$ '
