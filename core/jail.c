@@ -402,6 +402,7 @@ fail:
 }
 
 int jail_fd(const struct jail *j) { return j->fd; }
+pid_t jail_pid(const struct jail *j) { return j->pid; }
 int jail_pty_master(const struct jail *j) { return j->master; }
 int jail_proxy_listener(const struct jail *j) { return j->listener; }
 

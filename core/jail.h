@@ -12,6 +12,7 @@
 #define GLASSBOX_JAIL_H
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include "policy.h"
 #include "strlist.h"
 
@@ -62,6 +63,9 @@ struct jail;
  * while planning). */
 int jail_start(const struct jail_spec *spec, struct jail **out, struct jail_result *res);
 int jail_fd(const struct jail *j);
+/* The host pid of the sandbox's init (of the command with no sandbox): its
+ * /proc entry gives the namespaces, CPU and memory of the whole sandbox. */
+pid_t jail_pid(const struct jail *j);
 /* The pty master of a tty session, or -1 until the sandbox has sent it. The
  * jail keeps ownership. */
 int jail_pty_master(const struct jail *j);

@@ -436,6 +436,11 @@ void session_free(struct session *s)
 	free(s);
 }
 
+pid_t session_sandbox_pid(const struct session *s)
+{
+	return s->jail ? jail_pid(s->jail) : 0;
+}
+
 const char *session_id(const struct session *s)
 {
 	return s->id;

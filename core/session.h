@@ -20,6 +20,7 @@
 #define GLASSBOX_SESSION_H
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include "cli.h"
 #include "policy.h"
 #include "snapshot.h"
@@ -83,6 +84,9 @@ int session_finish(struct session *s, char *err, size_t errlen);
 void session_free(struct session *s);
 
 /* What the faces show. */
+/* The host pid of the sandbox's init (0 before start or after finish): the
+ * TUI reads CPU and memory of the sandbox's process tree from /proc. */
+pid_t session_sandbox_pid(const struct session *s);
 const char *session_id(const struct session *s);
 const char *session_cwd(const struct session *s);
 const struct policy *session_policy(const struct session *s);
