@@ -68,7 +68,7 @@ body() {
 	assert_match "ls --color reaches the pane in colour" "$esc" $'\e\\[[0-9;]*(34|94)m[^\n]*colourdir'
 
 	# --- a full-screen program: less on the alternate screen ------------------
-	tmux_keys 'seq 1 200 | less' Enter
+	tmux_keys 'seq 1 200 | LESSHISTFILE=- less' Enter
 	tmux_wait '^│1 +│$' 5 >/dev/null
 	tmux_wait ":" 5 >/dev/null
 	local s
@@ -119,6 +119,15 @@ body() {
 	assert_not_contains "the filter hides the denied attempt" "$s" "deny  GET"
 	assert_contains "the filter keeps the allowed one" "$s" "allow GET"
 	tmux_keys / Escape
+
+	# --- denied: a write outside the writable paths ------------------------------
+	tmux_keys M-1 'clear; echo x > /etc/gb-e2e-denied' Enter
+	tmux_wait "sh create /etc/gb-e2e-denied" 10 && ok "Denied shows the refused write" ||
+		fail "Denied shows the refused write" "$(tmux_screen)"
+	tmux_keys M-3 Enter
+	tmux_wait "To allow it: --allow-write=/etc" 5 && ok "Enter on a denial shows the flag that allows it" ||
+		fail "Enter on a denial shows the flag that allows it" "$(tmux_screen)"
+	tmux_keys q M-2
 
 	# --- zoom and help ----------------------------------------------------------
 	tmux_keys F5
