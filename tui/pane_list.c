@@ -24,6 +24,7 @@ void list_clear(struct list_pane *l)
 	l->n = 0;
 	l->nshown = 0;
 	l->denied = 0;
+	l->dropped = 0;
 	l->changed = true;
 }
 
@@ -48,8 +49,33 @@ static void push_shown(struct list_pane *l, size_t i)
 	l->shown[l->nshown++] = i;
 }
 
+/* Drops the oldest entries (a flood of connections must not grow memory
+ * without bound); the filtered view is rebuilt. */
+static void drop_oldest(struct list_pane *l, size_t k)
+{
+	for (size_t i = 0; i < k; i++) {
+		free(l->v[i].line);
+		cJSON_Delete(l->v[i].data);
+	}
+	memmove(l->v, l->v + k, (l->n - k) * sizeof *l->v);
+	l->n -= k;
+	l->dropped += k;
+	size_t sel_abs = l->nshown ? l->shown[l->sel < l->nshown ? l->sel : l->nshown - 1] : 0;
+	l->nshown = 0;
+	size_t new_sel = 0;
+	for (size_t i = 0; i < l->n; i++)
+		if (matches(l, &l->v[i])) {
+			if (i + k <= sel_abs)
+				new_sel = l->nshown;
+			push_shown(l, i);
+		}
+	l->sel = new_sel;
+}
+
 void list_add(struct list_pane *l, char *line, enum theme_role role, cJSON *data, size_t change)
 {
+	if (l->n == LIST_MAX)
+		drop_oldest(l, LIST_MAX / 10);
 	if (l->n == l->cap) {
 		l->cap = l->cap ? l->cap * 2 : 64;
 		l->v = xrealloc(l->v, l->cap * sizeof *l->v);
@@ -186,7 +212,7 @@ static void list_title(struct pane *p, struct tui *t, char *buf, size_t len)
 	if (n < 0 || (size_t)n >= len)
 		return;
 	if (l->n)
-		n += snprintf(buf + n, len - (size_t)n, " %zu", l->n);
+		n += snprintf(buf + n, len - (size_t)n, " %zu", l->n + l->dropped);
 	if (p->id == PANE_NETWORK && l->denied && (size_t)n < len)
 		n += snprintf(buf + n, len - (size_t)n, " (%zu denied)", l->denied);
 	if (l->filter[0] && (size_t)n < len)

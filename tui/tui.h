@@ -66,6 +66,8 @@ struct list_entry {
 	size_t change;     /* Changes: index into tui.changes */
 };
 
+#define LIST_MAX 10000 /* entries kept per list; the oldest tenth goes first */
+
 struct list_pane {
 	enum pane_id id;
 	const char *empty_text; /* shown while there is nothing */
@@ -78,6 +80,7 @@ struct list_pane {
 	size_t *shown;       /* filtered indices */
 	size_t nshown;
 	size_t denied;       /* Network: how many were denied */
+	size_t dropped;      /* oldest entries dropped to stay under LIST_MAX */
 	bool changed;
 };
 

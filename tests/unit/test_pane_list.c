@@ -131,12 +131,39 @@ static void test_title_and_clear(void **state)
 	assert_int_equal(l->nshown, 500);
 }
 
+/* A flood keeps at most LIST_MAX entries; the title still counts them all. */
+static void test_bounded(void **state)
+{
+	(void)state;
+	char buf[32];
+	for (int i = 0; i < LIST_MAX + 5; i++) {
+		snprintf(buf, sizeof buf, "entry %d", i);
+		add(buf);
+	}
+	assert_true(l->n <= LIST_MAX);
+	assert_string_equal(selected(), "entry 10004"); /* still following */
+	assert_string_equal(l->v[0].line, "entry 1000"); /* the oldest tenth went */
+	char title[128];
+	p.ops->title(&p, &t, title, sizeof title);
+	assert_string_equal(title, "2 Network 10005");
+	/* a selection away from the end stays on its entry when older ones go */
+	key(ACT_TOP);
+	for (int i = 0; i < 4000; i++)
+		key(ACT_DOWN);
+	assert_string_equal(selected(), "entry 5000");
+	for (int i = 0; i < LIST_MAX / 5; i++)
+		add("more");
+	assert_string_equal(selected(), "entry 5000");
+	assert_string_equal(l->v[0].line, "entry 3000"); /* two more tenths went */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_follow_and_move, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_filter, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_title_and_clear, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bounded, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
