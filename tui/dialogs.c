@@ -61,6 +61,7 @@ struct view *dialog_perms(struct tui *t)
 struct view *dialog_snaps(struct tui *t)
 {
 	struct view *v = view_new(VIEW_SNAPS, "Snapshots");
+	rescan_wait(t);
 	struct snap_session *sn = session_snapshot(t->s);
 	if (!sn) {
 		view_add(v, ROLE_MUTED, "Snapshots are off for this session.");
@@ -95,6 +96,7 @@ static void reopen(struct tui *t)
 
 void dialog_snaps_action(struct tui *t, enum tui_action a)
 {
+	rescan_wait(t);
 	struct snap_session *sn = session_snapshot(t->s);
 	char err[512] = "";
 	if (!sn)

@@ -1,7 +1,7 @@
 /* pane_kinds: what each live pane shows. Events from the session (network
  * attempts, denied accesses) become one-line entries keeping their fields for
  * the details view; the Changes pane is the snapshot's current change list
- * (rescanned by the loop), and Enter on a change shows its unified diff.
+ * (rescan.c), and Enter on a change shows its unified diff.
  * Every string here comes from the sandbox or the network: sanitised. */
 #include "tui.h"
 #include "event.h"
@@ -162,6 +162,7 @@ static void add_fields(struct view *v, const cJSON *data)
 
 static struct view *change_diff(struct tui *t, struct list_entry *e)
 {
+	rescan_wait(t); /* the snapshot session is ours again */
 	struct snap_changes *c = t->changes;
 	struct snap_session *sn = session_snapshot(t->s);
 	if (!c || !sn || e->change >= c->n)

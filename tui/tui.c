@@ -1,10 +1,10 @@
 /* tui: the loop of the terminal UI, in the redis-ae shape — one poll() over
  * the terminal (keys, mouse, paste), a signalfd (SIGWINCH, SIGTERM, SIGINT,
  * SIGHUP, SIGCHLD), the shells' pty masters (shells.c; POLLOUT only while
- * bytes wait),
- * session_fd() (jail, proxy) and two timerfds: the frame timer, armed only
- * when something is dirty and the last frame was under 16 ms ago, and the
- * tick timer for delayed work (the snapshot rescan after shell activity, CPU
+ * bytes wait), session_fd() (jail, proxy), the eventfd of the Changes
+ * worker (rescan.c) and two timerfds: the frame timer, armed only when
+ * something is dirty and the last frame was under 16 ms ago, and the tick
+ * timer for delayed work (the snapshot rescan after shell activity, CPU
  * sampling while the sandbox is busy, the quit escalation). Idle means no
  * wakeups at all.
  *
@@ -139,25 +139,6 @@ static void on_winch(struct tui *t)
 
 /* ---- pty, session, signals --------------------------------------------------- */
 
-static void rescan(struct tui *t)
-{
-	t->rescan_due = false;
-	struct snap_session *sn = session_snapshot(t->s);
-	if (!sn)
-		return;
-	struct snap_changes *c = xcalloc(1, sizeof *c);
-	char err[512];
-	if (snap_diff(sn, 0, SNAP_NOW, NULL, c, err, sizeof err) < 0) {
-		cleanup_free char *safe = sanitize_str(err);
-		snprintf(t->message, sizeof t->message, "changes: %s", safe);
-		t->status_dirty = true;
-		free(c);
-		return;
-	}
-	kinds_set_changes(t, c);
-	t->full_redraw = true; /* titles and the status line count them */
-}
-
 static void on_signal(struct tui *t)
 {
 	struct signalfd_siginfo si;
@@ -179,7 +160,7 @@ static void on_tick(struct tui *t)
 	(void)unused;
 	uint64_t now = now_mono_ns();
 	if (t->rescan_due && now >= t->rescan_at_ns)
-		rescan(t);
+		rescan_start(t);
 	if (t->quitting && !t->ended && now >= t->quit_ns + QUIT_KILL_NS)
 		session_signal(t->s, SIGKILL);
 }
@@ -323,10 +304,12 @@ static int make_fds(struct tui *t, sigset_t *old)
 	t->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	t->framefd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	t->tickfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	return t->sigfd < 0 || t->framefd < 0 || t->tickfd < 0 ? -1 : 0;
+	if (t->sigfd < 0 || t->framefd < 0 || t->tickfd < 0)
+		return -1;
+	return rescan_init(t);
 }
 
-enum { FD_STDIN, FD_SIG, FD_SESSION, FD_FRAME, FD_TICK, FD_SHELLS };
+enum { FD_STDIN, FD_SIG, FD_SESSION, FD_FRAME, FD_TICK, FD_RESCAN, FD_SHELLS };
 
 static void run_loop(struct tui *t)
 {
@@ -345,6 +328,7 @@ static void run_loop(struct tui *t)
 			[FD_SESSION] = { t->ended ? -1 : session_fd(t->s), POLLIN, 0 },
 			[FD_FRAME] = { t->framefd, POLLIN, 0 },
 			[FD_TICK] = { t->tickfd, POLLIN, 0 },
+			[FD_RESCAN] = { rescan_fd(t), POLLIN, 0 },
 		};
 		for (int i = 0; i < t->nshells; i++) {
 			struct shell *sh = t->shells[i];
@@ -385,6 +369,8 @@ static void run_loop(struct tui *t)
 		}
 		if (pfd[FD_TICK].revents & POLLIN)
 			on_tick(t);
+		if (pfd[FD_RESCAN].revents & POLLIN)
+			rescan_done(t);
 		bool busy = n > 0 && status_sample(t);
 		arm_tick(t, busy);
 	}
@@ -437,6 +423,7 @@ int tui_run(const struct cli_options *o)
 	install_fatal_handlers();
 	if (start_curses(&t) < 0) {
 		headless_error("cannot initialise the terminal (is TERM right?)");
+		rescan_free(&t);
 		event_remove_sink(event_to_panes, &t);
 		session_free(t.s);
 		free(t.outer_term);
@@ -456,6 +443,7 @@ int tui_run(const struct cli_options *o)
 		run_loop(&t);
 	}
 	stop_curses();
+	rescan_free(&t); /* the worker is done with the snapshot */
 	char ferr[1024] = "";
 	int status = session_finish(t.s, ferr, sizeof ferr);
 	if (rc != 0) {

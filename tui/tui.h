@@ -167,7 +167,9 @@ struct tui {
 	uint64_t last_frame_ns;
 	char message[256]; /* last warning shown in the status line */
 
-	/* snapshot changes (rescanned after shell activity) */
+	/* snapshot changes (rescanned after shell activity, rescan.c) */
+	struct rescan *rescan;
+	bool rescan_again;
 	void *changes;     /* struct snap_changes * */
 	bool rescan_due;
 	uint64_t rescan_at_ns;
@@ -204,6 +206,16 @@ bool shell_read(struct tui *t, struct shell *sh, char *buf);
 /* The bracketed-paste markers, defined as keys (define_key) in tui.c. */
 #define KEY_PASTE_BEGIN (KEY_MAX + 101)
 #define KEY_PASTE_END (KEY_MAX + 102)
+
+/* rescan.c: the Changes list from a worker thread */
+int rescan_init(struct tui *t);
+int rescan_fd(const struct tui *t);
+void rescan_start(struct tui *t);
+/* The loop calls this when rescan_fd() is readable. */
+void rescan_done(struct tui *t);
+/* Before anything else uses the snapshot session. */
+void rescan_wait(struct tui *t);
+void rescan_free(struct tui *t);
 
 /* layout.c */
 void layout_compute(struct tui *t);
