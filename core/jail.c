@@ -13,6 +13,7 @@
 #include "jail.h"
 #include "event.h"
 #include "jail_internal.h"
+#include "ca.h"
 #include "pty.h"
 #include "sanitize.h"
 #include "seccomp_filter.h"
@@ -181,6 +182,14 @@ static cJSON *plan_json(const struct jail_spec *spec, const struct jail_plan *pl
 	for (size_t i = 0; i < spec->env.len; i++)
 		cJSON_AddItemToArray(env, cJSON_CreateString(spec->env.items[i]));
 	cJSON_AddItemToObject(o, "mounts", jail_plan_to_json(plan));
+	if (spec->ca_cert_pem) {
+		/* Certificates only: the CA's key stays in the proxy. */
+		cJSON *ca = cJSON_AddObjectToObject(o, "ca_files");
+		cJSON_AddStringToObject(ca, "ca.pem", spec->ca_cert_pem);
+		char *bundle = ca_bundle_text(spec->ca_cert_pem);
+		cJSON_AddStringToObject(ca, "ca-bundle.pem", bundle);
+		free(bundle);
+	}
 	return o;
 }
 

@@ -43,6 +43,7 @@
 
 #include "event.h"
 #include "proxy_internal.h"
+#include "secrets.h"
 #include "util.h"
 
 #define BUF_SIZE (64 * 1024)
@@ -64,6 +65,7 @@ enum cstate {
 	CS_CONNECTING,
 	CS_HTTP_FWD,
 	CS_TUNNEL,
+	CS_MITM, /* a CONNECT to a secret's host, TLS intercepted (proxy_tls.c) */
 	CS_CLOSING,
 };
 
@@ -91,6 +93,8 @@ struct conn {
 	uint64_t t0, bytes_up, bytes_down;
 	int status;
 	char error[160];
+	uint64_t secrets_used, secrets_withheld; /* plain HTTP: bit i = secret i */
+	struct mitm *mitm;
 
 	/* HTTP */
 	struct http_body reqb, respb;
@@ -114,6 +118,8 @@ struct proxy {
 	struct conn *conns;
 	struct conn *graveyard;
 	struct proxy_stats stats;
+	struct secrets secrets;
+	struct tls_ctx *tls; /* only when there are secrets */
 };
 
 static void conn_close(struct conn *c);
@@ -181,6 +187,12 @@ static void conn_arm(struct conn *c)
 	if (c->dead)
 		return;
 	uint32_t cm = 0, um = 0;
+	if (c->st == CS_MITM) {
+		mitm_interest(c->mitm, &cm, &um);
+		set_interest(c->px, &c->cli, cm);
+		set_interest(c->px, &c->up, um);
+		return;
+	}
 	if (c->st != CS_CLOSING && !c->cli_eof && buf_has_room(&c->in))
 		cm |= EPOLLIN;
 	if (c->out.lim)
@@ -200,6 +212,40 @@ static void conn_arm(struct conn *c)
 }
 
 /* ---- events ------------------------------------------------------------- */
+
+static void add_names(const struct secrets *s, cJSON *d, const char *key, uint64_t mask)
+{
+	cJSON *a = cJSON_AddArrayToObject(d, key);
+	for (size_t i = 0; i < s->n; i++)
+		if (mask & (1ull << i))
+			cJSON_AddItemToArray(a, cJSON_CreateString(s->v[i].name));
+}
+
+/* Interception and secrets (names only) for the event; a readable suffix
+ * for its message in msg. */
+static void add_secret_fields(struct conn *c, cJSON *d, char *msg, size_t len)
+{
+	const struct secrets *s = &c->px->secrets;
+	uint64_t used = c->secrets_used, withheld = c->secrets_withheld;
+	if (c->mitm) {
+		struct mitm_report r;
+		mitm_get_report(c->mitm, &r);
+		used |= r.used;
+		withheld |= r.withheld;
+		cJSON_AddBoolToObject(d, "intercepted", true);
+		cJSON_AddNumberToObject(d, "requests", r.requests);
+	}
+	if (used)
+		add_names(s, d, "secrets", used);
+	if (withheld)
+		add_names(s, d, "secrets_withheld", withheld);
+	char u[200], w[200];
+	secrets_names(s, used, u, sizeof u);
+	secrets_names(s, withheld, w, sizeof w);
+	snprintf(msg, len, "%s%s%s%s%s", c->mitm ? "; TLS intercepted" : "",
+	         used ? "; secrets sent: " : "", u,
+	         withheld ? "; placeholders passed unchanged: " : "", w);
+}
 
 static void emit_attempt(struct conn *c)
 {
@@ -235,6 +281,8 @@ static void emit_attempt(struct conn *c)
 	cJSON_AddNumberToObject(d, "duration_ms", (double)(int64_t)(ms * 1000) / 1000);
 	if (c->error[0])
 		cJSON_AddStringToObject(d, "error", c->error);
+	char sec[600] = "";
+	add_secret_fields(c, d, sec, sizeof sec);
 
 	char dest[NET_HOST_MAX + 16];
 	net_dest_text(&c->dest, dest, sizeof dest);
@@ -246,11 +294,11 @@ static void emit_attempt(struct conn *c)
 		                                                     : "; allow with ",
 		            c->dec.hint);
 	else
-		event_emitf(EV_NETWORK, d, "%s %s %s [%s] allow (%s)%s%.0d%s%s, %llu up, %llu down, %.0f ms",
+		event_emitf(EV_NETWORK, d, "%s %s %s [%s] allow (%s)%s%.0d%s%s, %llu up, %llu down, %.0f ms%s",
 		            proto_names[c->proto], c->method, dest, c->addr[0] ? c->addr : "-",
 		            c->dec.rule, c->status ? " status " : "", c->status,
 		            c->error[0] ? " error: " : "", c->error,
-		            (unsigned long long)c->bytes_up, (unsigned long long)c->bytes_down, ms);
+		            (unsigned long long)c->bytes_up, (unsigned long long)c->bytes_down, ms, sec);
 }
 
 static void begin_attempt(struct conn *c, enum proto p, const char *method, size_t mlen)
@@ -266,6 +314,7 @@ static void begin_attempt(struct conn *c, enum proto p, const char *method, size
 	c->status = 0;
 	c->error[0] = '\0';
 	c->addr[0] = '\0';
+	c->secrets_used = c->secrets_withheld = 0;
 	memset(&c->dec, 0, sizeof c->dec);
 	memset(&c->dest, 0, sizeof c->dest);
 }
@@ -366,6 +415,13 @@ static void upstream_ready(struct conn *c)
 	switch (c->proto) {
 	case P_CONNECT: {
 		static const char ok[] = "HTTP/1.1 200 Connection established\r\n\r\n";
+		if (c->px->tls && !buf_len(&c->in) && secrets_any_host(&c->px->secrets, &c->dest)) {
+			c->mitm = mitm_new(c->px->tls, &c->px->secrets, &c->dest, c->cli.fd,
+			                   c->up.fd, ok);
+			c->status = 200;
+			c->st = CS_MITM;
+			break;
+		}
 		buf_put(&c->out, ok, sizeof ok - 1);
 		c->status = 200;
 		c->st = CS_TUNNEL;
@@ -557,13 +613,28 @@ static void deny_malformed(struct conn *c, int code, const char *phrase, const c
  * lines become CRLF, "a:b" becomes "a: b"): it is built apart, sized
  * exactly, and placed before the body bytes already buffered. false: it
  * does not fit in the buffer. */
+static bool is_proxy_header(const struct http_header *x)
+{
+	return (x->name_len == 16 && strncasecmp(x->name, "proxy-connection", 16) == 0) ||
+	       (x->name_len == 19 && strncasecmp(x->name, "proxy-authorization", 19) == 0);
+}
+
 static bool rewrite_head(struct conn *c, const struct http_head *h, const char *path,
                          size_t path_len)
 {
 	size_t hl = h->head_len;
 	size_t need = h->method_len + 1 + path_len + sizeof " HTTP/1.x\r\n" + 2;
-	for (size_t i = 0; i < h->n_headers; i++)
-		need += h->h[i].name_len + h->h[i].value_len + 4;
+	/* Placeholders in header values become values for this host. */
+	char *sub[HTTP_MAX_HEADERS] = { 0 };
+	size_t sub_len[HTTP_MAX_HEADERS];
+	secrets_scan(&c->px->secrets, path, path_len, &c->secrets_withheld);
+	for (size_t i = 0; i < h->n_headers; i++) {
+		if (c->px->secrets.n && !is_proxy_header(&h->h[i]))
+			sub[i] = secrets_subst(&c->px->secrets, &c->dest, h->h[i].value,
+			                       h->h[i].value_len, &sub_len[i], &c->secrets_used,
+			                       &c->secrets_withheld);
+		need += h->h[i].name_len + (sub[i] ? sub_len[i] : h->h[i].value_len) + 4;
+	}
 	char *tmp = xmalloc(need);
 	size_t n = 0;
 	memcpy(tmp + n, h->method, h->method_len);
@@ -574,15 +645,22 @@ static bool rewrite_head(struct conn *c, const struct http_head *h, const char *
 	n += (size_t)snprintf(tmp + n, need - n, " HTTP/1.%d\r\n", h->minor ? 1 : 0);
 	for (size_t i = 0; i < h->n_headers; i++) {
 		const struct http_header *x = &h->h[i];
-		if ((x->name_len == 16 && strncasecmp(x->name, "proxy-connection", 16) == 0) ||
-		    (x->name_len == 19 && strncasecmp(x->name, "proxy-authorization", 19) == 0))
+		if (is_proxy_header(x))
 			continue;
 		memcpy(tmp + n, x->name, x->name_len);
 		n += x->name_len;
 		tmp[n++] = ':';
 		tmp[n++] = ' ';
-		memcpy(tmp + n, x->value, x->value_len);
-		n += x->value_len;
+		if (sub[i]) {
+			memcpy(tmp + n, sub[i], sub_len[i]);
+			n += sub_len[i];
+			explicit_bzero(sub[i], sub_len[i]);
+			free(sub[i]);
+			sub[i] = NULL;
+		} else {
+			memcpy(tmp + n, x->value, x->value_len);
+			n += x->value_len;
+		}
 		tmp[n++] = '\r';
 		tmp[n++] = '\n';
 	}
@@ -597,11 +675,13 @@ static bool rewrite_head(struct conn *c, const struct http_head *h, const char *
 		b->r = 0;
 		b->w = n + rest;
 	} else {
+		explicit_bzero(tmp, n);
 		free(tmp);
 		return false;
 	}
 	memcpy(b->d + b->r, tmp, n);
 	b->lim = n;
+	explicit_bzero(tmp, n);
 	free(tmp);
 	return true;
 }
@@ -919,6 +999,19 @@ static bool conn_step(struct conn *c)
 			return false;
 		}
 		return false;
+	case CS_MITM: {
+		enum mitm_status ms = mitm_run(c->mitm);
+		if (ms != MITM_RUNNING) {
+			struct mitm_report r;
+			mitm_get_report(c->mitm, &r);
+			c->bytes_up = r.bytes_up;
+			c->bytes_down = r.bytes_down;
+			if (ms == MITM_FAILED)
+				snprintf(c->error, sizeof c->error, "%s", r.error);
+			conn_close(c);
+		}
+		return false;
+	}
 	case CS_CLOSING:
 		if (!c->out.lim) {
 			conn_close(c);
@@ -980,6 +1073,10 @@ static bool do_write(struct conn *c, int fd, struct buf *b, uint64_t *count)
 static void conn_event(struct conn *c, struct px_handle *h, uint32_t ev)
 {
 	bool ok = true;
+	if (c->st == CS_MITM) { /* proxy_tls.c does the I/O */
+		conn_progress(c);
+		return;
+	}
 	if (h == &c->up) {
 		if (c->st == CS_CONNECTING) {
 			connect_done(c);
@@ -1008,9 +1105,18 @@ static void conn_close(struct conn *c)
 		return;
 	struct proxy *px = c->px;
 	if (c->attempt_open && !c->error[0] && c->st != CS_TUNNEL && c->st != CS_CLOSING &&
+	    c->st != CS_MITM &&
 	    !(c->proto == P_HTTP && c->resp_done))
 		snprintf(c->error, sizeof c->error, "closed before completion");
+	if (c->mitm) {
+		struct mitm_report r;
+		mitm_get_report(c->mitm, &r);
+		c->bytes_up = r.bytes_up;
+		c->bytes_down = r.bytes_down;
+	}
 	emit_attempt(c);
+	mitm_free(c->mitm);
+	c->mitm = NULL;
 	dns_cancel(c->dq);
 	c->dq = NULL;
 	close_upstream(c);
@@ -1083,9 +1189,22 @@ struct proxy *proxy_new(const struct policy *p, char *err, size_t errlen)
 		free(px);
 		return NULL;
 	}
+	if (secrets_load(p, &px->secrets, err, errlen) < 0) {
+		net_policy_free(&px->pol);
+		free(px);
+		return NULL;
+	}
+	if (px->secrets.n && !(px->tls = tls_ctx_new(err, errlen))) {
+		secrets_free(&px->secrets);
+		net_policy_free(&px->pol);
+		free(px);
+		return NULL;
+	}
 	px->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (px->epfd < 0) {
 		snprintf(err, errlen, "epoll_create1: %s", strerror(errno));
+		tls_ctx_free(px->tls);
+		secrets_free(&px->secrets);
 		net_policy_free(&px->pol);
 		free(px);
 		return NULL;
@@ -1093,6 +1212,8 @@ struct proxy *proxy_new(const struct policy *p, char *err, size_t errlen)
 	px->dns = dns_new(px->epfd, err, errlen);
 	if (!px->dns) {
 		close(px->epfd);
+		tls_ctx_free(px->tls);
+		secrets_free(&px->secrets);
 		net_policy_free(&px->pol);
 		free(px);
 		return NULL;
@@ -1209,5 +1330,12 @@ void proxy_free(struct proxy *px)
 		close(px->listeners[i].fd);
 	close(px->epfd);
 	net_policy_free(&px->pol);
+	tls_ctx_free(px->tls);
+	secrets_free(&px->secrets);
 	free(px);
+}
+
+const char *proxy_ca_cert_pem(const struct proxy *px)
+{
+	return px && px->tls ? tls_ctx_ca_pem(px->tls) : NULL;
 }

@@ -345,6 +345,7 @@ int headless_run(const struct cli_options *o)
 			status = 125;
 			goto out;
 		}
+		spec->ca_cert_pem = proxy_ca_cert_pem(r.proxy); /* with --secret */
 	}
 	if (o->command.len) {
 		strlist_copy(&spec->argv, &o->command);
