@@ -439,6 +439,13 @@ static bool pump_read(struct mitm *m, SSL *ssl, struct pbuf *b, bool *eof, uint8
 		*progress = true;
 		return true;
 	case IO_ERR: {
+		/* Clients often reset instead of closing (Python's urllib). */
+		if (ssl == m->cs && se == SSL_ERROR_SYSCALL && errno == ECONNRESET &&
+		    !ERR_peek_error() && !m->in_body && !pb_len(&m->rq)) {
+			*eof = true;
+			*progress = true;
+			return true;
+		}
 		char why[160];
 		ossl_reason(why, sizeof why, se);
 		fail(m, "%s: %s", side, why);
