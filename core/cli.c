@@ -620,6 +620,10 @@ static int parse_args(int argc, char **argv, struct cli_options *o, char *err, s
 	if (secrets_load(&o->flags, &sec, err, errlen) < 0)
 		return -1;
 	secrets_free(&sec);
+	if (o->flags.secrets.len && o->flags.no_sandbox)
+		return cli_fail(err, errlen,
+		                "--secret needs the sandbox's proxy: it cannot be combined with "
+		                "--no-sandbox");
 	return 0;
 }
 

@@ -420,6 +420,7 @@ static void upstream_ready(struct conn *c)
 			                   c->up.fd, ok);
 			c->status = 200;
 			c->st = CS_MITM;
+			c->head_since = now_mono_ns();
 			break;
 		}
 		buf_put(&c->out, ok, sizeof ok - 1);
@@ -1242,6 +1243,11 @@ static void sweep_slow_clients(struct proxy *px)
 		next = c->next;
 		bool waiting = c->st == CS_SNIFF || c->st == CS_HTTP_HEAD ||
 		               c->st == CS_SOCKS_GREET || c->st == CS_SOCKS_REQ;
+		if (c->st == CS_MITM && !mitm_established(c->mitm)) {
+			waiting = true; /* TLS handshakes get the same deadline */
+			if (now - c->head_since > HEAD_DEADLINE_NS)
+				snprintf(c->error, sizeof c->error, "TLS handshake timed out");
+		}
 		if (waiting && now - c->head_since > HEAD_DEADLINE_NS)
 			conn_close(c);
 	}

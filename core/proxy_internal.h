@@ -101,6 +101,7 @@ enum mitm_status mitm_run(struct mitm *m);
 /* EPOLLIN/EPOLLOUT wanted on the client and upstream fds. */
 void mitm_interest(const struct mitm *m, uint32_t *cli, uint32_t *up);
 void mitm_get_report(const struct mitm *m, struct mitm_report *out);
+bool mitm_established(const struct mitm *m);
 void mitm_free(struct mitm *m);
 
 /* ---- SOCKS5 (proxy_socks.c) --------------------------------------------- */

@@ -231,6 +231,8 @@ void mitm_free(struct mitm *m)
 
 void mitm_get_report(const struct mitm *m, struct mitm_report *out) { *out = m->rep; }
 
+bool mitm_established(const struct mitm *m) { return m->rep.established; }
+
 void mitm_interest(const struct mitm *m, uint32_t *cli, uint32_t *up)
 {
 	if (m->stuck) {

@@ -9,6 +9,7 @@ net_secrets_server.py DIR SPEC...
     GET /echo    "auth-sha256=<sha256 of the Authorization value>
                   placeholder=<yes|no> x-body-sha256=<sha256 of the body>"
     GET /hello   "hello"
+    GET /bytes/N N bytes of bytes(range(256)) repeated, streamed
 """
 import hashlib
 import http.server
@@ -30,9 +31,21 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def handle_any(self):
         n = int(self.headers.get("Content-Length", "0") or 0)
         body = self.rfile.read(n) if n else b""
+        shown = body[:4096].decode(errors="replace")
         with LOCK, open(DIR + "/seen.log", "a") as f:
             f.write("%s %s %s\n%s\nbody=%s\n" % (self.server.name, self.command, self.path,
-                                                 str(self.headers).strip(), body.decode(errors="replace")))
+                                                 str(self.headers).strip(), shown))
+        if self.path.startswith("/bytes/"):
+            left = int(self.path[7:])
+            self.send_response(200)
+            self.send_header("Content-Length", str(left))
+            self.end_headers()
+            block = bytes(range(256)) * 256
+            while left:
+                k = min(left, len(block))
+                self.wfile.write(block[:k])
+                left -= k
+            return
         if self.path == "/hello":
             text = "hello\n"
         else:
