@@ -45,6 +45,13 @@ bg $PY "$GB_TESTS_DIR/integration/net_secrets_server.py" "$NET" \
 	"http:127.0.0.3:$HP" "https:127.0.0.3:$TP:$NET/good.pem:$NET/good.key" \
 	"https:127.0.0.4:$TP:$NET/evil.pem:$NET/evil.key"
 wait_for_file "$NET/ready" 20 || { echo "FAIL test servers did not start"; exit 1; }
+# A server that accepts and never says a word (for the stalled handshake).
+read -r STALL < <($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.2",0)); print(s.getsockname()[1])')
+bg $PY -c 'import socket,time,sys; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)
+s.bind(("127.0.0.2",int(sys.argv[1]))); s.listen(8); open(sys.argv[2],"w").close()
+c=[]
+while True: c.append(s.accept())' "$STALL" "$NET/stall-ready"
+wait_for_file "$NET/stall-ready" 20 || { echo "FAIL stall server did not start"; exit 1; }
 
 GB_TIMEOUT=60
 VALUE="sv-$($PY -c 'import secrets; print(secrets.token_hex(12))')-real-value"
@@ -181,6 +188,23 @@ print(h.hexdigest())")
 	assert_contains "16 MiB upload through the interception, byte-exact" "$OUT" "body-sha256=$want_ul"
 	note "48 MiB through TLS interception (both legs) in $ms ms, start-up included"
 	rm -f "$W/upload.bin"
+
+	# --- stalled handshakes on either side never block the proxy ---------
+	cat >"$W/stall.py" <<PYEOF
+import socket, subprocess
+held = []
+for port in ($TP, $STALL):  # a silent client; a server that never answers TLS
+    s = socket.create_connection(("127.0.0.1", 3128))
+    s.sendall(b"CONNECT 127.0.0.2:%d HTTP/1.1\\r\\nHost: 127.0.0.2\\r\\n\\r\\n" % port)
+    print(s.recv(100).split(b"\\r\\n")[0].decode())
+    held.append(s)
+r = subprocess.run(["curl", "-sS", "-m", "10", "$S"], capture_output=True, text=True)
+print("meanwhile:", r.stdout.strip(), r.stderr.strip())
+PYEOF
+	chown "$CUR_UID:$CUR_UID" "$W/stall.py"
+	gbrun "${SEC[@]}" $NETS -- $PY "$W/stall.py"
+	assert_contains "a stalled client and a stalled server handshake" "$OUT" "HTTP/1.1 200 Connection established"
+	assert_contains "  ... do not block another intercepted request" "$OUT" "meanwhile: auth-sha256="
 
 	# --- a server the host does not trust: refused, nothing sent ---------
 	: >"$NET/seen.log"
