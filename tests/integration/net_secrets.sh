@@ -132,6 +132,12 @@ body() {
 	assert_no_value "the value is not in the --log file" "$(cat "$log")"
 	assert_no_value "the value is not in --debug output" "$ERR"
 
+	# Escape attempt: name the listed host in Host while asking for another.
+	: >"$NET/seen.log"
+	gbrun "${SEC[@]}" $NETS -- sh -c 'curl -sS -H "Host: 127.0.0.2:'"$HP"'" -H "Authorization: Bearer $TOK" '"$E3"
+	assert_contains "a Host header naming the listed host on a request elsewhere is refused" "$OUT" "Host header does not match"
+	if ! grep -qF -- "$VALUE" "$NET/seen.log"; then ok "  ... and no server saw the value"; else fail "  ... and no server saw the value" "$(cat "$NET/seen.log")"; fi
+
 	# --- HTTPS: intercepted for the listed host, tunnelled for others ----
 	gbrun "${SEC[@]}" $NETS --log "$log" -- sh -c \
 		'curl -sS -H "Authorization: Bearer $TOK" '"$S"'; curl -sS -H "Authorization: Bearer $TOK" '"$S3"
