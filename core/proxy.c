@@ -94,6 +94,7 @@ struct conn {
 	int status;
 	char error[160];
 	uint64_t secrets_used, secrets_withheld; /* plain HTTP: bit i = secret i */
+	uint64_t secrets_masked;                 /* values echoed back, masked */
 	struct mitm *mitm;
 
 	/* HTTP */
@@ -227,11 +228,13 @@ static void add_secret_fields(struct conn *c, cJSON *d, char *msg, size_t len)
 {
 	const struct secrets *s = &c->px->secrets;
 	uint64_t used = c->secrets_used, withheld = c->secrets_withheld;
+	uint64_t masked = c->secrets_masked;
 	if (c->mitm) {
 		struct mitm_report r;
 		mitm_get_report(c->mitm, &r);
 		used |= r.used;
 		withheld |= r.withheld;
+		masked += r.masked;
 		cJSON_AddBoolToObject(d, "intercepted", true);
 		cJSON_AddNumberToObject(d, "requests", r.requests);
 	}
@@ -239,12 +242,15 @@ static void add_secret_fields(struct conn *c, cJSON *d, char *msg, size_t len)
 		add_names(s, d, "secrets", used);
 	if (withheld)
 		add_names(s, d, "secrets_withheld", withheld);
+	if (masked)
+		cJSON_AddNumberToObject(d, "secrets_masked", (double)masked);
 	char u[200], w[200];
 	secrets_names(s, used, u, sizeof u);
 	secrets_names(s, withheld, w, sizeof w);
-	snprintf(msg, len, "%s%s%s%s%s", c->mitm ? "; TLS intercepted" : "",
+	snprintf(msg, len, "%s%s%s%s%s%s", c->mitm ? "; TLS intercepted" : "",
 	         used ? "; secrets sent: " : "", u,
-	         withheld ? "; placeholders passed unchanged: " : "", w);
+	         withheld ? "; placeholders passed unchanged: " : "", w,
+	         masked ? "; the server echoed a secret back (masked)" : "");
 }
 
 static void emit_attempt(struct conn *c)
@@ -314,7 +320,7 @@ static void begin_attempt(struct conn *c, enum proto p, const char *method, size
 	c->status = 0;
 	c->error[0] = '\0';
 	c->addr[0] = '\0';
-	c->secrets_used = c->secrets_withheld = 0;
+	c->secrets_used = c->secrets_withheld = c->secrets_masked = 0;
 	memset(&c->dec, 0, sizeof c->dec);
 	memset(&c->dest, 0, sizeof c->dest);
 }
@@ -1071,6 +1077,19 @@ static bool do_write(struct conn *c, int fd, struct buf *b, uint64_t *count)
 	return false;
 }
 
+/* A server echoing a secret's value back (plain HTTP) finds it masked in
+ * what reaches the sandbox; bytes already sent cannot be, so a value split
+ * across that point survives (intercepted TLS holds back and has no gap). */
+static void mask_echoed_secrets(struct conn *c, size_t had)
+{
+	struct buf *b = &c->out;
+	size_t hold = secrets_max_value_len(&c->px->secrets) - 1;
+	size_t from = had > hold ? had - hold : 0;
+	if (b->d && buf_len(b) > from)
+		c->secrets_masked += secrets_mask(&c->px->secrets, b->d + b->r + from,
+		                                  buf_len(b) - from);
+}
+
 static void conn_event(struct conn *c, struct px_handle *h, uint32_t ev)
 {
 	bool ok = true;
@@ -1082,8 +1101,11 @@ static void conn_event(struct conn *c, struct px_handle *h, uint32_t ev)
 		if (c->st == CS_CONNECTING) {
 			connect_done(c);
 		} else {
+			size_t had = buf_len(&c->out);
 			if (ev & (EPOLLIN | EPOLLHUP | EPOLLERR))
 				ok = do_read(c, c->up.fd, &c->out, &c->up_eof, &c->bytes_down);
+			if (c->px->secrets.n && c->proto == P_HTTP)
+				mask_echoed_secrets(c, had);
 			if (ok && (ev & (EPOLLOUT | EPOLLERR)))
 				ok = do_write(c, c->up.fd, &c->in, &c->bytes_up);
 		}

@@ -91,6 +91,7 @@ struct mitm_report {
 	unsigned requests;
 	uint64_t used, withheld;     /* secrets (bit i = secret i) */
 	uint64_t bytes_up, bytes_down;
+	uint64_t masked;             /* values echoed by the server, masked */
 	const char *error;           /* "" unless MITM_FAILED */
 };
 

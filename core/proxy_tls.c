@@ -69,6 +69,7 @@ struct mitm {
 	bool cli_eof, up_eof, up_shut, cli_shut;
 	uint8_t cwant, uwant;
 	bool stuck; /* the run loop gave up early: poll both ways */
+	size_t scanned; /* bytes at the start of rs already masked */
 	struct mitm_report rep;
 	char error[256];
 };
@@ -457,18 +458,19 @@ static bool pump_read(struct mitm *m, SSL *ssl, struct pbuf *b, bool *eof, uint8
 	return true;
 }
 
-static bool pump_write(struct mitm *m, SSL *ssl, struct pbuf *b, uint8_t *want, uint64_t *count,
-                       const char *side, bool *progress)
+static bool pump_write(struct mitm *m, SSL *ssl, struct pbuf *b, size_t n, uint8_t *want,
+                       uint64_t *count, const char *side, bool *progress)
 {
-	if (!pb_len(b))
+	if (!n)
 		return true;
 	ERR_clear_error();
 	int se = 0;
-	size_t n = pb_len(b);
 	int r = SSL_write(ssl, b->d + b->r, n > INT32_MAX ? INT32_MAX : (int)n);
 	switch (ssl_io(ssl, r, want, &se)) {
 	case IO_OK:
 		pb_consume(b, (size_t)r);
+		if (b == &m->rs)
+			m->scanned = m->scanned > (size_t)r ? m->scanned - (size_t)r : 0;
 		*count += (uint64_t)r;
 		*progress = true;
 		return true;
@@ -499,6 +501,23 @@ static void pump_shutdown(SSL *ssl, int fd, bool *shut, uint8_t *want, bool *pro
 	shutdown(fd, SHUT_WR);
 	*shut = true;
 	*progress = true;
+}
+
+/* What the server sent, with any secret's value it echoed masked. Best
+ * effort against accidental echoes: a value split across two reads whose
+ * first part already went out is not caught (holding bytes back would stall
+ * a keep-alive response that happens to end like a value begins). */
+static size_t releasable(struct mitm *m)
+{
+	size_t len = pb_len(&m->rs);
+	if (!len || !m->sec->n)
+		return len;
+	size_t hold = secrets_max_value_len(m->sec) - 1;
+	size_t from = m->scanned > hold ? m->scanned - hold : 0;
+	if (from < len)
+		m->rep.masked += secrets_mask(m->sec, m->rs.d + m->rs.r + from, len - from);
+	m->scanned = len;
+	return len;
 }
 
 static enum mitm_status pass(struct mitm *m, bool *progress)
@@ -532,15 +551,15 @@ static enum mitm_status pass(struct mitm *m, bool *progress)
 		pb_put(&m->fwd, m->rq.d + m->rq.r, pb_len(&m->rq));
 		pb_consume(&m->rq, pb_len(&m->rq));
 	}
-	if (!m->up_shut &&
-	    !pump_write(m, m->us, &m->fwd, &m->uwant, &m->rep.bytes_up, "server", progress))
+	if (!m->up_shut && !pump_write(m, m->us, &m->fwd, pb_len(&m->fwd), &m->uwant,
+	                               &m->rep.bytes_up, "server", progress))
 		return MITM_FAILED;
 	if (m->cli_eof && !pb_len(&m->rq) && !pb_len(&m->fwd))
 		pump_shutdown(m->us, m->ufd, &m->up_shut, &m->uwant, progress);
 	if (!pump_read(m, m->us, &m->rs, &m->up_eof, &m->uwant, "server", progress))
 		return MITM_FAILED;
-	if (!m->cli_shut &&
-	    !pump_write(m, m->cs, &m->rs, &m->cwant, &m->rep.bytes_down, "client", progress))
+	if (!m->cli_shut && !pump_write(m, m->cs, &m->rs, releasable(m), &m->cwant,
+	                                &m->rep.bytes_down, "client", progress))
 		return MITM_FAILED;
 	if (m->up_eof && !pb_len(&m->rs))
 		pump_shutdown(m->cs, m->cfd, &m->cli_shut, &m->cwant, progress);

@@ -232,3 +232,30 @@ void secrets_names(const struct secrets *s, uint64_t mask, char *buf, size_t len
 		o += (size_t)n;
 	}
 }
+
+size_t secrets_mask(const struct secrets *s, char *p, size_t len)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->n; i++) {
+		const struct secret *x = &s->v[i];
+		char *q = p, *e = p + len;
+		while ((size_t)(e - q) >= x->value_len) {
+			char *hit = memmem(q, (size_t)(e - q), x->value, x->value_len);
+			if (!hit)
+				break;
+			memset(hit, '*', x->value_len);
+			q = hit + x->value_len;
+			n++;
+		}
+	}
+	return n;
+}
+
+size_t secrets_max_value_len(const struct secrets *s)
+{
+	size_t m = 0;
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i].value_len > m)
+			m = s->v[i].value_len;
+	return m;
+}

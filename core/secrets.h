@@ -55,6 +55,11 @@ char *secrets_subst(const struct secrets *s, const struct net_dest *d, const cha
                     size_t len, size_t *out_len, uint64_t *used, uint64_t *withheld);
 /* Marks in *seen the secrets whose placeholder occurs in [p, p+len). */
 void secrets_scan(const struct secrets *s, const char *p, size_t len, uint64_t *seen);
+/* Overwrites every occurrence of a secret's value in [p, p+len) with '*'
+ * (same length: message framing stays valid). Returns how many. */
+size_t secrets_mask(const struct secrets *s, char *p, size_t len);
+/* The longest value: a match may straddle two reads by this many bytes - 1. */
+size_t secrets_max_value_len(const struct secrets *s);
 /* "A,B" for the secrets in mask (names only), into buf. */
 void secrets_names(const struct secrets *s, uint64_t mask, char *buf, size_t len);
 

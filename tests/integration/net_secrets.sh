@@ -177,6 +177,16 @@ PYEOF
 		fail "  ... the server saw the placeholder in the body" "$(grep body= "$NET/seen.log" | tail -3)"
 	fi
 
+	# --- a server echoing the value back: masked before the sandbox ------
+	# (Best effort, for accidental echoes: see proxy_tls.c releasable().)
+	gbrun "${SEC[@]}" $NETS --log "$log" -- sh -c 'for p in 0 3000; do
+		curl -sS -i -H "Authorization: Bearer $TOK" https://127.0.0.2:'"$TP"'/reflect/$p | tr -d .; done;
+		curl -sS -i -H "Authorization: Bearer $TOK" http://127.0.0.2:'"$HP"'/reflect/5 | tr -d .'
+	assert_no_value "a value echoed by the server (HTTPS, HTTP) does not reach the sandbox" "$OUT"
+	assert_contains "  ... it arrives masked, same length" "$OUT" "Bearer $(printf '%*s' ${#VALUE} '' | tr ' ' '*')"
+	assert_contains "  ... in headers too" "$OUT" "X-Echo: Bearer ****"
+	assert_contains "  ... and the event says so" "$(grep '"intercepted"' "$log" | head -1)" '"secrets_masked":2'
+
 	# --- streaming through the interception, both ways -------------------
 	local big=$((32 * 1024 * 1024))
 	local want_dl want_ul

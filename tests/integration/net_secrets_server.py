@@ -10,6 +10,8 @@ net_secrets_server.py DIR SPEC...
                   placeholder=<yes|no> x-body-sha256=<sha256 of the body>"
     GET /hello   "hello"
     GET /bytes/N N bytes of bytes(range(256)) repeated, streamed
+    GET /reflect/N  N bytes of padding, then the Authorization value (a
+                 careless API echoing a credential); also in X-Echo
 """
 import hashlib
 import http.server
@@ -45,6 +47,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 k = min(left, len(block))
                 self.wfile.write(block[:k])
                 left -= k
+            return
+        if self.path.startswith("/reflect/"):
+            auth = self.headers.get("Authorization", "")
+            data = b"." * int(self.path[9:]) + auth.encode() + b"\n"
+            self.send_response(200)
+            self.send_header("X-Echo", auth)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
             return
         if self.path == "/hello":
             text = "hello\n"

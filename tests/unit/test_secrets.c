@@ -147,12 +147,31 @@ static void test_subst(void **state)
 	policy_free(&p);
 }
 
+static void test_mask(void **state)
+{
+	(void)state;
+	struct policy p;
+	struct secrets s;
+	load(&p, &s, "K=a.example");
+	char buf[] = "x" VALUE "y" VALUE "other";
+	assert_int_equal(secrets_mask(&s, buf, strlen(buf)), 3);
+	assert_null(strstr(buf, VALUE));
+	assert_null(strstr(buf, "other"));
+	assert_int_equal(buf[0], 'x');
+	assert_int_equal(buf[1 + strlen(VALUE)], 'y');
+	assert_int_equal(strlen(buf), 2 + 2 * strlen(VALUE) + 5);
+	assert_int_equal(secrets_max_value_len(&s), strlen(VALUE));
+	secrets_free(&s);
+	policy_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cli_errors),
 		cmocka_unit_test(test_env_placeholders),
 		cmocka_unit_test(test_subst),
+		cmocka_unit_test(test_mask),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
