@@ -214,19 +214,10 @@ static void conn_arm(struct conn *c)
 
 /* ---- events ------------------------------------------------------------- */
 
-static void add_names(const struct secrets *s, cJSON *d, const char *key, uint64_t mask)
-{
-	cJSON *a = cJSON_AddArrayToObject(d, key);
-	for (size_t i = 0; i < s->n; i++)
-		if (mask & (1ull << i))
-			cJSON_AddItemToArray(a, cJSON_CreateString(s->v[i].name));
-}
-
 /* Interception and secrets (names only) for the event; a readable suffix
  * for its message in msg. */
 static void add_secret_fields(struct conn *c, cJSON *d, char *msg, size_t len)
 {
-	const struct secrets *s = &c->px->secrets;
 	uint64_t used = c->secrets_used, withheld = c->secrets_withheld;
 	uint64_t masked = c->secrets_masked;
 	if (c->mitm) {
@@ -238,19 +229,8 @@ static void add_secret_fields(struct conn *c, cJSON *d, char *msg, size_t len)
 		cJSON_AddBoolToObject(d, "intercepted", true);
 		cJSON_AddNumberToObject(d, "requests", r.requests);
 	}
-	if (used)
-		add_names(s, d, "secrets", used);
-	if (withheld)
-		add_names(s, d, "secrets_withheld", withheld);
-	if (masked)
-		cJSON_AddNumberToObject(d, "secrets_masked", (double)masked);
-	char u[200], w[200];
-	secrets_names(s, used, u, sizeof u);
-	secrets_names(s, withheld, w, sizeof w);
-	snprintf(msg, len, "%s%s%s%s%s%s", c->mitm ? "; TLS intercepted" : "",
-	         used ? "; secrets sent: " : "", u,
-	         withheld ? "; placeholders passed unchanged: " : "", w,
-	         masked ? "; the server echoed a secret back (masked)" : "");
+	size_t n = (size_t)snprintf(msg, len, "%s", c->mitm ? "; TLS intercepted" : "");
+	secrets_report(&c->px->secrets, used, withheld, masked, d, msg + n, len - n);
 }
 
 static void emit_attempt(struct conn *c)

@@ -259,3 +259,28 @@ size_t secrets_max_value_len(const struct secrets *s)
 			m = s->v[i].value_len;
 	return m;
 }
+
+static void add_names(const struct secrets *s, cJSON *d, const char *key, uint64_t mask)
+{
+	cJSON *a = cJSON_AddArrayToObject(d, key);
+	for (size_t i = 0; i < s->n; i++)
+		if (mask & (1ull << i))
+			cJSON_AddItemToArray(a, cJSON_CreateString(s->v[i].name));
+}
+
+void secrets_report(const struct secrets *s, uint64_t used, uint64_t withheld, uint64_t masked,
+                    cJSON *d, char *msg, size_t len)
+{
+	if (used)
+		add_names(s, d, "secrets", used);
+	if (withheld)
+		add_names(s, d, "secrets_withheld", withheld);
+	if (masked)
+		cJSON_AddNumberToObject(d, "secrets_masked", (double)masked);
+	char u[200], w[200];
+	secrets_names(s, used, u, sizeof u);
+	secrets_names(s, withheld, w, sizeof w);
+	snprintf(msg, len, "%s%s%s%s%s", used ? "; secrets sent: " : "", u,
+	         withheld ? "; placeholders passed unchanged: " : "", w,
+	         masked ? "; the server echoed a secret back (masked)" : "");
+}

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <cjson/cJSON.h>
 
 #include "net_policy.h"
 #include "policy.h"
@@ -62,5 +63,10 @@ size_t secrets_mask(const struct secrets *s, char *p, size_t len);
 size_t secrets_max_value_len(const struct secrets *s);
 /* "A,B" for the secrets in mask (names only), into buf. */
 void secrets_names(const struct secrets *s, uint64_t mask, char *buf, size_t len);
+
+/* Adds "secrets", "secrets_withheld" (names) and "secrets_masked" (a count)
+ * to a network event's data, and a readable suffix for its message. */
+void secrets_report(const struct secrets *s, uint64_t used, uint64_t withheld, uint64_t masked,
+                    cJSON *d, char *msg, size_t len);
 
 #endif
