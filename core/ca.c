@@ -63,8 +63,8 @@ static X509 *cert_base(EVP_PKEY *pub, int days)
 {
 	X509 *x = X509_new();
 	BIGNUM *bn = BN_new();
-	bool ok = x && bn && X509_set_version(x, 2) && BN_rand(bn, 127, BN_RAND_TOP_ANY,
-	                                                       BN_RAND_BOTTOM_ANY) &&
+	bool ok = x && bn && X509_set_version(x, 2) &&
+	          BN_rand(bn, 127, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY) &&
 	          BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)) &&
 	          X509_gmtime_adj(X509_getm_notBefore(x), -3600) &&
 	          X509_gmtime_adj(X509_getm_notAfter(x), (long)days * 86400) &&
@@ -93,8 +93,8 @@ struct ca *ca_new(char *err, size_t errlen)
 	          X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC,
 	                                     (const unsigned char *)"glassbox", -1, -1, 0) &&
 	          X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-	                                     (const unsigned char *)"glassbox session CA", -1,
-	                                     -1, 0) &&
+	                                     (const unsigned char *)"glassbox session CA", -1, -1,
+	                                     0) &&
 	          X509_set_issuer_name(x, name) &&
 	          add_ext(x, x, NID_basic_constraints, "critical,CA:TRUE,pathlen:0") &&
 	          add_ext(x, x, NID_key_usage, "critical,keyCertSign,cRLSign") &&
@@ -133,7 +133,10 @@ void ca_free(struct ca *ca)
 	free(ca);
 }
 
-const char *ca_cert_pem(const struct ca *ca) { return ca->pem; }
+const char *ca_cert_pem(const struct ca *ca)
+{
+	return ca->pem;
+}
 
 static X509 *issue_leaf(struct ca *ca, const char *host, bool is_ip)
 {

@@ -17,8 +17,7 @@ void ca_free(struct ca *ca);
 const char *ca_cert_pem(const struct ca *ca);
 /* Puts a certificate for host (a DNS name, or an IP literal when is_ip) and
  * its key on ssl. Returns 0, or -1 with one line in err. */
-int ca_use_leaf(struct ca *ca, SSL *ssl, const char *host, bool is_ip, char *err,
-                size_t errlen);
+int ca_use_leaf(struct ca *ca, SSL *ssl, const char *host, bool is_ip, char *err, size_t errlen);
 
 /* The trust bundle for inside the sandbox: the roots this process trusts
  * (the file named by $SSL_CERT_FILE, else OpenSSL's default file; skipped

@@ -52,7 +52,12 @@ struct pbuf {
 	size_t r, w, cap;
 };
 
-enum mstate { M_PRE, M_UP_HS, M_CLI_HS, M_RELAY };
+enum mstate {
+	M_PRE,
+	M_UP_HS,
+	M_CLI_HS,
+	M_RELAY
+};
 
 struct mitm {
 	struct tls_ctx *t;
@@ -68,7 +73,7 @@ struct mitm {
 	bool in_body, raw;
 	bool cli_eof, up_eof, up_shut, cli_shut;
 	uint8_t cwant, uwant;
-	bool stuck; /* the run loop gave up early: poll both ways */
+	bool stuck;     /* the run loop gave up early: poll both ways */
 	size_t scanned; /* bytes at the start of rs already masked */
 	struct mitm_report rep;
 	char error[256];
@@ -147,11 +152,17 @@ void tls_ctx_free(struct tls_ctx *t)
 	free(t);
 }
 
-const char *tls_ctx_ca_pem(const struct tls_ctx *t) { return ca_cert_pem(t->ca); }
+const char *tls_ctx_ca_pem(const struct tls_ctx *t)
+{
+	return ca_cert_pem(t->ca);
+}
 
 /* ---- buffers ------------------------------------------------------------ */
 
-static size_t pb_len(const struct pbuf *b) { return b->w - b->r; }
+static size_t pb_len(const struct pbuf *b)
+{
+	return b->w - b->r;
+}
 
 static char *pb_reserve(struct pbuf *b, size_t n)
 {
@@ -198,12 +209,12 @@ struct mitm *mitm_new(struct tls_ctx *t, const struct secrets *s, const struct n
 	m->cs = SSL_new(t->server);
 	m->us = SSL_new(t->client);
 	char err[200] = "";
-	bool ok = m->cs && m->us && SSL_set_fd(m->cs, cli_fd) == 1 &&
-	          SSL_set_fd(m->us, up_fd) == 1;
+	bool ok = m->cs && m->us && SSL_set_fd(m->cs, cli_fd) == 1 && SSL_set_fd(m->us, up_fd) == 1;
 	if (ok && d->is_ip) {
 		ok = X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(m->us), d->host) == 1;
 	} else if (ok) {
-		ok = SSL_set_tlsext_host_name(m->us, d->host) == 1 && SSL_set1_host(m->us, d->host) == 1;
+		ok = SSL_set_tlsext_host_name(m->us, d->host) == 1 &&
+		     SSL_set1_host(m->us, d->host) == 1;
 		SSL_set_hostflags(m->us, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
 	}
 	if (ok && ca_use_leaf(t->ca, m->cs, d->host, d->is_ip, err, sizeof err) < 0)
@@ -230,9 +241,15 @@ void mitm_free(struct mitm *m)
 	free(m);
 }
 
-void mitm_get_report(const struct mitm *m, struct mitm_report *out) { *out = m->rep; }
+void mitm_get_report(const struct mitm *m, struct mitm_report *out)
+{
+	*out = m->rep;
+}
 
-bool mitm_established(const struct mitm *m) { return m->rep.established; }
+bool mitm_established(const struct mitm *m)
+{
+	return m->rep.established;
+}
 
 void mitm_interest(const struct mitm *m, uint32_t *cli, uint32_t *up)
 {
@@ -248,7 +265,7 @@ void mitm_interest(const struct mitm *m, uint32_t *cli, uint32_t *up)
 /* ---- errors ------------------------------------------------------------- */
 
 static enum mitm_status fail(struct mitm *m, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+        __attribute__((format(printf, 2, 3)));
 static enum mitm_status fail(struct mitm *m, const char *fmt, ...)
 {
 	va_list ap;
@@ -274,7 +291,12 @@ static void ossl_reason(char *buf, size_t len, int ssl_err)
 	ERR_clear_error();
 }
 
-enum io { IO_OK, IO_AGAIN, IO_EOF, IO_ERR };
+enum io {
+	IO_OK,
+	IO_AGAIN,
+	IO_EOF,
+	IO_ERR
+};
 
 /* Classifies an SSL call's result r on ssl; sets the side's want bits. */
 static enum io ssl_io(SSL *ssl, int r, uint8_t *want, int *ssl_err)
@@ -412,8 +434,10 @@ static enum mitm_status handshake(struct mitm *m, bool *progress)
 	if (io != IO_OK) {
 		char why[160];
 		ossl_reason(why, sizeof why, se);
-		return fail(m, "TLS handshake with the client failed: %s (does it trust the "
-		               "session CA? see SSL_CERT_FILE inside)", why);
+		return fail(m,
+		            "TLS handshake with the client failed: %s (does it trust the "
+		            "session CA? see SSL_CERT_FILE inside)",
+		            why);
 	}
 	m->st = M_RELAY;
 	m->rep.established = true;
@@ -524,7 +548,8 @@ static enum mitm_status pass(struct mitm *m, bool *progress)
 {
 	switch (m->st) {
 	case M_PRE: {
-		ssize_t n = send(m->cfd, m->pre + m->pre_off, m->pre_len - m->pre_off, MSG_NOSIGNAL);
+		ssize_t n =
+		        send(m->cfd, m->pre + m->pre_off, m->pre_len - m->pre_off, MSG_NOSIGNAL);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
 			m->cwant |= WANT_W;
 			return MITM_RUNNING;

@@ -81,8 +81,8 @@ int secrets_load(const struct policy *p, struct secrets *out, char *err, size_t 
 			return r;
 		}
 		int pi = policy_env_find(&p->secret_placeholders, e, nl);
-		x->placeholder = pi >= 0 ? xstrdup(p->secret_placeholders.items[pi] + nl + 1)
-		                         : secret_new_placeholder();
+		x->placeholder = pi >= 0 ? xstrdup(p->secret_placeholders.items[pi] + nl + 1) :
+		                           secret_new_placeholder();
 	}
 	for (size_t i = 0; i < p->secret_hosts.len; i++) {
 		const char *e = p->secret_hosts.items[i];
@@ -99,9 +99,11 @@ int secrets_load(const struct policy *p, struct secrets *out, char *err, size_t 
 			if (net_rule_parse(eq + 1, "--secret-host", &rule, err, errlen) < 0)
 				r = -1;
 			else if (rule.kind == NET_RULE_ANY)
-				r = error_set(err, errlen,
-				              "--secret-host %s: name the hosts ('*' would send the "
-				              "secret everywhere)", x->name);
+				r = error_set(
+				        err, errlen,
+				        "--secret-host %s: name the hosts ('*' would send the "
+				        "secret everywhere)",
+				        x->name);
 			else {
 				x->hosts = xrealloc(x->hosts, (x->n_hosts + 1) * sizeof *x->hosts);
 				x->hosts[x->n_hosts++] = rule;
@@ -114,10 +116,11 @@ int secrets_load(const struct policy *p, struct secrets *out, char *err, size_t 
 	}
 	for (size_t i = 0; i < out->n; i++) {
 		if (!out->v[i].n_hosts) {
-			int r = error_set(err, errlen,
-			                  "--secret %s: no --secret-host %s=HOST given (a secret is "
-			                  "only ever sent to the hosts named for it)",
-			                  out->v[i].name, out->v[i].name);
+			int r = error_set(
+			        err, errlen,
+			        "--secret %s: no --secret-host %s=HOST given (a secret is "
+			        "only ever sent to the hosts named for it)",
+			        out->v[i].name, out->v[i].name);
 			secrets_free(out);
 			return r;
 		}
@@ -169,7 +172,8 @@ void secrets_scan(const struct secrets *s, const char *p, size_t len, uint64_t *
 {
 	const char *e = p + len;
 	while (p < e) {
-		const char *hit = memmem(p, (size_t)(e - p), SECRET_PREFIX, sizeof SECRET_PREFIX - 1);
+		const char *hit =
+		        memmem(p, (size_t)(e - p), SECRET_PREFIX, sizeof SECRET_PREFIX - 1);
 		if (!hit)
 			return;
 		int i = placeholder_at(s, hit, (size_t)(e - hit));
@@ -179,8 +183,8 @@ void secrets_scan(const struct secrets *s, const char *p, size_t len, uint64_t *
 	}
 }
 
-char *secrets_subst(const struct secrets *s, const struct net_dest *d, const char *val,
-                    size_t len, size_t *out_len, uint64_t *used, uint64_t *withheld)
+char *secrets_subst(const struct secrets *s, const struct net_dest *d, const char *val, size_t len,
+                    size_t *out_len, uint64_t *used, uint64_t *withheld)
 {
 	uint64_t seen = 0;
 	secrets_scan(s, val, len, &seen);

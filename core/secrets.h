@@ -52,8 +52,8 @@ bool secrets_any_host(const struct secrets *s, const struct net_dest *d);
  * allowed for d become their values (bits set in *used), others stay and
  * are set in *withheld. Returns the new value (caller frees, *out_len set)
  * or NULL when the value holds no placeholder. */
-char *secrets_subst(const struct secrets *s, const struct net_dest *d, const char *val,
-                    size_t len, size_t *out_len, uint64_t *used, uint64_t *withheld);
+char *secrets_subst(const struct secrets *s, const struct net_dest *d, const char *val, size_t len,
+                    size_t *out_len, uint64_t *used, uint64_t *withheld);
 /* Marks in *seen the secrets whose placeholder occurs in [p, p+len). */
 void secrets_scan(const struct secrets *s, const char *p, size_t len, uint64_t *seen);
 /* Overwrites every occurrence of a secret's value in [p, p+len) with '*'

@@ -43,24 +43,28 @@ static void test_cli_errors(void **state)
 	assert_int_equal(parse(err, sizeof err, "--secret-host", "K=a.example", NULL), -1);
 	assert_non_null(strstr(err, "no --secret K=VALUE"));
 	assert_int_equal(parse(err, sizeof err, "--secret", "9K=" VALUE, "--secret-host",
-	                       "9K=a.example", NULL), -1);
+	                       "9K=a.example", NULL),
+	                 -1);
 	assert_null(strstr(err, VALUE));
-	assert_int_equal(parse(err, sizeof err, "--secret", "K=", "--secret-host", "K=a.example",
-	                       NULL), -1);
-	assert_int_equal(parse(err, sizeof err, "--secret", "K=" VALUE, "--secret-host", "K=*",
-	                       NULL), -1);
+	assert_int_equal(
+	        parse(err, sizeof err, "--secret", "K=", "--secret-host", "K=a.example", NULL), -1);
+	assert_int_equal(
+	        parse(err, sizeof err, "--secret", "K=" VALUE, "--secret-host", "K=*", NULL), -1);
 	assert_int_equal(parse(err, sizeof err, "--secret", "K=a\r\nX: y", "--secret-host",
-	                       "K=a.example", NULL), -1);
-	assert_int_equal(parse(err, sizeof err, "--secret", "K=" VALUE, "--secret-host",
-	                       "K=a..b", NULL), -1);
+	                       "K=a.example", NULL),
+	                 -1);
+	assert_int_equal(parse(err, sizeof err, "--secret", "K=" VALUE, "--secret-host", "K=a..b",
+	                       NULL),
+	                 -1);
 	assert_null(strstr(err, VALUE));
 	assert_int_equal(parse(err, sizeof err, "--secret", "K=" VALUE, "--secret-host",
-	                       "K=a.example,*.b.example:8443", "--", "true", NULL), 0);
+	                       "K=a.example,*.b.example:8443", "--", "true", NULL),
+	                 0);
 }
 
 static void load(struct policy *p, struct secrets *s, const char *hosts)
 {
-	char *argv[] = { "glassbox", "--secret", "K=" VALUE, "--secret", "L=other",
+	char *argv[] = { "glassbox",      "--secret",    "K=" VALUE,      "--secret",    "L=other",
 		         "--secret-host", (char *)hosts, "--secret-host", "L=l.example", NULL };
 	struct cli_options o;
 	char err[256];
@@ -111,8 +115,8 @@ static void test_subst(void **state)
 	struct policy p;
 	struct secrets s;
 	load(&p, &s, "K=a.example,*.b.example:8443");
-	cleanup_free char *val = xasprintf("Bearer %s and %s", s.v[0].placeholder,
-	                                   s.v[1].placeholder);
+	cleanup_free char *val =
+	        xasprintf("Bearer %s and %s", s.v[0].placeholder, s.v[1].placeholder);
 	struct net_dest d;
 	uint64_t used = 0, withheld = 0;
 	size_t n;
