@@ -20,7 +20,7 @@ for _ in range(50):
     s = socket.socket(); s.bind(("127.0.0.2", 0)); hp = s.getsockname()[1]
     t = socket.socket(); t.bind(("127.0.0.2", 0)); tp = t.getsockname()[1]
     try:
-        for a in ("127.0.0.3", "127.0.0.4"):
+        for a in ("127.0.0.3", "127.0.0.4", "127.0.0.5"):
             for p in (hp, tp):
                 x = socket.socket(); x.bind((a, p)); x.close()
     except OSError:
@@ -43,7 +43,8 @@ chmod 644 "$NET/ca.pem"
 bg $PY "$GB_TESTS_DIR/integration/net_secrets_server.py" "$NET" \
 	"http:127.0.0.2:$HP" "https:127.0.0.2:$TP:$NET/good.pem:$NET/good.key" \
 	"http:127.0.0.3:$HP" "https:127.0.0.3:$TP:$NET/good.pem:$NET/good.key" \
-	"https:127.0.0.4:$TP:$NET/evil.pem:$NET/evil.key"
+	"https:127.0.0.4:$TP:$NET/evil.pem:$NET/evil.key" \
+	"https:127.0.0.5:$TP:$NET/good.pem:$NET/good.key"
 wait_for_file "$NET/ready" 20 || { echo "FAIL test servers did not start"; exit 1; }
 # A server that accepts and never says a word (for the stalled handshake).
 read -r STALL < <($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.2",0)); print(s.getsockname()[1])')
@@ -228,6 +229,11 @@ PYEOF
 		'curl -sS -H "Authorization: Bearer $TOK" https://127.0.0.4:'"$TP"'/echo; echo "curl=$?"'
 	assert_match "an untrusted server certificate: the client's request fails" "$OUT" 'curl=(35|56|52)'
 	assert_contains "  ... the event says why" "$(grep '"127.0.0.4"' "$log")" "certificate was rejected"
+	if [ ! -s "$NET/seen.log" ]; then ok "  ... the server received no request"; else fail "  ... the server received no request" "$(cat "$NET/seen.log")"; fi
+	gbrun "${SEC[@]}" --secret-host TOK=127.0.0.5 --allow-net=127.0.0.5 --log "$log" -- sh -c \
+		'curl -sS -H "Authorization: Bearer $TOK" https://127.0.0.5:'"$TP"'/echo; echo "curl=$?"'
+	assert_match "a trusted certificate for another address: refused" "$OUT" 'curl=(35|56|52)'
+	assert_contains "  ... the event says why" "$(grep '"127.0.0.5"' "$log")" "IP address mismatch"
 	if [ ! -s "$NET/seen.log" ]; then ok "  ... the server received no request"; else fail "  ... the server received no request" "$(cat "$NET/seen.log")"; fi
 	# Control: the same server is reachable when not intercepted (the
 	# client itself then refuses it: no silent downgrade either way).
