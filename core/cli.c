@@ -119,8 +119,9 @@ static const char cli_usage_text[] =
         "                         Loopback and private addresses need a rule naming\n"
         "                         them (e.g. --allow-net=localhost:3000)\n"
         "  --deny-net=D,...       never allow D (wins over --allow-net)\n"
-        "  --secret NAME=VALUE    $NAME holds a placeholder inside; the proxy puts\n"
-        "                         VALUE in request headers only for the hosts of\n"
+        "  --secret NAME[=VALUE]  $NAME holds a placeholder inside; the proxy puts\n"
+        "                         VALUE (default: $NAME of glassbox's environment)\n"
+        "                         in request headers only for the hosts of\n"
         "                         --secret-host (HTTPS to them is intercepted with a\n"
         "                         per-session CA the sandbox trusts)\n"
         "  --secret-host NAME=H,...  the hosts (net rule syntax) NAME may be sent to;\n"
@@ -268,12 +269,25 @@ static int add_env(struct cli_options *o, const char *value, char *err, size_t e
 static int add_secret(struct cli_options *o, const char *value, char *err, size_t errlen)
 {
 	const char *eq = strchr(value, '=');
-	size_t nl = eq ? (size_t)(eq - value) : 0;
-	if (!eq || !secret_name_valid(value, nl))
+	size_t nl = eq ? (size_t)(eq - value) : strlen(value);
+	if (!secret_name_valid(value, nl))
 		return cli_fail(err, errlen,
-		                "--secret: expected NAME=VALUE with NAME a variable name "
+		                "--secret: expected NAME=VALUE or NAME with NAME a variable name "
 		                "(letters, digits, _)");
-	policy_env_set(&o->flags.secrets, value);
+	if (eq) {
+		policy_env_set(&o->flags.secrets, value);
+	} else {
+		/* --secret NAME: the value comes from glassbox's own environment,
+		 * so it is not on a command line other host users can read. */
+		const char *v = getenv(value);
+		if (!v || !*v)
+			return cli_fail(err, errlen,
+			                "--secret %s: %s is not set in glassbox's environment "
+			                "(or use --secret %s=VALUE)", value, value, value);
+		cleanup_free char *entry = xasprintf("%s=%s", value, v);
+		policy_env_set(&o->flags.secrets, entry);
+		explicit_bzero(entry, strlen(entry));
+	}
 	if (policy_env_find(&o->flags.secret_placeholders, value, nl) < 0) {
 		cleanup_free char *ph = secret_new_placeholder();
 		cleanup_free char *entry = xasprintf("%.*s=%s", (int)nl, value, ph);

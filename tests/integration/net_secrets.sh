@@ -78,6 +78,9 @@ body() {
 	assert_contains "  ... naming --secret-host" "$ERR" "--secret-host TOK=HOST"
 	assert_eq "  ... in one line" 1 "$(printf '%s\n' "$ERR" | wc -l)"
 	assert_no_value "  ... without the value" "$ERR"
+	gbrun --secret TOK --secret-host TOK=127.0.0.2 -- true
+	assert_rc "--secret NAME with NAME unset in glassbox's environment: exit 2" 2
+	assert_contains "  ... saying so" "$ERR" "TOK is not set in glassbox's environment"
 	gbrun --secret-host NOPE=127.0.0.2 -- true
 	assert_rc "--secret-host for an unknown secret: exit 2" 2
 	assert_contains "  ... naming it" "$ERR" "no --secret NOPE=VALUE"
@@ -138,6 +141,14 @@ body() {
 	gbrun "${SEC[@]}" $NETS -- sh -c 'curl -sS -H "Host: 127.0.0.2:'"$HP"'" -H "Authorization: Bearer $TOK" '"$E3"
 	assert_contains "a Host header naming the listed host on a request elsewhere is refused" "$OUT" "Host header does not match"
 	if ! grep -qF -- "$VALUE" "$NET/seen.log"; then ok "  ... and no server saw the value"; else fail "  ... and no server saw the value" "$(cat "$NET/seen.log")"; fi
+
+	# --secret NAME takes the value from glassbox's environment (not argv).
+	GB_ENV+=(TOK="$VALUE")
+	gbrun --deny-read="$NET" --secret TOK --secret-host TOK=127.0.0.2 $NETS -- sh -c \
+		'echo "inside=$TOK"; curl -sS -H "Authorization: Bearer $TOK" '"$E"
+	assert_contains "--secret NAME: the value from glassbox's environment is substituted" "$OUT" "auth-sha256=$WANT_SHA placeholder=no"
+	assert_match "  ... and inside \$TOK is the placeholder" "$OUT" 'inside=GLASSBOX_SECRET_[0-9a-f]{64}'
+	GB_ENV=(SSL_CERT_FILE="$NET/ca.pem")
 
 	# --- HTTPS: intercepted for the listed host, tunnelled for others ----
 	gbrun "${SEC[@]}" $NETS --log "$log" -- sh -c \
