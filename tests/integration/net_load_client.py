@@ -8,7 +8,8 @@ net_load_client.py concurrent N HOST PORT SIZE
 net_load_client.py requests N HOST PORT
     N requests from 8 threads, mixing keep-alive, fresh connections,
     CONNECT tunnels, refused requests, SOCKS5 and clients that vanish mid
-    head or mid tunnel. Prints "fails F".
+    head or mid tunnel (with a reset, or after half-closing: the proxy's
+    next write into them fails with EPIPE). Prints "fails F".
 net_load_client.py chunked HOST PORT
     chunked uploads through HTTP forwarding on one keep-alive connection:
     1-byte chunks, chunk extensions and trailers, chunks of up to 1 MiB
@@ -162,6 +163,14 @@ def one_request(kind, host, port, ka):
             s.recv(1000)
             s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             return True  # the RST above is the point
+        if kind == 7:  # half-closes, then vanishes while a download flows
+            s.sendall(b"CONNECT %s HTTP/1.1\r\n\r\n" % hp)
+            read_head(s)
+            s.sendall(b"GET /bytes/5000000 HTTP/1.1\r\nHost: %s\r\n\r\n" % hp)
+            s.shutdown(socket.SHUT_WR)
+            s.recv(1000)
+            return True  # closing with unread data sends RST: the proxy's
+                         # next splice into it fails with EPIPE (SIGPIPE)
         return False
     finally:
         s.close()
@@ -169,7 +178,7 @@ def one_request(kind, host, port, ka):
 
 def requests(n, host, port):
     raise_nofile()
-    kinds = [0, 0, 0, 1, 1, 2, 2, 3, 4, 5, 6]
+    kinds = [0, 0, 0, 1, 1, 2, 2, 3, 4, 5, 6, 7]
     fails = [0]
     lock = threading.Lock()
 
