@@ -151,9 +151,10 @@ struct proxy {
 	struct proxy_stats stats;
 	struct buf_pool pool;
 	/* splice() has no MSG_NOSIGNAL: a tunnel peer that went away raises
-	 * SIGPIPE. A dispatch that splices out holds it blocked and discards
-	 * the ones it caused, so the owner's disposition is left alone. */
-	bool sigpipe_blocked, sigpipe_raised;
+	 * SIGPIPE (even when the splice returns a partial count). A dispatch
+	 * that splices out holds it blocked and discards the ones it caused,
+	 * so the owner's disposition is left alone. */
+	bool sigpipe_blocked;
 	sigset_t sigmask_saved;
 };
 
@@ -1109,8 +1110,6 @@ static struct relay_dir relay_dir(struct conn *c, bool from_upstream)
 
 static bool relay_failed(struct conn *c, const char *what)
 {
-	if (errno == EPIPE)
-		c->px->sigpipe_raised = true;
 	snprintf(c->error, sizeof c->error, "%s: %s", what, strerror(errno));
 	return false;
 }
@@ -1134,12 +1133,13 @@ static void sigpipe_restore(struct proxy *px)
 		sigset_t s;
 		sigemptyset(&s);
 		sigaddset(&s, SIGPIPE);
+		/* Not blocked before: any pending SIGPIPE was raised here. */
 		static const struct timespec zero = { 0 };
-		while (px->sigpipe_raised && sigtimedwait(&s, NULL, &zero) == SIGPIPE)
+		while (sigtimedwait(&s, NULL, &zero) == SIGPIPE)
 			;
 		sigprocmask(SIG_SETMASK, &px->sigmask_saved, NULL);
 	}
-	px->sigpipe_blocked = px->sigpipe_raised = false;
+	px->sigpipe_blocked = false;
 }
 
 /* Moves one direction along: buffered bytes, then the pipe, out to dst;
