@@ -57,6 +57,7 @@
 #define RELAY_PIPE_SIZE (256 * 1024)
 /* Asked of each splice(); the pipe's capacity is the real cap. */
 #define RELAY_CHUNK (4 * 1024 * 1024)
+#define RELAY_BULK (32 * 1024)
 /* Moves per direction per event before the loop serves other connections. */
 #define RELAY_BUDGET 16
 #define MAX_EVENTS 256
@@ -78,13 +79,17 @@ struct buf {
 	struct buf_pool *pool;
 };
 
-/* One direction of an established tunnel: its pipe, made when the tunnel
- * first reads in that direction. Without one (no fds left) the direction
+/* One direction of an established tunnel. It starts on its buffer and gets
+ * a pipe once one read brings RELAY_BULK bytes: interactive tunnels (a
+ * shell, small TLS records) never hold pipes, whose pages count against
+ * the user's pipe quota (fs.pipe-user-pages-soft) shared with the sandbox.
+ * Without a pipe (the fd budget is spent, or pipe2 failed) a direction
  * stays on its buffer. */
 struct relay_pipe {
 	int rd, wr;
 	size_t len; /* bytes in the pipe */
 	bool on;    /* rd and wr are open */
+	bool bulk;  /* a read brought RELAY_BULK bytes: splice from now on */
 	bool full;  /* the last splice in found no free slot: wait for a write */
 	bool failed;
 };
@@ -150,6 +155,10 @@ struct proxy {
 	struct conn *graveyard;
 	struct proxy_stats stats;
 	struct buf_pool pool;
+	/* Pipes take fds only while every connection can still have its two
+	 * sockets (the budget is set from RLIMIT_NOFILE at the first pipe). */
+	size_t pipe_fds, pipe_fd_budget;
+	bool pipe_budget_known;
 	/* splice() has no MSG_NOSIGNAL: a tunnel peer that went away raises
 	 * SIGPIPE (even when the splice returns a partial count). A dispatch
 	 * that splices out holds it blocked and discards the ones it caused,
@@ -208,15 +217,23 @@ static void buf_release(struct buf *b)
 
 /* ---- tunnel pipes ------------------------------------------------------- */
 
-static bool relay_open(struct relay_pipe *p)
+static size_t pipe_fd_budget(void);
+
+static bool relay_open(struct proxy *px, struct relay_pipe *p)
 {
 	if (p->on)
 		return true;
+	if (!px->pipe_budget_known) {
+		px->pipe_fd_budget = pipe_fd_budget();
+		px->pipe_budget_known = true;
+	}
 	int fds[2];
-	if (p->failed || pipe2(fds, O_NONBLOCK | O_CLOEXEC) < 0) {
+	if (p->failed || px->pipe_fds + 2 > px->pipe_fd_budget ||
+	    pipe2(fds, O_NONBLOCK | O_CLOEXEC) < 0) {
 		p->failed = true;
 		return false;
 	}
+	px->pipe_fds += 2;
 	p->rd = fds[0];
 	p->wr = fds[1];
 	p->on = true;
@@ -224,11 +241,12 @@ static bool relay_open(struct relay_pipe *p)
 	return true;
 }
 
-static void relay_close(struct relay_pipe *p)
+static void relay_close(struct proxy *px, struct relay_pipe *p)
 {
 	if (p->on) {
 		close(p->rd);
 		close(p->wr);
+		px->pipe_fds -= 2;
 	}
 	memset(p, 0, sizeof *p);
 }
@@ -1173,13 +1191,15 @@ static bool relay_pump(struct conn *c, struct relay_dir d)
 		}
 		if (*d.eof)
 			return true;
-		if (!relay_open(p)) { /* no pipe: through the buffer */
+		if (!p->on && (!p->bulk || !relay_open(c->px, p))) { /* through the buffer */
 			size_t w = d.b->w;
 			if (!do_read(c, d.src, d.b, d.eof, d.read_count))
 				return false;
 			d.b->lim = buf_len(d.b);
 			if (d.b->w == w)
 				return true;
+			if (d.b->w - w >= RELAY_BULK)
+				p->bulk = true;
 			continue;
 		}
 		ssize_t n = splice(d.src, NULL, p->wr, NULL, RELAY_CHUNK,
@@ -1262,8 +1282,8 @@ static void conn_close(struct conn *c)
 	c->cli.fd = -1;
 	buf_release(&c->in);
 	buf_release(&c->out);
-	relay_close(&c->c2u);
-	relay_close(&c->u2c);
+	relay_close(px, &c->c2u);
+	relay_close(px, &c->u2c);
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -1285,6 +1305,17 @@ static void conn_close(struct conn *c)
  * wait in the listen queue. Each can buffer 2 x 64 KiB, so this bounds what
  * the sandbox can make the supervisor hold. */
 #define MAX_CONNS 1024
+
+static size_t pipe_fd_budget(void)
+{
+	struct rlimit rl;
+	size_t reserved = 2 * MAX_CONNS + 64; /* sockets, resolver, listeners */
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return 0;
+	if (rl.rlim_cur == RLIM_INFINITY)
+		return SIZE_MAX / 2;
+	return rl.rlim_cur > reserved ? (size_t)rl.rlim_cur - reserved : 0;
+}
 
 static void accept_some(struct proxy *px, struct px_handle *l)
 {

@@ -6,7 +6,8 @@
 #     build passes a smaller one);
 #   - chunked uploads (1-byte chunks, extensions, trailers, 1 MiB chunks, a
 #     100 MB curl upload through HTTP and through CONNECT);
-#   - 500 CONNECT tunnels held open at once, a download through each;
+#   - 500 CONNECT tunnels held open at once, a download through each (also
+#     with an fd limit that leaves most of them without splice pipes);
 #   - 10,000 mixed requests (keep-alive, fresh, CONNECT, SOCKS5, refused,
 #     clients vanishing mid head or mid tunnel) without the supervisor's fd
 #     count growing;
@@ -92,6 +93,14 @@ print(h.hexdigest())")
 	# --- 500 concurrent tunnels --------------------------------------------
 	gbrun --allow-net=localhost:$HP -- $CL concurrent 500 localhost "$HP" 100000
 	assert_eq "500 CONNECT tunnels open at once, a download through each, all byte-exact" "ok 500" "$OUT"
+
+	# With few fds the supervisor gives pipes only to the tunnels its fd
+	# budget allows (RLIMIT_NOFILE less two sockets per possible
+	# connection); the others relay through their buffers.
+	LAST_CMD="prlimit --nofile=2200:2200 glassbox ... concurrent 500"
+	OUT=$(run_as prlimit --nofile=2200:2200 timeout -k 5 120 "$GB_BIN" --allow-net=localhost:$HP -- \
+		$CL concurrent 500 localhost "$HP" 200000 2>&1)
+	assert_eq "500 tunnels with an fd limit of 2200: spliced and buffered tunnels, all byte-exact" "ok 500" "$OUT"
 
 	# --- git clone over smart HTTP -------------------------------------------
 	gbrun --allow-net=localhost:$HP -- sh -c "git clone -q $U/git/repo.git /tmp/clone &&
