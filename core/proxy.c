@@ -274,6 +274,14 @@ static void set_interest(struct proxy *px, struct px_handle *h, uint32_t mask)
 	h->mask = mask;
 }
 
+/* Only a forwarded request or a tunnel writes upstream: a request refused
+ * on a keep-alive connection must not reach the upstream still open from
+ * the previous one. */
+static bool up_may_write(const struct conn *c)
+{
+	return c->up.fd >= 0 && (c->st == CS_HTTP_FWD || c->st == CS_TUNNEL);
+}
+
 static void conn_arm(struct conn *c)
 {
 	if (c->dead)
@@ -289,7 +297,7 @@ static void conn_arm(struct conn *c)
 		} else {
 			if (!c->up_eof && relay_has_room(&c->u2c, &c->out))
 				um |= EPOLLIN;
-			if (c->in.lim || c->c2u.len)
+			if ((c->in.lim || c->c2u.len) && up_may_write(c))
 				um |= EPOLLOUT;
 		}
 	}
@@ -1096,7 +1104,7 @@ static bool conn_flush(struct conn *c)
 		}
 		sent = c->out.lim != before;
 	}
-	if (c->in.lim && c->up.fd >= 0 && c->st != CS_CONNECTING && !(c->up.mask & EPOLLOUT)) {
+	if (c->in.lim && up_may_write(c) && !(c->up.mask & EPOLLOUT)) {
 		before = c->in.lim;
 		if (!do_write(c, c->up.fd, &c->in, &c->bytes_up)) {
 			conn_close(c);
@@ -1249,7 +1257,7 @@ static void conn_event(struct conn *c, struct px_handle *h, uint32_t ev)
 		} else {
 			if (ev & (EPOLLIN | EPOLLHUP | EPOLLERR))
 				ok = do_read(c, c->up.fd, &c->out, &c->up_eof, &c->bytes_down);
-			if (ok && (ev & (EPOLLOUT | EPOLLERR)))
+			if (ok && (ev & (EPOLLOUT | EPOLLERR)) && up_may_write(c))
 				ok = do_write(c, c->up.fd, &c->in, &c->bytes_up);
 		}
 	} else {

@@ -13,7 +13,9 @@
 #     count growing;
 #   - git clone over smart HTTP (git http-backend) through the proxy;
 #   - half-close: a client that shuts down its sending side still gets the
-#     reply (CONNECT, SOCKS5, HTTP forwarding).
+#     reply (CONNECT, SOCKS5, HTTP forwarding);
+#   - a request refused on a keep-alive connection never reaches the
+#     upstream still open from the previous, allowed request.
 . "$(dirname "$0")/../lib.sh"
 
 LOAD_BYTES=${GB_LOAD_BYTES:-1000000000}
@@ -89,6 +91,15 @@ print(h.hexdigest())")
 	assert_eq "SOCKS5: the client half-closes and still gets the reply" ok "$OUT"
 	gbrun --allow-net=localhost:$HP -- $CL halfclose http localhost "$HP"
 	assert_eq "HTTP forwarding: the client half-closes after its request and still gets the response" ok "$OUT"
+
+	# --- a refusal on a keep-alive connection stays in the proxy -------------
+	local marks
+	marks=$(curl -s --noproxy '*' "http://127.0.0.1:$HP/count")
+	gbrun --allow-net=localhost:$HP -- $CL refused_after localhost "$HP"
+	sleep 0.3
+	assert_eq "keep-alive: allowed request answered, the next one (another host) refused" "200 403" "$OUT"
+	assert_eq "... and the refused request never reached the upstream left open by the first" \
+		"$marks" "$(curl -s --noproxy '*' "http://127.0.0.1:$HP/count")"
 
 	# --- 500 concurrent tunnels --------------------------------------------
 	gbrun --allow-net=localhost:$HP -- $CL concurrent 500 localhost "$HP" 100000

@@ -15,6 +15,10 @@ net_load_client.py chunked HOST PORT
     1-byte chunks, chunk extensions and trailers, chunks of up to 1 MiB
     (20 MB in all); each compared with the sha256 the server computed.
     Prints "ok K" for K uploads that arrived intact.
+net_load_client.py refused_after HOST PORT
+    on one keep-alive connection: an allowed GET, then a GET of
+    http://denied.invalid/mark (refused); prints both status codes. The
+    refused request must not reach the upstream left open by the first.
 net_load_client.py halfclose MODE HOST PORT
     MODE connect|socks5: a tunnel to the half-close server; sends 1 MB,
     shuts down its sending side, then must still read "got 1000000 SHA".
@@ -238,6 +242,22 @@ def chunked(host, port):
     print("ok", good)
 
 
+def refused_after(host, port):
+    s = socket.create_connection(PROXY)
+    hp = b"%s:%d" % (host.encode(), port)
+    s.sendall(b"GET http://%s/hello HTTP/1.1\r\nHost: %s\r\n\r\n" % (hp, hp))
+    st1, _ = read_response(s)
+    s.sendall(b"GET http://denied.invalid/mark HTTP/1.1\r\nHost: denied.invalid\r\n\r\n")
+    st2, _ = read_response(s)
+    s.settimeout(5)
+    try:
+        while s.recv(65536):  # the proxy closes after a refusal
+            pass
+    except OSError:
+        pass
+    print(st1.split()[1] if st1 else "-", st2.split()[1] if st2 else "-")
+
+
 # ---- half-close -------------------------------------------------------------------
 
 def halfclose(mode, host, port):
@@ -286,6 +306,8 @@ if __name__ == "__main__":
         requests(int(sys.argv[2]), sys.argv[3], int(sys.argv[4]))
     elif cmd == "chunked":
         chunked(sys.argv[2], int(sys.argv[3]))
+    elif cmd == "refused_after":
+        refused_after(sys.argv[2], int(sys.argv[3]))
     elif cmd == "halfclose":
         halfclose(sys.argv[2], sys.argv[3], int(sys.argv[4]))
     else:

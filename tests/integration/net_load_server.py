@@ -10,6 +10,7 @@ net_load_server.py DIR GIT_ROOT
     64 KiB block, /chunked/N, POST|PUT /sha), and
     /git/...   git's smart HTTP protocol: git http-backend run as a CGI on
                the bare repositories under GIT_ROOT
+    /mark      counts the requests that reached it; /count tells how many
   Raw TCP on HALFCLOSE_PORT: reads until the client shuts down its sending
   side, then answers "got N SHA256HEX\\n" and closes. A proxy that drops the
   reply direction when the client half-closes fails this.
@@ -26,6 +27,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import net_server  # noqa: E402
 
 GIT_ROOT = None
+MARKS = [0]
 
 
 class Handler(net_server.Handler):
@@ -87,6 +89,11 @@ class Handler(net_server.Handler):
     def do_GET(self):
         if self.path.startswith("/git/"):
             self.git()
+        elif self.path == "/mark":
+            MARKS[0] += 1
+            self.send_text("marked\n")
+        elif self.path == "/count":
+            self.send_text("%d\n" % MARKS[0])
         else:
             super().do_GET()
 
