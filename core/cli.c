@@ -36,6 +36,7 @@ enum opt_id {
 	OPT_STRICT_SANDBOX,
 	OPT_CWD,
 	OPT_DEBUG,
+	OPT_TRACE,
 	OPT_LOG,
 	OPT_SNAPSHOT,
 	OPT_RESTORE,
@@ -74,6 +75,7 @@ static const struct opt_def opt_table[] = {
 	{ "strict-sandbox", 0, ARG_NONE, OPT_STRICT_SANDBOX },
 	{ NULL, 'C', ARG_REQUIRED, OPT_CWD },
 	{ "debug", 0, ARG_NONE, OPT_DEBUG },
+	{ "trace", 0, ARG_NONE, OPT_TRACE },
 	{ "log", 0, ARG_REQUIRED, OPT_LOG },
 	{ "snapshot", 0, ARG_NONE, OPT_SNAPSHOT },
 	{ "restore", 0, ARG_NONE, OPT_RESTORE },
@@ -89,6 +91,7 @@ static const char cli_usage_text[] =
         "       glassbox profile show NAME\n"
         "       glassbox snapshot list | diff ID [-p] [PATH...] | restore ID [PATH...]\n"
         "       glassbox snapshot clean [--older-than DAYS]\n"
+        "       glassbox report LOG.jsonl\n"
         "\n"
         "Runs CMD (default: $SHELL) in a sandbox: no writes, a clean environment\n"
         "and only what the options and profiles allow.\n"
@@ -133,6 +136,8 @@ static const char cli_usage_text[] =
         "  -C DIR                 working directory of the command\n"
         "  --debug                print sandbox events to stderr\n"
         "  --log FILE             write sandbox events to FILE as JSON lines\n"
+        "  --trace                also report every file read, program run and\n"
+        "                         connection (denied accesses are always reported)\n"
         "  -V, --version          print the version\n"
         "  -h, --help             print this help\n"
         "\n"
@@ -156,6 +161,8 @@ static const char cli_usage_text[] =
         "  snapshot clean [--older-than DAYS]\n"
         "                         delete sessions (all, or older than DAYS) and the\n"
         "                         content no remaining session needs\n"
+        "  report LOG.jsonl       summarise a --log file: files read, written and run,\n"
+        "                         hosts contacted, denials\n"
         "\n"
         "User profiles: $XDG_CONFIG_HOME/glassbox/profiles/NAME.json\n"
         "(default ~/.config/glassbox/profiles), shadowing built-ins of the same name.\n"
@@ -312,6 +319,9 @@ static int apply_option(struct cli_options *o, const struct opt_def *def, const 
 		return 0;
 	case OPT_DEBUG:
 		o->debug = true;
+		return 0;
+	case OPT_TRACE:
+		o->trace = true;
 		return 0;
 	case OPT_LOG:
 		set_string(&o->log_path, value);
@@ -542,6 +552,13 @@ static int parse_args(int argc, char **argv, struct cli_options *o, char *err, s
 		return parse_profile_command(argc, argv, o, err, errlen);
 	if (argc >= 2 && strcmp(argv[1], "snapshot") == 0)
 		return parse_snapshot_command(argc, argv, o, err, errlen);
+	if (argc >= 2 && strcmp(argv[1], "report") == 0) {
+		if (argc != 3 || argv[2][0] == '\0')
+			return cli_fail(err, errlen, "usage: glassbox report LOG.jsonl");
+		o->action = CLI_REPORT;
+		set_string(&o->report_path, argv[2]);
+		return 0;
+	}
 
 	int i = 1;
 	for (; i < argc; i++) {
@@ -583,6 +600,7 @@ void cli_options_free(struct cli_options *o)
 	free(o->profile_show);
 	free(o->cwd);
 	free(o->log_path);
+	free(o->report_path);
 	strlist_clear(&o->snapshot_paths);
 	strlist_clear(&o->snapshot_excludes);
 	strlist_clear(&o->snap_paths);

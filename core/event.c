@@ -23,7 +23,7 @@ static const char *const kind_names[EV__COUNT] = {
 	[EV_EXEC] = "exec", [EV_EXIT] = "exit", [EV_SETUP_ERROR] = "setup_error",
 	[EV_WARNING] = "warning", [EV_NETWORK] = "network", [EV_DENIED] = "denied",
 	[EV_CHANGE] = "change", [EV_POLICY_CHANGE] = "policy_change",
-	[EV_DECISION] = "decision",
+	[EV_DECISION] = "decision", [EV_ACCESS] = "access",
 };
 
 const char *event_kind_name(enum event_kind k)
@@ -46,6 +46,17 @@ int event_add_sink(event_sink_fn fn, void *arg)
 	sinks[n_sinks].arg = arg;
 	n_sinks++;
 	return 0;
+}
+
+void event_remove_sink(event_sink_fn fn, void *arg)
+{
+	for (int i = 0; i < n_sinks; i++) {
+		if (sinks[i].fn == fn && sinks[i].arg == arg) {
+			memmove(&sinks[i], &sinks[i + 1], (size_t)(n_sinks - i - 1) * sizeof *sinks);
+			n_sinks--;
+			return;
+		}
+	}
 }
 
 void event_clear_sinks(void) { n_sinks = 0; }
@@ -129,7 +140,10 @@ void event_sink_debug(const struct event *ev, void *arg)
 	char t[32];
 	format_time(ev->time_ns, t, sizeof t, false);
 	char *msg = sanitize_str(ev->message ? ev->message : "");
-	fprintf(fp, "glassbox: %s %-11s %s\n", t, event_kind_name(ev->kind), msg);
+	if (ev->kind == EV_DENIED) /* reads as a sentence: "denied write /x (rule: ...)" */
+		fprintf(fp, "glassbox: %s denied %s\n", t, msg);
+	else
+		fprintf(fp, "glassbox: %s %-11s %s\n", t, event_kind_name(ev->kind), msg);
 	free(msg);
 	fflush(fp);
 }

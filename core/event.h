@@ -26,6 +26,7 @@ enum event_kind {
 	EV_CHANGE,
 	EV_POLICY_CHANGE,
 	EV_DECISION,
+	EV_ACCESS,   /* --trace: an access that was allowed (core/observer.h) */
 	EV__COUNT
 };
 
@@ -44,6 +45,7 @@ const char *event_kind_name(enum event_kind k);
 void event_set_session(const char *id);
 const char *event_session(void);
 int event_add_sink(event_sink_fn fn, void *arg);
+void event_remove_sink(event_sink_fn fn, void *arg);
 void event_clear_sinks(void);
 /* Delivers ev to every sink, then frees ev->data. */
 void event_emit(struct event *ev);

@@ -13,6 +13,7 @@
 #include "jail.h"
 #include "event.h"
 #include "jail_internal.h"
+#include "observer.h"
 #include "pty.h"
 #include "sanitize.h"
 #include "seccomp_filter.h"
@@ -39,7 +40,14 @@ struct jail {
 	pid_t pid;          /* init (or the command without sandbox) */
 	int fd;             /* control socket, or pidfd */
 	int master;         /* pty master of a tty session, or -1 */
+	/* Extra shells (jail_spawn), by id 1..JAIL_MAX_SHELLS-1; [0] unused. */
+	int shell_master[JAIL_MAX_SHELLS];
+	pid_t shell_pid[JAIL_MAX_SHELLS];
+	bool shell_alive[JAIL_MAX_SHELLS];
+	struct strlist shell_argv[JAIL_MAX_SHELLS];
+	int next_shell;
 	int listener;       /* proxy listener inside the sandbox's netns, or -1 */
+	struct observer *observer; /* seccomp notifications, NULL until sent */
 	int pending_fd;     /* fd received with the message being parsed */
 	struct jail_plan plan;
 	char buf[8192];
@@ -288,6 +296,26 @@ static int start_unsandboxed(const struct jail_spec *spec, struct jail *j, struc
 	return 0;
 }
 
+/* The observation filter follows the deny filter; init answers with the
+ * listener fd ("observer") or a warning. Failing to build it only costs the
+ * reports, never the run. */
+static void send_observe_filter(struct jail *j)
+{
+	int bpf = -1;
+	char err[512];
+	if (j->spec->observe) {
+		bpf = seccomp_observe_export(j->spec->trace, err, sizeof err);
+		if (bpf < 0)
+			event_emitf(EV_WARNING, NULL, "denied accesses are not reported: %s", err);
+	}
+	if (bpf >= 0) {
+		jail_send_fd(j->fd, "{\"observe\":true}\n", bpf);
+		close(bpf);
+	} else {
+		send(j->fd, "{\"observe\":false}\n", 18, MSG_NOSIGNAL);
+	}
+}
+
 int jail_start(const struct jail_spec *spec, struct jail **out, struct jail_result *res)
 {
 	memset(res, 0, sizeof *res);
@@ -295,6 +323,9 @@ int jail_start(const struct jail_spec *spec, struct jail **out, struct jail_resu
 	j->spec = spec;
 	j->fd = -1;
 	j->master = -1;
+	for (int i = 0; i < JAIL_MAX_SHELLS; i++)
+		j->shell_master[i] = -1;
+	j->next_shell = 1;
 	j->listener = -1;
 	j->pending_fd = -1;
 	j->start_ns = now_mono_ns();
@@ -379,6 +410,7 @@ int jail_start(const struct jail_spec *spec, struct jail **out, struct jail_resu
 		goto fail;
 	}
 	close(bpf);
+	send_observe_filter(j);
 	*out = j;
 	return 0;
 
@@ -393,8 +425,10 @@ fail:
 }
 
 int jail_fd(const struct jail *j) { return j->fd; }
+pid_t jail_pid(const struct jail *j) { return j->pid; }
 int jail_pty_master(const struct jail *j) { return j->master; }
 int jail_proxy_listener(const struct jail *j) { return j->listener; }
+struct observer *jail_observer(const struct jail *j) { return j->observer; }
 
 static void emit_ready(struct jail *j)
 {
@@ -424,13 +458,65 @@ static void emit_ready(struct jail *j)
 	            "user+mount+pid+net+ipc+uts namespaces, seccomp filter, no capabilities");
 }
 
+static void emit_exec(pid_t pid, const struct strlist *argv, bool tty, int shell)
+{
+	cJSON *d = cJSON_CreateObject();
+	cJSON_AddBoolToObject(d, "tty", tty);
+	cJSON_AddNumberToObject(d, "shell", shell);
+	cJSON *a = cJSON_AddArrayToObject(d, "argv");
+	for (size_t i = 0; i < argv->len; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(argv->items[i]));
+	struct event ev = {.kind = EV_EXEC, .pid = pid, .data = d};
+	char msg[256];
+	snprintf(msg, sizeof msg, "exec %s (pid %d%s)", argv->items[0], pid,
+	         shell ? ", another shell" : "");
+	ev.message = msg;
+	event_emit(&ev);
+}
+
+/* Messages about the extra shells started with jail_spawn. */
+static void handle_shell_message(struct jail *j, const cJSON *o, int shell)
+{
+	const cJSON *v;
+	if ((v = cJSON_GetObjectItemCaseSensitive(o, "pty")) && cJSON_IsTrue(v)) {
+		if (j->shell_master[shell] < 0 && j->pending_fd >= 0) {
+			j->shell_master[shell] = j->pending_fd;
+			j->pending_fd = -1;
+			fcntl(j->shell_master[shell], F_SETFL,
+			      fcntl(j->shell_master[shell], F_GETFL) | O_NONBLOCK);
+		}
+	} else if ((v = cJSON_GetObjectItemCaseSensitive(o, "started")) && cJSON_IsNumber(v)) {
+		j->shell_pid[shell] = (pid_t)v->valuedouble;
+		emit_exec(j->shell_pid[shell], &j->shell_argv[shell], true, shell);
+	} else if ((v = cJSON_GetObjectItemCaseSensitive(o, "exit")) && cJSON_IsNumber(v)) {
+		j->shell_alive[shell] = false;
+		const cJSON *sg = cJSON_GetObjectItemCaseSensitive(o, "signal");
+		int sig = cJSON_IsNumber(sg) ? (int)sg->valuedouble : 0;
+		cJSON *d = cJSON_CreateObject();
+		cJSON_AddNumberToObject(d, "code", (int)v->valuedouble);
+		cJSON_AddNumberToObject(d, "signal", sig);
+		cJSON_AddNumberToObject(d, "shell", shell);
+		struct event ev = {.kind = EV_EXIT, .pid = j->shell_pid[shell], .data = d};
+		char msg[128];
+		snprintf(msg, sizeof msg, "shell %d exited with status %d", shell, (int)v->valuedouble);
+		ev.message = msg;
+		event_emit(&ev);
+	}
+}
+
 static void handle_message(struct jail *j, const char *line)
 {
 	cJSON *o = cJSON_Parse(line);
 	if (!o)
 		return;
 	const cJSON *v;
-	if ((v = cJSON_GetObjectItemCaseSensitive(o, "pty")) && cJSON_IsTrue(v)) {
+	const cJSON *sh = cJSON_GetObjectItemCaseSensitive(o, "shell");
+	int shell = cJSON_IsNumber(sh) && sh->valuedouble > 0 && sh->valuedouble < JAIL_MAX_SHELLS
+	                    ? (int)sh->valuedouble
+	                    : 0;
+	if (shell) {
+		handle_shell_message(j, o, shell);
+	} else if ((v = cJSON_GetObjectItemCaseSensitive(o, "pty")) && cJSON_IsTrue(v)) {
 		if (j->master < 0 && j->spec->tty && j->pending_fd >= 0) {
 			j->master = j->pending_fd;
 			j->pending_fd = -1;
@@ -441,20 +527,21 @@ static void handle_message(struct jail *j, const char *line)
 			j->listener = j->pending_fd;
 			j->pending_fd = -1;
 		}
+	} else if ((v = cJSON_GetObjectItemCaseSensitive(o, "observer")) && cJSON_IsTrue(v)) {
+		if (!j->observer && j->pending_fd >= 0) {
+			char err[256];
+			j->observer = observer_start(j->pending_fd, &j->plan, j->spec->policy,
+			                             j->spec->trace, err, sizeof err);
+			j->pending_fd = -1;
+			if (!j->observer)
+				event_emitf(EV_WARNING, NULL, "denied accesses are not reported: %s",
+				            err);
+		}
 	} else if ((v = cJSON_GetObjectItemCaseSensitive(o, "ready")) && cJSON_IsTrue(v)) {
 		emit_ready(j);
 	} else if ((v = cJSON_GetObjectItemCaseSensitive(o, "started")) && cJSON_IsNumber(v)) {
 		j->inner_pid = (pid_t)v->valuedouble;
-		cJSON *d = cJSON_CreateObject();
-		cJSON_AddBoolToObject(d, "tty", j->spec->tty);
-		cJSON *argv = cJSON_AddArrayToObject(d, "argv");
-		for (size_t i = 0; i < j->spec->argv.len; i++)
-			cJSON_AddItemToArray(argv, cJSON_CreateString(j->spec->argv.items[i]));
-		struct event ev = {.kind = EV_EXEC, .pid = j->inner_pid, .data = d};
-		char msg[256];
-		snprintf(msg, sizeof msg, "exec %s (pid %d)", j->spec->argv.items[0], j->inner_pid);
-		ev.message = msg;
-		event_emit(&ev);
+		emit_exec(j->inner_pid, &j->spec->argv, j->spec->tty, 0);
 	} else if ((v = cJSON_GetObjectItemCaseSensitive(o, "exit")) && cJSON_IsNumber(v)) {
 		j->have_exit = true;
 		j->exit_code = (int)v->valuedouble;
@@ -516,6 +603,44 @@ int jail_handle_input(struct jail *j)
 	return j->ended ? 1 : 0;
 }
 
+int jail_spawn(struct jail *j, const struct strlist *argv, unsigned short rows,
+               unsigned short cols)
+{
+	if (!j->sandboxed || j->ended || j->next_shell >= JAIL_MAX_SHELLS || !argv->len)
+		return -1;
+	int id = j->next_shell++;
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "spawn", id);
+	cJSON *a = cJSON_AddArrayToObject(o, "argv");
+	for (size_t i = 0; i < argv->len; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(argv->items[i]));
+	cJSON_AddNumberToObject(o, "rows", rows);
+	cJSON_AddNumberToObject(o, "cols", cols);
+	char *text = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	cleanup_free char *line = xasprintf("%s\n", text);
+	free(text);
+	if (write_all(j->fd, line, strlen(line)) < 0)
+		return -1;
+	strlist_copy(&j->shell_argv[id], argv);
+	j->shell_alive[id] = true;
+	return id;
+}
+
+int jail_shell_master(const struct jail *j, int shell)
+{
+	if (shell == 0)
+		return j->master;
+	return shell > 0 && shell < JAIL_MAX_SHELLS ? j->shell_master[shell] : -1;
+}
+
+bool jail_shell_alive(const struct jail *j, int shell)
+{
+	if (shell == 0)
+		return !j->have_exit && !j->ended;
+	return shell > 0 && shell < JAIL_MAX_SHELLS && j->shell_alive[shell];
+}
+
 int jail_signal(struct jail *j, int sig)
 {
 	if (!j->sandboxed)
@@ -536,6 +661,9 @@ void jail_finish(struct jail *j, struct jail_result *res)
 		j->exit_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
 		j->exit_code = WIFSIGNALED(status) ? 128 + j->exit_signal : WEXITSTATUS(status);
 	}
+	/* The sandbox is gone: what the observer still holds comes before exit. */
+	observer_stop(j->observer);
+	j->observer = NULL;
 	if (j->have_exit) {
 		res->status = j->exit_code;
 		res->signal = j->exit_signal;
@@ -568,6 +696,11 @@ void jail_finish(struct jail *j, struct jail_result *res)
 		close(j->fd);
 	if (j->master >= 0)
 		close(j->master);
+	for (int i = 0; i < JAIL_MAX_SHELLS; i++)
+		if (j->shell_master[i] >= 0)
+			close(j->shell_master[i]);
+	for (int i = 0; i < JAIL_MAX_SHELLS; i++)
+		strlist_clear(&j->shell_argv[i]);
 	if (j->listener >= 0)
 		close(j->listener);
 	if (j->pending_fd >= 0)
@@ -594,8 +727,10 @@ int jail_run(const struct jail_spec *spec, struct jail_result *res)
 		return -1;
 	}
 	for (;;) {
-		struct pollfd p[2] = {{.fd = jail_fd(j), .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
-		if (poll(p, sfd >= 0 ? 2 : 1, -1) < 0) {
+		struct observer *obs = jail_observer(j);
+		struct pollfd p[3] = {{.fd = jail_fd(j), .events = POLLIN}, {.fd = sfd, .events = POLLIN},
+		                      {.fd = obs ? observer_fd(obs) : -1, .events = POLLIN}};
+		if (poll(p, 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
@@ -605,6 +740,8 @@ int jail_run(const struct jail_spec *spec, struct jail_result *res)
 			while (read(sfd, &si, sizeof si) == sizeof si)
 				jail_signal(j, (int)si.ssi_signo);
 		}
+		if (obs && p[2].revents)
+			observer_dispatch(obs);
 		if (p[0].revents && jail_handle_input(j) != 0)
 			break;
 	}

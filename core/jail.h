@@ -12,6 +12,7 @@
 #define GLASSBOX_JAIL_H
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include "policy.h"
 #include "strlist.h"
 
@@ -39,6 +40,10 @@ struct jail_spec {
 	/* Deny paths named on the command line: only these get placeholders
 	 * on the host when they are missing under a writable directory. */
 	const struct strlist *explicit_deny;
+	/* Report denied accesses (core/observer.h); with trace also every
+	 * read, exec and connect. */
+	bool observe;
+	bool trace;
 	/* Directories the sandbox must not rename or remove (the ancestors of
 	 * the snapshot store, which glassbox trusts after the run). */
 	const struct strlist *pin_paths;
@@ -62,15 +67,35 @@ struct jail;
  * while planning). */
 int jail_start(const struct jail_spec *spec, struct jail **out, struct jail_result *res);
 int jail_fd(const struct jail *j);
+/* The host pid of the sandbox's init (of the command with no sandbox): its
+ * /proc entry gives the namespaces, CPU and memory of the whole sandbox. */
+pid_t jail_pid(const struct jail *j);
 /* The pty master of a tty session, or -1 until the sandbox has sent it. The
  * jail keeps ownership. */
 int jail_pty_master(const struct jail *j);
 /* The proxy listener made inside the sandbox's network namespace (accept()
  * there, dial out from the host), or -1 until the sandbox sent it. */
 int jail_proxy_listener(const struct jail *j);
+/* The observer of denied accesses, NULL until the sandbox sent its listener
+ * (or without observation). Poll observer_fd() and call observer_dispatch()
+ * (core/observer.h); the jail keeps ownership and stops it in jail_finish. */
+struct observer *jail_observer(const struct jail *j);
 /* Reads what the sandbox reported; emits events. Returns 0 while the command
  * runs, 1 once it has ended (or the sandbox died), -1 on error. */
 int jail_handle_input(struct jail *j);
+/* Another command in the running sandbox on its own pty (rows x cols), with
+ * the session's policy, environment and working directory: the TUI's extra
+ * shells. Returns its shell id (1..JAIL_MAX_SHELLS-1), or -1 (no sandbox,
+ * ended, too many). Its pty master arrives later (jail_shell_master); its
+ * start and exit are EV_EXEC/EV_EXIT events with data.shell = id. The
+ * sandbox lives until every shell has exited; the exit status stays shell
+ * 0's (the session's command). */
+#define JAIL_MAX_SHELLS 64
+int jail_spawn(struct jail *j, const struct strlist *argv, unsigned short rows,
+               unsigned short cols);
+/* Shell id's pty master (0: the command's, as jail_pty_master), or -1. */
+int jail_shell_master(const struct jail *j, int shell);
+bool jail_shell_alive(const struct jail *j, int shell);
 /* Delivers sig to the command (through the sandbox's init). */
 int jail_signal(struct jail *j, int sig);
 /* Reaps the sandbox and fills res. Frees j. */
