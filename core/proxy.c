@@ -12,8 +12,13 @@
  * how far the framing of the current message has been checked, so a request
  * that follows in the same buffer is never forwarded before it has been
  * parsed and decided. Tunnels (CONNECT, SOCKS5, 101 upgrades) clear
- * everything. A socket is in the epoll set only while it has an interest;
- * that keeps a hung-up socket from waking the loop with nothing to do.
+ * everything, and once a tunnel is up each direction moves through a pipe
+ * with splice() (socket -> pipe -> socket inside the kernel, never copied
+ * through the supervisor; bytes already buffered go first). Whatever was
+ * decided and buffered is sent at once when the socket takes it; EPOLLOUT
+ * is asked for only when it does not. A socket is in the epoll set only
+ * while it has an interest; that keeps a hung-up socket from waking the
+ * loop with nothing to do.
  *
  *   SNIFF -> HTTP_HEAD -> (RESOLVING -> CONNECTING ->) HTTP_FWD -> HTTP_HEAD ...
  *         \-> SOCKS_GREET -> SOCKS_REQ -> (RESOLVING -> CONNECTING ->) TUNNEL
@@ -36,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <signal.h>
 #include <sys/epoll.h>
 #include <sys/timerfd.h>
 #include <sys/resource.h>
@@ -47,13 +53,46 @@
 #include "util.h"
 
 #define BUF_SIZE (64 * 1024)
+/* A tunnel pipe's capacity: fewer, larger splices. Its pages come out of
+ * the socket buffers the kernel already holds for the connection. */
+#define RELAY_PIPE_SIZE (256 * 1024)
+/* Asked of each splice(); the pipe's capacity is the real cap. */
+#define RELAY_CHUNK (4 * 1024 * 1024)
+#define RELAY_BULK (32 * 1024)
+/* Moves per direction per event before the loop serves other connections. */
+#define RELAY_BUDGET 16
 #define MAX_EVENTS 256
 #define MAX_LISTENERS 4
+
+/* Buffers of closed connections wait here for the next ones: allocating
+ * and freeing 64 KiB per connection made malloc grow and trim the heap all
+ * the time (page faults, TLB shootdowns). */
+#define BUF_SPARE 16
+struct buf_pool {
+	char *spare[BUF_SPARE];
+	int n;
+};
 
 struct buf {
 	char *d;
 	size_t r, w; /* data is [r, w) */
 	size_t lim;  /* bytes from r cleared for sending */
+	struct buf_pool *pool;
+};
+
+/* One direction of an established tunnel. It starts on its buffer and gets
+ * a pipe once one read brings RELAY_BULK bytes: interactive tunnels (a
+ * shell, small TLS records) never hold pipes, whose pages count against
+ * the user's pipe quota (fs.pipe-user-pages-soft) shared with the sandbox.
+ * Without a pipe (the fd budget is spent, or pipe2 failed) a direction
+ * stays on its buffer. */
+struct relay_pipe {
+	int rd, wr;
+	size_t len; /* bytes in the pipe */
+	bool on;    /* rd and wr are open */
+	bool bulk;  /* a read brought RELAY_BULK bytes: splice from now on */
+	bool full;  /* the last splice in found no free slot: wait for a write */
+	bool failed;
 };
 
 enum cstate {
@@ -78,6 +117,7 @@ struct conn {
 	enum cstate st;
 	enum proto proto;
 	struct buf in, out;
+	struct relay_pipe c2u, u2c; /* tunnels: client -> upstream, upstream -> client */
 	bool cli_eof, up_eof, up_wshut, cli_wshut;
 	bool dead;
 
@@ -121,6 +161,17 @@ struct proxy {
 	struct proxy_stats stats;
 	struct secrets secrets;
 	struct tls_ctx *tls; /* only when there are secrets */
+	struct buf_pool pool;
+	/* Pipes take fds only while every connection can still have its two
+	 * sockets (the budget is set from RLIMIT_NOFILE at the first pipe). */
+	size_t pipe_fds, pipe_fd_budget;
+	bool pipe_budget_known;
+	/* splice() has no MSG_NOSIGNAL: a tunnel peer that went away raises
+	 * SIGPIPE (even when the splice returns a partial count). A dispatch
+	 * that splices out holds it blocked and discards the ones it caused,
+	 * so the owner's disposition is left alone. */
+	bool sigpipe_blocked;
+	sigset_t sigmask_saved;
 };
 
 static void conn_close(struct conn *c);
@@ -133,7 +184,7 @@ static size_t buf_len(const struct buf *b) { return b->w - b->r; }
 static size_t buf_room(struct buf *b)
 {
 	if (!b->d)
-		b->d = xmalloc(BUF_SIZE);
+		b->d = b->pool && b->pool->n ? b->pool->spare[--b->pool->n] : xmalloc(BUF_SIZE);
 	if (b->r && b->w == BUF_SIZE) {
 		memmove(b->d, b->d + b->r, b->w - b->r);
 		b->w -= b->r;
@@ -163,8 +214,55 @@ static void buf_put(struct buf *b, const void *p, size_t n)
 
 static void buf_release(struct buf *b)
 {
-	free(b->d);
-	memset(b, 0, sizeof *b);
+	struct buf_pool *pool = b->pool;
+	if (b->d && pool && pool->n < BUF_SPARE)
+		pool->spare[pool->n++] = b->d;
+	else
+		free(b->d);
+	*b = (struct buf){ .pool = pool };
+}
+
+/* ---- tunnel pipes ------------------------------------------------------- */
+
+static size_t pipe_fd_budget(void);
+
+static bool relay_open(struct proxy *px, struct relay_pipe *p)
+{
+	if (p->on)
+		return true;
+	if (!px->pipe_budget_known) {
+		px->pipe_fd_budget = pipe_fd_budget();
+		px->pipe_budget_known = true;
+	}
+	int fds[2];
+	if (p->failed || px->pipe_fds + 2 > px->pipe_fd_budget ||
+	    pipe2(fds, O_NONBLOCK | O_CLOEXEC) < 0) {
+		p->failed = true;
+		return false;
+	}
+	px->pipe_fds += 2;
+	p->rd = fds[0];
+	p->wr = fds[1];
+	p->on = true;
+	fcntl(p->wr, F_SETPIPE_SZ, RELAY_PIPE_SIZE); /* best effort: the default is 64 KiB */
+	return true;
+}
+
+static void relay_close(struct proxy *px, struct relay_pipe *p)
+{
+	if (p->on) {
+		close(p->rd);
+		close(p->wr);
+		px->pipe_fds -= 2;
+	}
+	memset(p, 0, sizeof *p);
+}
+
+/* May the source of this direction be read? (its pipe, or its buffer when
+ * it has none) */
+static bool relay_has_room(const struct relay_pipe *p, const struct buf *b)
+{
+	return p->on ? !p->full : buf_has_room(b);
 }
 
 /* ---- epoll interest ----------------------------------------------------- */
@@ -183,6 +281,14 @@ static void set_interest(struct proxy *px, struct px_handle *h, uint32_t mask)
 	h->mask = mask;
 }
 
+/* Only a forwarded request or a tunnel writes upstream: a request refused
+ * on a keep-alive connection must not reach the upstream still open from
+ * the previous one. */
+static bool up_may_write(const struct conn *c)
+{
+	return c->up.fd >= 0 && (c->st == CS_HTTP_FWD || c->st == CS_TUNNEL);
+}
+
 static void conn_arm(struct conn *c)
 {
 	if (c->dead)
@@ -194,17 +300,17 @@ static void conn_arm(struct conn *c)
 		set_interest(c->px, &c->up, um);
 		return;
 	}
-	if (c->st != CS_CLOSING && !c->cli_eof && buf_has_room(&c->in))
+	if (c->st != CS_CLOSING && !c->cli_eof && relay_has_room(&c->c2u, &c->in))
 		cm |= EPOLLIN;
-	if (c->out.lim)
+	if (c->out.lim || c->u2c.len)
 		cm |= EPOLLOUT;
 	if (c->up.fd >= 0) {
 		if (c->st == CS_CONNECTING) {
 			um = EPOLLOUT;
 		} else {
-			if (!c->up_eof && buf_has_room(&c->out))
+			if (!c->up_eof && relay_has_room(&c->u2c, &c->out))
 				um |= EPOLLIN;
-			if (c->in.lim)
+			if ((c->in.lim || c->c2u.len) && up_may_write(c))
 				um |= EPOLLOUT;
 		}
 	}
@@ -973,11 +1079,11 @@ static bool conn_step(struct conn *c)
 	case CS_TUNNEL:
 		c->in.lim = buf_len(&c->in);
 		c->out.lim = buf_len(&c->out);
-		if (c->cli_eof && !c->in.lim && !c->up_wshut && c->up.fd >= 0) {
+		if (c->cli_eof && !c->in.lim && !c->c2u.len && !c->up_wshut && c->up.fd >= 0) {
 			shutdown(c->up.fd, SHUT_WR);
 			c->up_wshut = true;
 		}
-		if (c->up_eof && !c->out.lim && !c->cli_wshut) {
+		if (c->up_eof && !c->out.lim && !c->u2c.len && !c->cli_wshut) {
 			shutdown(c->cli.fd, SHUT_WR);
 			c->cli_wshut = true;
 		}
@@ -1008,10 +1114,16 @@ static bool conn_step(struct conn *c)
 	return false;
 }
 
+static bool conn_flush(struct conn *c);
+
 static void conn_progress(struct conn *c)
 {
-	for (int guard = 0; guard < 1000 && !c->dead && conn_step(c); guard++)
-		;
+	for (int round = 0; round < 4 && !c->dead; round++) {
+		for (int guard = 0; guard < 1000 && !c->dead && conn_step(c); guard++)
+			;
+		if (c->dead || !conn_flush(c))
+			break;
+	}
 	conn_arm(c);
 }
 
@@ -1070,11 +1182,170 @@ static void mask_echoed_secrets(struct conn *c, size_t had)
 		                                  buf_len(b) - from);
 }
 
+/* Sends what is cleared in either buffer to a socket not already waiting
+ * for EPOLLOUT (it usually takes it: no epoll round trip). Returns whether
+ * anything went out; a fatal error closes the connection. */
+static bool conn_flush(struct conn *c)
+{
+	bool sent = false;
+	size_t before;
+	if (c->out.lim && !(c->cli.mask & EPOLLOUT)) {
+		before = c->out.lim;
+		if (!do_write(c, c->cli.fd, &c->out, NULL)) {
+			conn_close(c);
+			return false;
+		}
+		sent = c->out.lim != before;
+	}
+	if (c->in.lim && up_may_write(c) && !(c->up.mask & EPOLLOUT)) {
+		before = c->in.lim;
+		if (!do_write(c, c->up.fd, &c->in, &c->bytes_up)) {
+			conn_close(c);
+			return false;
+		}
+		sent = sent || c->in.lim != before;
+	}
+	return sent;
+}
+
+/* ---- tunnel relay ------------------------------------------------------- */
+
+struct relay_dir {
+	int src, dst;
+	struct buf *b;          /* bytes from before the tunnel, sent first */
+	struct relay_pipe *p;
+	bool *eof;
+	uint64_t *read_count, *write_count;
+};
+
+static struct relay_dir relay_dir(struct conn *c, bool from_upstream)
+{
+	if (from_upstream)
+		return (struct relay_dir){ c->up.fd, c->cli.fd, &c->out, &c->u2c,
+			                   &c->up_eof, &c->bytes_down, NULL };
+	return (struct relay_dir){ c->cli.fd, c->up.fd, &c->in, &c->c2u,
+		                   &c->cli_eof, NULL, &c->bytes_up };
+}
+
+static bool relay_failed(struct conn *c, const char *what)
+{
+	snprintf(c->error, sizeof c->error, "%s: %s", what, strerror(errno));
+	return false;
+}
+
+static void sigpipe_block(struct proxy *px)
+{
+	if (px->sigpipe_blocked)
+		return;
+	sigset_t s;
+	sigemptyset(&s);
+	sigaddset(&s, SIGPIPE);
+	sigprocmask(SIG_BLOCK, &s, &px->sigmask_saved);
+	px->sigpipe_blocked = true;
+}
+
+static void sigpipe_restore(struct proxy *px)
+{
+	if (!px->sigpipe_blocked)
+		return;
+	if (!sigismember(&px->sigmask_saved, SIGPIPE)) {
+		sigset_t s;
+		sigemptyset(&s);
+		sigaddset(&s, SIGPIPE);
+		/* Not blocked before: any pending SIGPIPE was raised here. */
+		static const struct timespec zero = { 0 };
+		while (sigtimedwait(&s, NULL, &zero) == SIGPIPE)
+			;
+		sigprocmask(SIG_SETMASK, &px->sigmask_saved, NULL);
+	}
+	px->sigpipe_blocked = false;
+}
+
+/* Moves one direction along: buffered bytes, then the pipe, out to dst;
+ * then more from src, while both sides keep up. false on a fatal error. */
+static bool relay_pump(struct conn *c, struct relay_dir d)
+{
+	struct relay_pipe *p = d.p;
+	for (int i = 0; i < RELAY_BUDGET; i++) {
+		if (d.b->lim) {
+			if (!do_write(c, d.dst, d.b, d.write_count))
+				return false;
+			if (d.b->lim)
+				return true; /* dst is full */
+		}
+		if (d.b->d && !buf_len(d.b) && p->on)
+			buf_release(d.b); /* the pipe carries it from here */
+		if (p->len) {
+			sigpipe_block(c->px);
+			ssize_t n = splice(p->rd, NULL, d.dst, NULL, p->len,
+			                   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+			if (n < 0 && errno != EAGAIN && errno != EINTR)
+				return relay_failed(c, "splice");
+			if (n > 0) {
+				p->len -= (size_t)n;
+				p->full = false;
+				if (d.write_count)
+					*d.write_count += (uint64_t)n;
+			}
+			if (p->len)
+				return true;
+		}
+		if (*d.eof)
+			return true;
+		if (!p->on && (!p->bulk || !relay_open(c->px, p))) { /* through the buffer */
+			size_t w = d.b->w;
+			if (!do_read(c, d.src, d.b, d.eof, d.read_count))
+				return false;
+			d.b->lim = buf_len(d.b);
+			if (d.b->w == w)
+				return true;
+			if (d.b->w - w >= RELAY_BULK)
+				p->bulk = true;
+			continue;
+		}
+		ssize_t n = splice(d.src, NULL, p->wr, NULL, RELAY_CHUNK,
+		                   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+		if (n == 0) {
+			*d.eof = true;
+			return true;
+		}
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EINTR)
+				return relay_failed(c, "splice");
+			/* Either src is empty or every pipe slot is taken. */
+			p->full = p->len > 0;
+			return true;
+		}
+		p->len += (size_t)n;
+		if (d.read_count)
+			*d.read_count += (uint64_t)n;
+	}
+	return true;
+}
+
+static void relay_event(struct conn *c, struct px_handle *h, uint32_t ev)
+{
+	bool from_up = h == &c->up, ok = true;
+	if (ev & (EPOLLIN | EPOLLHUP | EPOLLERR))
+		ok = relay_pump(c, relay_dir(c, from_up));
+	if (ok && (ev & (EPOLLOUT | EPOLLERR)))
+		ok = relay_pump(c, relay_dir(c, !from_up));
+	if (!ok) {
+		conn_close(c);
+		return;
+	}
+	conn_progress(c);
+}
+
 static void conn_event(struct conn *c, struct px_handle *h, uint32_t ev)
 {
 	bool ok = true;
 	if (c->st == CS_MITM) { /* proxy_tls.c does the I/O */
 		conn_progress(c);
+		return;
+	}
+	if (c->st == CS_TUNNEL) {
+		relay_event(c, h, ev);
 		return;
 	}
 	if (h == &c->up) {
@@ -1086,7 +1357,7 @@ static void conn_event(struct conn *c, struct px_handle *h, uint32_t ev)
 				ok = do_read(c, c->up.fd, &c->out, &c->up_eof, &c->bytes_down);
 			if (c->px->secrets.n && c->proto == P_HTTP)
 				mask_echoed_secrets(c, had);
-			if (ok && (ev & (EPOLLOUT | EPOLLERR)))
+			if (ok && (ev & (EPOLLOUT | EPOLLERR)) && up_may_write(c))
 				ok = do_write(c, c->up.fd, &c->in, &c->bytes_up);
 		}
 	} else {
@@ -1128,6 +1399,8 @@ static void conn_close(struct conn *c)
 	c->cli.fd = -1;
 	buf_release(&c->in);
 	buf_release(&c->out);
+	relay_close(px, &c->c2u);
+	relay_close(px, &c->u2c);
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -1150,6 +1423,17 @@ static void conn_close(struct conn *c)
  * the sandbox can make the supervisor hold. */
 #define MAX_CONNS 1024
 
+static size_t pipe_fd_budget(void)
+{
+	struct rlimit rl;
+	size_t reserved = 2 * MAX_CONNS + 64; /* sockets, resolver, listeners */
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return 0;
+	if (rl.rlim_cur == RLIM_INFINITY)
+		return SIZE_MAX / 2;
+	return rl.rlim_cur > reserved ? (size_t)rl.rlim_cur - reserved : 0;
+}
+
 static void accept_some(struct proxy *px, struct px_handle *l)
 {
 	for (int i = 0; i < 64; i++) {
@@ -1171,6 +1455,7 @@ static void accept_some(struct proxy *px, struct px_handle *l)
 		c->px = px;
 		c->cli = (struct px_handle){ .kind = PX_CLIENT, .fd = fd };
 		c->up = (struct px_handle){ .kind = PX_UPSTREAM, .fd = -1 };
+		c->in.pool = c->out.pool = &px->pool;
 		c->st = CS_SNIFF;
 		c->head_since = now_mono_ns();
 		c->next = px->conns;
@@ -1316,6 +1601,7 @@ void proxy_dispatch(struct proxy *px)
 		free(c);
 	}
 	dns_gc(px->dns);
+	sigpipe_restore(px);
 }
 
 void proxy_get_stats(const struct proxy *px, struct proxy_stats *out) { *out = px->stats; }
@@ -1331,6 +1617,8 @@ void proxy_free(struct proxy *px)
 		px->graveyard = c->next;
 		free(c);
 	}
+	while (px->pool.n)
+		free(px->pool.spare[--px->pool.n]);
 	dns_free(px->dns);
 	if (px->sweep.fd >= 0)
 		close(px->sweep.fd);
