@@ -48,7 +48,8 @@ struct jail {
 	struct strlist shell_argv[JAIL_MAX_SHELLS];
 	int next_shell;
 	int listener;       /* proxy listener inside the sandbox's netns, or -1 */
-	struct observer *observer; /* seccomp notifications, NULL until sent */
+	struct observer *observer; /* seccomp notifications (its thread waits for them) */
+	bool observing;            /* the sandbox sent the listener */
 	int pending_fd;     /* fd received with the message being parsed */
 	struct jail_plan plan;
 	char buf[8192];
@@ -313,7 +314,9 @@ static void send_observe_filter(struct jail *j)
 	int bpf = -1;
 	char err[512];
 	if (j->spec->observe) {
-		bpf = seccomp_observe_export(j->spec->trace, err, sizeof err);
+		j->observer = observer_start(&j->plan, j->spec->policy, j->spec->trace, err,
+		                             sizeof err);
+		bpf = j->observer ? seccomp_observe_export(j->spec->trace, err, sizeof err) : -1;
 		if (bpf < 0)
 			event_emitf(EV_WARNING, NULL, "denied accesses are not reported: %s", err);
 	}
@@ -437,7 +440,7 @@ int jail_fd(const struct jail *j) { return j->fd; }
 pid_t jail_pid(const struct jail *j) { return j->pid; }
 int jail_pty_master(const struct jail *j) { return j->master; }
 int jail_proxy_listener(const struct jail *j) { return j->listener; }
-struct observer *jail_observer(const struct jail *j) { return j->observer; }
+struct observer *jail_observer(const struct jail *j) { return j->observing ? j->observer : NULL; }
 
 static void emit_ready(struct jail *j)
 {
@@ -537,14 +540,10 @@ static void handle_message(struct jail *j, const char *line)
 			j->pending_fd = -1;
 		}
 	} else if ((v = cJSON_GetObjectItemCaseSensitive(o, "observer")) && cJSON_IsTrue(v)) {
-		if (!j->observer && j->pending_fd >= 0) {
-			char err[256];
-			j->observer = observer_start(j->pending_fd, &j->plan, j->spec->policy,
-			                             j->spec->trace, err, sizeof err);
+		if (j->observer && j->pending_fd >= 0) {
+			observer_attach(j->observer, j->pending_fd);
 			j->pending_fd = -1;
-			if (!j->observer)
-				event_emitf(EV_WARNING, NULL, "denied accesses are not reported: %s",
-				            err);
+			j->observing = true;
 		}
 	} else if ((v = cJSON_GetObjectItemCaseSensitive(o, "ready")) && cJSON_IsTrue(v)) {
 		emit_ready(j);
