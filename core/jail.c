@@ -45,6 +45,7 @@ struct jail {
 	int shell_master[JAIL_MAX_SHELLS];
 	pid_t shell_pid[JAIL_MAX_SHELLS];
 	bool shell_alive[JAIL_MAX_SHELLS];
+	uint64_t shell_start_ns[JAIL_MAX_SHELLS];
 	struct strlist shell_argv[JAIL_MAX_SHELLS];
 	int next_shell;
 	int listener;       /* proxy listener inside the sandbox's netns, or -1 */
@@ -499,6 +500,7 @@ static void handle_shell_message(struct jail *j, const cJSON *o, int shell)
 		}
 	} else if ((v = cJSON_GetObjectItemCaseSensitive(o, "started")) && cJSON_IsNumber(v)) {
 		j->shell_pid[shell] = (pid_t)v->valuedouble;
+		j->shell_start_ns[shell] = now_mono_ns();
 		emit_exec(j->shell_pid[shell], &j->shell_argv[shell], true, shell);
 	} else if ((v = cJSON_GetObjectItemCaseSensitive(o, "exit")) && cJSON_IsNumber(v)) {
 		j->shell_alive[shell] = false;
@@ -508,6 +510,10 @@ static void handle_shell_message(struct jail *j, const cJSON *o, int shell)
 		cJSON_AddNumberToObject(d, "code", (int)v->valuedouble);
 		cJSON_AddNumberToObject(d, "signal", sig);
 		cJSON_AddNumberToObject(d, "shell", shell);
+		double ms = j->shell_start_ns[shell]
+		                    ? (double)(now_mono_ns() - j->shell_start_ns[shell]) / 1e6
+		                    : 0;
+		cJSON_AddNumberToObject(d, "duration_ms", (double)(int64_t)(ms * 1000) / 1000);
 		struct event ev = {.kind = EV_EXIT, .pid = j->shell_pid[shell], .data = d};
 		char msg[128];
 		snprintf(msg, sizeof msg, "shell %d exited with status %d", shell, (int)v->valuedouble);
