@@ -19,6 +19,11 @@
 /* Where the egress proxy listens inside every sandbox (its network namespace
  * is private, so a fixed port cannot collide). */
 #define JAIL_PROXY_PORT 3128
+/* With --secret, the proxy's session CA and a bundle of it plus the host's
+ * trusted roots, on a read-only mount in the sandbox's private /run. */
+#define JAIL_CA_DIR "/run/glassbox"
+#define JAIL_CA_CERT JAIL_CA_DIR "/ca.pem"
+#define JAIL_CA_BUNDLE JAIL_CA_DIR "/ca-bundle.pem"
 
 struct jail_spec {
 	const struct policy *policy;
@@ -47,6 +52,9 @@ struct jail_spec {
 	/* Directories the sandbox must not rename or remove (the ancestors of
 	 * the snapshot store, which glassbox trusts after the run). */
 	const struct strlist *pin_paths;
+	/* The proxy's session CA certificate (PEM), or NULL: glassbox-init
+	 * writes it and the combined bundle under JAIL_CA_DIR. */
+	const char *ca_cert_pem;
 };
 
 struct jail_result {

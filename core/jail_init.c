@@ -129,6 +129,7 @@ struct plan {
 	bool listener;
 	bool tty_fds[3];
 	unsigned short rows, cols;
+	cJSON *ca_files; /* name -> PEM text, for JAIL_CA_DIR */
 };
 
 /* Messages from the supervisor: JSON lines, some carrying an fd. Read with
@@ -318,6 +319,7 @@ static void parse_plan(const char *text, struct plan *p)
 	p->cwd = xstrdup(cwd ? cwd : "/");
 	jlist(o, "argv", &p->argv);
 	jlist(o, "env", &p->env);
+	p->ca_files = cJSON_DetachItemFromObjectCaseSensitive(o, "ca_files");
 	if (p->argv.len == 0)
 		die(NULL, "bad plan: no command");
 	const cJSON *mounts = cJSON_GetObjectItemCaseSensitive(o, "mounts");
@@ -558,6 +560,31 @@ static void harden_proc(int root)
 	}
 }
 
+/* JAIL_CA_DIR: the proxy's CA certificate and the trust bundle, on a
+ * tmpfs of their own that is read-only before it is attached. */
+static void build_ca_dir(int root, const cJSON *files)
+{
+	static const char *const o[] = {"mode", "0755", "size", "4m", NULL};
+	cleanup_fd int mnt = new_fs("tmpfs", o, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+	                                                MOUNT_ATTR_NOEXEC);
+	if (mnt < 0)
+		die(NULL, "cannot mount tmpfs on %s: %s", JAIL_CA_DIR, strerror(errno));
+	const cJSON *f;
+	cJSON_ArrayForEach(f, files) {
+		if (!cJSON_IsString(f) || !f->string || strchr(f->string, '/') || f->string[0] == '.')
+			die(NULL, "bad plan: CA file");
+		int fd = openat(mnt, f->string, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW,
+		                0444);
+		if (fd < 0 || write_all(fd, f->valuestring, strlen(f->valuestring)) < 0)
+			die(NULL, "cannot write %s/%s: %s", JAIL_CA_DIR, f->string, strerror(errno));
+		close(fd);
+	}
+	set_attr(mnt, JAIL_CA_DIR, MOUNT_ATTR_RDONLY);
+	struct mount_op op = {.kind = MK_TMPFS, .dst = (char *)JAIL_CA_DIR, .is_dir = true,
+	                      .create = true};
+	attach(mnt, root, &op, "the CA certificates");
+}
+
 static void build_root(struct plan *p)
 {
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
@@ -658,6 +685,8 @@ static void build_root(struct plan *p)
 	for (int i = 0; dev_nodes[i]; i++)
 		if (dev_fds[i] >= 0)
 			close(dev_fds[i]);
+	if (p->ca_files)
+		build_ca_dir(root, p->ca_files);
 
 	/* 3. The root itself is read-only; pivot into it and drop the old tree. */
 	struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};

@@ -264,6 +264,7 @@ int session_open(const struct cli_options *o, struct session **out, char *err, s
 		spec->want_listener = true;
 		if (!(s->proxy = proxy_new(&s->policy, err, errlen)))
 			return 125;
+		spec->ca_cert_pem = proxy_ca_cert_pem(s->proxy); /* with --secret */
 	}
 	if (o->command.len) {
 		strlist_copy(&spec->argv, &o->command);
