@@ -1,5 +1,5 @@
 /* dialogs: F2 Permissions (the rules in force, read from the session's
- * policy) and F3 Snapshots (checkpoints of this session: record one, restore
+ * policy; secrets by name and host, never their values) and F3 Snapshots (checkpoints of this session: record one, restore
  * the start with confirmation). Both are views (view.c) filled from the
  * session; the loop routes their keys here. */
 #include "tui.h"
@@ -55,6 +55,25 @@ struct view *dialog_perms(struct tui *t)
 	size_t nset = p->env.len;
 	if (nset)
 		view_addf(v, ROLE_TEXT, "  %-14s %zu variable(s) set with --env (values not shown)", "set", nset);
+	view_add(v, ROLE_TEXT, "");
+	view_add(v, ROLE_TITLE_FOCUS, "Secrets (the sandbox sees a placeholder; the proxy substitutes)");
+	if (!p->secrets.len)
+		view_add(v, ROLE_MUTED, "  none");
+	for (size_t i = 0; i < p->secrets.len; i++) {
+		/* NAME only: the value never reaches the screen */
+		const char *eq = strchr(p->secrets.items[i], '=');
+		int nlen = eq ? (int)(eq - p->secrets.items[i]) : (int)strlen(p->secrets.items[i]);
+		char hosts[256] = "";
+		for (size_t j = 0; j < p->secret_hosts.len; j++) {
+			const char *h = p->secret_hosts.items[j];
+			if (strncmp(h, p->secrets.items[i], (size_t)nlen) == 0 && h[nlen] == '=') {
+				size_t hl = strlen(hosts);
+				snprintf(hosts + hl, sizeof hosts - hl, "%s%s", hl ? ", " : "", h + nlen + 1);
+			}
+		}
+		view_addf(v, ROLE_TEXT, "  %-14.*s sent only to %s", nlen, p->secrets.items[i],
+		          hosts[0] ? hosts : "(no host)");
+	}
 	return v;
 }
 

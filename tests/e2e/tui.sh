@@ -206,7 +206,7 @@ body() {
 	# --- changes with --snapshot, a configured prefix key -----------------------
 	mkdir_user "$H/.config" "$H/.config/glassbox"
 	echo "prefix = C-a" >"$H/.config/glassbox/config"
-	start_gb 200 50 --snapshot
+	start_gb 200 50 --snapshot --secret GBTOKEN=supersecret-value --secret-host GBTOKEN=api.example
 	tmux_wait "$PS_RE" 10
 	tmux_keys 'printf "one\ntwo\n" > created.txt' Enter
 	tmux_wait "A created.txt" 10 && ok "a created file appears in Changes" ||
@@ -247,6 +247,10 @@ body() {
 	assert_contains "F2 says the rules are fixed for this session" "$s" "live changes are not available yet"
 	assert_contains "F2 lists the writable working directory" "$s" "$W"
 	assert_contains "F2 shows the network rule" "$s" "nothing (add --allow-net=HOST)"
+	tmux_keys End
+	s=$(tmux_screen)
+	assert_match "F2 names the secret and where it may go" "$s" "GBTOKEN +sent only to api.example"
+	assert_not_contains "F2 never shows a secret's value" "$s" "supersecret-value"
 	tmux_keys q C-a '?'
 	tmux_wait "After the prefix key C-a" 5 && ok "the prefix key comes from the config file" ||
 		fail "the prefix key comes from the config file" "$(tmux_screen)"
