@@ -395,6 +395,7 @@ fail:
 int jail_fd(const struct jail *j) { return j->fd; }
 int jail_pty_master(const struct jail *j) { return j->master; }
 int jail_proxy_listener(const struct jail *j) { return j->listener; }
+pid_t jail_init_pid(const struct jail *j) { return j->sandboxed && !j->ended ? j->pid : -1; }
 
 static void emit_ready(struct jail *j)
 {

@@ -12,6 +12,7 @@
 #define GLASSBOX_JAIL_H
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include "policy.h"
 #include "strlist.h"
 
@@ -68,6 +69,9 @@ int jail_pty_master(const struct jail *j);
 /* The proxy listener made inside the sandbox's network namespace (accept()
  * there, dial out from the host), or -1 until the sandbox sent it. */
 int jail_proxy_listener(const struct jail *j);
+/* The host pid of the sandbox's init (its namespaces are the sandbox's), or
+ * -1 without a sandbox. For helpers that join the running sandbox. */
+pid_t jail_init_pid(const struct jail *j);
 /* Reads what the sandbox reported; emits events. Returns 0 while the command
  * runs, 1 once it has ended (or the sandbox died), -1 on error. */
 int jail_handle_input(struct jail *j);
