@@ -1106,6 +1106,16 @@ struct proxy *proxy_new(const struct policy *p, char *err, size_t errlen)
 	return px;
 }
 
+int proxy_set_policy(struct proxy *px, const struct policy *p, char *err, size_t errlen)
+{
+	struct net_policy np;
+	if (net_policy_init(&np, p, err, errlen) < 0)
+		return -1;
+	net_policy_free(&px->pol);
+	px->pol = np;
+	return 0;
+}
+
 /* A client gets HEAD_DEADLINE to send a complete request head (or SOCKS5
  * handshake), also between keep-alive requests: a sandbox holding
  * connections open byte by byte cannot pin the supervisor's memory. */
