@@ -44,6 +44,7 @@ const char *event_kind_name(enum event_kind k);
 void event_set_session(const char *id);
 const char *event_session(void);
 int event_add_sink(event_sink_fn fn, void *arg);
+void event_remove_sink(event_sink_fn fn, void *arg);
 void event_clear_sinks(void);
 /* Removes the sink registered with fn and arg (no-op when absent). */
 void event_remove_sink(event_sink_fn fn, void *arg);

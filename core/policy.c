@@ -189,3 +189,16 @@ int policy_resolve_cli_paths(struct policy *p, const char *base, char *err, size
 		return -1;
 	return 0;
 }
+
+void policy_absolute_paths(const struct strlist *in, const char *base, const char *home,
+                           struct strlist *out)
+{
+	for (size_t i = 0; i < in->len; i++) {
+		char *exp = policy_expand_home(in->items[i], home);
+		const char *p = exp ? exp : in->items[i];
+		char *abs = p[0] == '/' ? xstrdup(p) : xasprintf("%s/%s", base, p);
+		strlist_push_owned(out, policy_normalize_path(abs));
+		free(abs);
+		free(exp);
+	}
+}

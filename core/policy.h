@@ -59,6 +59,10 @@ char *policy_normalize_path(const char *abs_path);
 /* Expands a leading "~" or "~/" to home; other paths are copied unchanged.
  * NULL when the path needs home and home is not absolute. Caller frees. */
 char *policy_expand_home(const char *path, const char *home);
+/* Appends each path of in made absolute against base (a leading ~ against
+ * home) and lexically normalised to out. */
+void policy_absolute_paths(const struct strlist *in, const char *base, const char *home,
+                           struct strlist *out);
 /* Index of the KEY=VALUE entry for key in env, or -1. */
 int policy_env_find(const struct strlist *env, const char *key, size_t key_len);
 /* Sets KEY=VALUE (entry), replacing an existing KEY in place. */

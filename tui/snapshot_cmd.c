@@ -27,18 +27,6 @@ static char *display(const char *abs, const char *base)
 	return sanitize_str(abs);
 }
 
-/* Makes each given path absolute (against base, ~ = home), lexically. */
-static void absolute_paths(const struct strlist *in, const char *base, struct strlist *out)
-{
-	const char *home = getenv("HOME");
-	for (size_t i = 0; i < in->len; i++) {
-		cleanup_free char *exp = policy_expand_home(in->items[i], home);
-		const char *p = exp ? exp : in->items[i];
-		cleanup_free char *abs = p[0] == '/' ? xstrdup(p) : xasprintf("%s/%s", base, p);
-		strlist_push_owned(out, policy_normalize_path(abs));
-	}
-}
-
 static void print_changes(const struct snap_changes *c, const char *base, size_t max)
 {
 	for (size_t i = 0; i < c->n && i < max; i++) {
@@ -131,7 +119,7 @@ static int cmd_diff(const struct cli_options *o)
 		return rc;
 	cleanup_free char *cwd = getcwd(NULL, 0);
 	struct strlist paths = {0};
-	absolute_paths(&o->snap_paths, cwd ? cwd : "/", &paths);
+	policy_absolute_paths(&o->snap_paths, cwd ? cwd : "/", getenv("HOME"), &paths);
 	size_t from = o->snap_checkpoint_set ? o->snap_checkpoint : 0;
 	size_t to = o->snap_now ? SNAP_NOW : snap_session_checkpoints(s) - 1;
 	struct snap_changes c;
@@ -166,7 +154,7 @@ static int cmd_restore(const struct cli_options *o)
 		return rc;
 	cleanup_free char *cwd = getcwd(NULL, 0);
 	struct strlist paths = {0};
-	absolute_paths(&o->snap_paths, cwd ? cwd : "/", &paths);
+	policy_absolute_paths(&o->snap_paths, cwd ? cwd : "/", getenv("HOME"), &paths);
 	size_t n = o->snap_checkpoint_set ? o->snap_checkpoint : 0;
 	struct snap_restore_stats rs;
 	if (snap_restore(s, n, &paths, &rs, err, sizeof err) < 0) {
@@ -225,47 +213,6 @@ int snapshot_command(const struct cli_options *o)
 	default:
 		return 2;
 	}
-}
-
-int snapshot_begin(const struct cli_options *o, const char *id, const char *cwd,
-                   const char *invoke_cwd, const struct strlist *argv,
-                   struct snap_store **st, struct snap_session **s)
-{
-	char err[1024];
-	struct strlist roots = {0};
-	if (o->snapshot_paths.len == 0)
-		strlist_push(&roots, cwd);
-	absolute_paths(&o->snapshot_paths, invoke_cwd, &roots);
-	for (size_t i = 0; i < roots.len; i++) {
-		struct stat sb;
-		int e = stat(roots.items[i], &sb) < 0 ? errno : S_ISDIR(sb.st_mode) ? 0 : ENOTDIR;
-		if (e) {
-			snprintf(err, sizeof err, "--snapshot-path: %s: %s", roots.items[i],
-			         strerror(e));
-			headless_error(err);
-			strlist_clear(&roots);
-			return 2;
-		}
-	}
-	if (snap_store_open(NULL, true, st, err, sizeof err) < 0) {
-		headless_error(err);
-		strlist_clear(&roots);
-		return 125;
-	}
-	struct snap_session_spec spec = {.id = id,
-	                                 .cwd = cwd,
-	                                 .roots = &roots,
-	                                 .excludes = &o->snapshot_excludes,
-	                                 .command = argv};
-	int rc = 0;
-	if (snap_session_create(*st, &spec, s, err, sizeof err) < 0) {
-		headless_error(err);
-		snap_store_close(*st);
-		*st = NULL;
-		rc = 125;
-	}
-	strlist_clear(&roots);
-	return rc;
 }
 
 bool snapshot_end(const struct cli_options *o, const char *cwd, struct snap_store *st,
