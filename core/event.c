@@ -61,17 +61,6 @@ void event_remove_sink(event_sink_fn fn, void *arg)
 
 void event_clear_sinks(void) { n_sinks = 0; }
 
-void event_remove_sink(event_sink_fn fn, void *arg)
-{
-	for (int i = 0; i < n_sinks; i++) {
-		if (sinks[i].fn == fn && sinks[i].arg == arg) {
-			memmove(&sinks[i], &sinks[i + 1], (size_t)(n_sinks - i - 1) * sizeof sinks[0]);
-			n_sinks--;
-			return;
-		}
-	}
-}
-
 void event_emit(struct event *ev)
 {
 	if (!ev->time_ns)

@@ -46,8 +46,6 @@ const char *event_session(void);
 int event_add_sink(event_sink_fn fn, void *arg);
 void event_remove_sink(event_sink_fn fn, void *arg);
 void event_clear_sinks(void);
-/* Removes the sink registered with fn and arg (no-op when absent). */
-void event_remove_sink(event_sink_fn fn, void *arg);
 /* Delivers ev to every sink, then frees ev->data. */
 void event_emit(struct event *ev);
 /* Convenience: emit a kind with a printf message and optional data. */
