@@ -41,6 +41,8 @@ enum opt_id {
 	OPT_RESTORE,
 	OPT_SNAPSHOT_PATH,
 	OPT_SNAPSHOT_EXCLUDE,
+	OPT_ASK,
+	OPT_ASK_TIMEOUT,
 	OPT_VERSION,
 	OPT_HELP,
 };
@@ -79,6 +81,8 @@ static const struct opt_def opt_table[] = {
 	{ "restore", 0, ARG_NONE, OPT_RESTORE },
 	{ "snapshot-path", 0, ARG_REQUIRED, OPT_SNAPSHOT_PATH },
 	{ "snapshot-exclude", 0, ARG_REQUIRED, OPT_SNAPSHOT_EXCLUDE },
+	{ "ask", 0, ARG_EQ_ONLY, OPT_ASK },
+	{ "ask-timeout", 0, ARG_REQUIRED, OPT_ASK_TIMEOUT },
 	{ "version", 'V', ARG_NONE, OPT_VERSION },
 	{ "help", 'h', ARG_NONE, OPT_HELP },
 };
@@ -246,6 +250,38 @@ static int add_env(struct cli_options *o, const char *value, char *err, size_t e
 	return 0;
 }
 
+static int parse_count(const char *flag, const char *v, unsigned long *out, char *err,
+                       size_t errlen);
+
+/* --ask (network) or --ask=net[,write]. Holding writes needs the syscall
+ * observer, which this build does not have yet. */
+static int set_ask(struct cli_options *o, const char *value, char *err, size_t errlen)
+{
+	if (!value) {
+		o->ask_net = true;
+		return 0;
+	}
+	struct strlist items = {0};
+	if (!strlist_split_append(&items, value)) {
+		cleanup_free char *s = sanitize_str(value);
+		return cli_fail(err, errlen, "--ask: malformed list '%s'", s);
+	}
+	int rc = 0;
+	for (size_t i = 0; i < items.len && rc == 0; i++) {
+		if (strcmp(items.items[i], "net") == 0) {
+			o->ask_net = true;
+		} else if (strcmp(items.items[i], "write") == 0) {
+			rc = cli_fail(err, errlen, "--ask=write: asking about writes is not available "
+			                           "yet (it needs the syscall observer); use --ask=net");
+		} else {
+			cleanup_free char *s = sanitize_str(items.items[i]);
+			rc = cli_fail(err, errlen, "--ask: unknown category '%s' (net, write)", s);
+		}
+	}
+	strlist_clear(&items);
+	return rc;
+}
+
 static void set_string(char **dst, const char *value)
 {
 	free(*dst);
@@ -326,6 +362,17 @@ static int apply_option(struct cli_options *o, const struct opt_def *def, const 
 		return add_list(&o->snapshot_paths, name, value, false, err, errlen);
 	case OPT_SNAPSHOT_EXCLUDE:
 		return add_list(&o->snapshot_excludes, name, value, false, err, errlen);
+	case OPT_ASK:
+		return set_ask(o, value, err, errlen);
+	case OPT_ASK_TIMEOUT: {
+		unsigned long n;
+		if (parse_count(name, value, &n, err, errlen) < 0)
+			return -1;
+		if (n < 1 || n > 3600)
+			return cli_fail(err, errlen, "option '%s' needs 1 to 3600 seconds", name);
+		o->ask_timeout_s = (unsigned)n;
+		return 0;
+	}
 	case OPT_VERSION:
 		o->action = CLI_VERSION;
 		return 0;
@@ -542,6 +589,19 @@ static int parse_args(int argc, char **argv, struct cli_options *o, char *err, s
 		return parse_profile_command(argc, argv, o, err, errlen);
 	if (argc >= 2 && strcmp(argv[1], "snapshot") == 0)
 		return parse_snapshot_command(argc, argv, o, err, errlen);
+	if (argc >= 2 && strcmp(argv[1], "ctl") == 0) {
+		/* The words are checked by the ctl face (tui/ctl_cmd.c). */
+		o->action = CLI_CTL;
+		for (int k = 2; k < argc; k++)
+			strlist_push(&o->ctl_args, argv[k]);
+		return 0;
+	}
+	if (argc >= 2 && strcmp(argv[1], "ls") == 0) {
+		if (argc > 2)
+			return cli_fail(err, errlen, "usage: glassbox ls (to run ls: glassbox -- ls)");
+		o->action = CLI_LS;
+		return 0;
+	}
 
 	int i = 1;
 	for (; i < argc; i++) {
@@ -586,6 +646,7 @@ void cli_options_free(struct cli_options *o)
 	strlist_clear(&o->snapshot_paths);
 	strlist_clear(&o->snapshot_excludes);
 	strlist_clear(&o->snap_paths);
+	strlist_clear(&o->ctl_args);
 	free(o->snap_id);
 	memset(o, 0, sizeof *o);
 }

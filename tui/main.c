@@ -3,6 +3,7 @@
  * Until the TUI lands, `glassbox` without a command runs the sandboxed $SHELL
  * headless in a PTY. Exit status 2 means bad input; nothing was started. */
 #include "cli.h"
+#include "ctl_cmd.h"
 #include "headless.h"
 #include "profile.h"
 #include "snapshot_cmd.h"
@@ -72,6 +73,12 @@ int main(int argc, char **argv)
 	case CLI_SNAPSHOT_RESTORE:
 	case CLI_SNAPSHOT_CLEAN:
 		rc = snapshot_command(&o);
+		break;
+	case CLI_CTL:
+		rc = ctl_command(&o);
+		break;
+	case CLI_LS:
+		rc = ls_command();
 		break;
 	case CLI_RUN:
 		rc = headless_run(&o);
