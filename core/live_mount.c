@@ -176,6 +176,9 @@ static int helper_main(int userns, int mntns, enum live_mount_op op, const char 
 	struct stat st;
 	if (fstat(target, &st) < 0)
 		return fail(r, errno, "cannot stat %s inside the sandbox: %s", path, strerror(errno));
+	if (S_ISLNK(st.st_mode))
+		return fail(r, ELOOP, "%s is not visible inside the sandbox: a symlink is in the way",
+		            path);
 	if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
 		return fail(r, EINVAL, "%s is neither a directory nor a regular file", path);
 
