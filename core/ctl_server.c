@@ -35,6 +35,7 @@ struct ctl_client {
 	char *out;
 	size_t out_len, out_cap;
 	bool subscribed;
+	bool refused; /* another uid: told so, its input is discarded */
 	bool closing; /* close once out is drained */
 	bool dead;
 	uint32_t mask;
@@ -191,6 +192,8 @@ static void client_read(struct ctl_server *s, struct ctl_client *c)
 		c->closing = true; /* answer what came, then close */
 		return;
 	}
+	if (c->refused)
+		return; /* read and dropped: closing with unread input would reset it */
 	for (ssize_t i = 0; i < n && !c->closing; i++) {
 		if (buf[i] == '\n') {
 			c->in = xrealloc(c->in, c->in_len + 1);
@@ -219,17 +222,8 @@ static void accept_clients(struct ctl_server *s)
 			return;
 		struct ucred cred;
 		socklen_t len = sizeof cred;
-		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
-		    cred.uid != getuid()) {
-			static const char no[] =
-				"{\"ok\":false,\"error\":\"refused: only the session's owner may "
-				"control it\"}\n";
-			if (write(fd, no, sizeof no - 1) < 0) {
-				/* nothing more to tell it */
-			}
-			close(fd);
-			continue;
-		}
+		bool refused = getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
+		               cred.uid != getuid();
 		if (s->n_clients >= CTL_MAX_CLIENTS) {
 			close(fd);
 			continue;
@@ -239,6 +233,12 @@ static void accept_clients(struct ctl_server *s)
 		c->next = s->clients;
 		s->clients = c;
 		s->n_clients++;
+		if (refused) {
+			static const char no[] = "{\"ok\":false,\"error\":\"refused: only the "
+			                         "session's owner may control it\"}\n";
+			c->refused = true;
+			client_put(c, no, sizeof no - 1);
+		}
 		client_arm(s, c);
 	}
 }
