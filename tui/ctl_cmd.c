@@ -172,6 +172,12 @@ static int run_call(int fd, cJSON *req, const char *what)
 		cJSON_DeleteItemFromObject(r, "ok");
 		cJSON_DeleteItemFromObject(r, "id");
 		print_json(r);
+	} else if (strcmp(what, "answer") == 0) {
+		const cJSON *d = cJSON_GetObjectItemCaseSensitive(req, "decision");
+		const cJSON *a = cJSON_GetObjectItemCaseSensitive(req, "answer");
+		cleanup_free char *line = xasprintf("answered %s: %s", d->valuestring, a->valuestring);
+		cleanup_free char *safe = sanitize_str(line);
+		puts(safe);
 	} else if (strcmp(what, "patch") == 0) {
 		const cJSON *a;
 		cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(r, "applied")) {

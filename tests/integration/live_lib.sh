@@ -78,7 +78,7 @@ assert_schema() { # NAME LOG
 # http_server ADDR DIR: python's http.server on ADDR, a free port; sets PORT.
 http_server() {
 	PORT=$($PY -c 'import socket,sys; s=socket.socket(); s.bind((sys.argv[1],0)); print(s.getsockname()[1])' "$1")
-	bg $PY -m http.server --bind "$1" --directory "$2" "$PORT"
+	bg $PY -m http.server --bind "$1" --directory "$2" "$PORT" 2>/dev/null
 	local i
 	for ((i = 0; i < 100; i++)); do
 		curl -s -o /dev/null "http://$1:$PORT/" && return 0

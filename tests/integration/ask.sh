@@ -1,0 +1,99 @@
+#!/bin/bash
+# Ask mode for the network (--ask): a request no rule allows is held by the
+# proxy and announced as a decision event; answered over the control socket
+# it goes through once (asked again next time), for the session (a live
+# allow-net rule: not asked again), or is refused; unanswered it is refused
+# after --ask-timeout. CONNECT (curl -p), plain HTTP and SOCKS5 against
+# python http.servers on 127.0.0.7-9; the events validate against the schema.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/live_lib.sh"
+
+GB_TIMEOUT=60
+WWW=$TROOT/www
+mkdir -p "$WWW"
+echo hello >"$WWW/hello.txt"
+chmod -R a+rX "$WWW"
+http_server 127.0.0.7 "$WWW" || exit 1
+P7=$PORT
+http_server 127.0.0.8 "$WWW" || exit 1
+P8=$PORT
+http_server 127.0.0.9 "$WWW" || exit 1
+P9=$PORT
+
+# answer ID ANSWER: waits for the question, answers it; sets OUT/ERR/RC.
+answer() {
+	if ! wait_grep "$LOG" "\"id\":\"$1\",\"state\":\"pending\"" 10; then
+		fail "question $1 asked" "$(tail -3 "$LOG")"
+		return
+	fi
+	gbrun ctl "$SID" answer "$1" "$2"
+}
+
+body() {
+	LOG=$UD/ask.jsonl
+	# --- bad input --------------------------------------------------------
+	gbrun --ask=bogus -- true
+	assert_rc "--ask=bogus: exit 2" 2
+	gbrun --ask=write -- true
+	assert_rc "--ask=write (needs the observer): exit 2" 2
+	assert_contains "it says why" "$ERR" "needs the syscall observer"
+	gbrun --ask-timeout=0 -- true
+	assert_rc "--ask-timeout=0: exit 2" 2
+
+	# --- control: without --ask the same request is refused at once ------
+	gbrun -- curl -s -o /dev/null -w '%{http_connect}' -p "http://127.0.0.7:$P7/hello.txt"
+	assert_eq "without --ask: CONNECT refused at once (403)" 403 "$OUT"
+
+	cat >"$W/ask.sh" <<'SH'
+t() { s=$(date +%s%N); r=$(curl -sS "$@" 2>&1); echo "$? $(( ($(date +%s%N) - s) / 1000000 )) $r" >>res; }
+t -p "http://127.0.0.7:$1/hello.txt"
+t -p "http://127.0.0.7:$1/hello.txt"
+t "http://127.0.0.7:$1/hello.txt"
+t -p "http://127.0.0.8:$2/hello.txt"
+t -p "http://127.0.0.9:$3/hello.txt"
+t -x "socks5h://127.0.0.1:3128" "http://127.0.0.8:$2/hello.txt"
+SH
+	rm -f "$W/res"
+	start_session "$LOG" --ask=net --ask-timeout=2 -- sh ask.sh "$P7" "$P8" "$P9" ||
+		{ fail "session starts" "$(cat "$UD/sess.err")"; return; }
+	answer net-1 once
+	assert_rc "answer once: exit 0" 0
+	wait_lines "$W/res" 1 10
+	assert_match "allow once: the CONNECT goes through" "$(sed -n 1p "$W/res")" '^0 [0-9]+ hello$'
+	answer net-2 session
+	assert_rc "answer session: exit 0" 0
+	wait_lines "$W/res" 3 10
+	assert_match "once is once: asked again, then allowed for the session" "$(sed -n 2p "$W/res")" '^0 [0-9]+ hello$'
+	assert_match "allowed for the session: a plain request is not asked again" "$(sed -n 3p "$W/res")" '^0 [0-9]+ hello$'
+	answer net-3 deny
+	wait_lines "$W/res" 4 10
+	assert_match "deny: the CONNECT is refused (403)" "$(sed -n 4p "$W/res")" '^56 .*403'
+	wait_grep "$LOG" '"id":"net-4","state":"pending"' 10
+	wait_lines "$W/res" 5 10
+	local line5
+	line5=$(sed -n 5p "$W/res")
+	assert_match "unanswered: refused after the timeout" "$line5" '^56 .*403'
+	local ms=${line5#* }
+	ms=${ms%% *}
+	if [ "$ms" -ge 1900 ] && [ "$ms" -le 6000 ]; then ok "the timeout took ${ms} ms (--ask-timeout=2)"
+	else fail "the timeout took ${ms} ms, expected about 2000" "$line5"; fi
+	gbrun ctl "$SID" answer net-4 once
+	assert_rc "answering a timed-out question: exit 1" 1
+	assert_contains "it says it is not pending" "$ERR" "no pending question net-4"
+	answer net-5 once
+	wait_lines "$W/res" 6 10
+	assert_match "SOCKS5 is held and answered too" "$(sed -n 6p "$W/res")" '^0 [0-9]+ hello$'
+	end_session
+	assert_eq "the session ends normally" 0 "$SESS_RC"
+
+	local states
+	states=$(grep '"kind":"decision"' "$LOG" | sed -n 's/.*"id":"\(net-[0-9]*\)","state":"\([a-z]*\)".*/\1:\2/p' | tr '\n' ' ')
+	assert_eq "decision events" "net-1:pending net-1:answered net-2:pending net-2:answered net-3:pending net-3:answered net-4:pending net-4:timeout net-5:pending net-5:answered " "$states"
+	assert_contains "a question names the flag that would allow it" "$(grep '"id":"net-1","state":"pending"' "$LOG")" "\"flag\":\"--allow-net=127.0.0.7:$P7\""
+	assert_contains "allow for the session is a live rule change" "$(grep policy_change "$LOG")" "\"value\":\"127.0.0.7:$P7\""
+	assert_contains "the once-allowed attempt is logged with its rule" "$(grep '"kind":"network"' "$LOG" | head -1)" '"rule":"ask:once"'
+	assert_schema "ask events validate against docs/events.schema.json" "$LOG"
+}
+
+for_each_user body
+finish
