@@ -12,12 +12,21 @@
  *      resolved inside the new root without following symlinks;
  *   3. pivot_root into it, bring up loopback, set the hostname, chdir;
  *   4. enter a nested user namespace mapping the real uid (so ids look as on
- *      the host and every mount becomes locked), drop all capabilities, set
- *      no_new_privs and load the seccomp filter (compiled by the supervisor
- *      meanwhile, passed as a memfd of BPF);
+ *      the host and the workload has no capability over the mounts), drop all
+ *      capabilities, add the Landlock fence, set no_new_privs and load the
+ *      seccomp filter (compiled by the supervisor meanwhile, passed as a memfd
+ *      of BPF);
  *   5. fork the command into its own session, then reap, forward signals and
  *      report its exit.
- * Everything reported back is one JSON line per message on fd 3. */
+ * Everything reported back is one JSON line per message on fd 3.
+ *
+ * Live changes: the mounts built here stay changeable by the supervisor's
+ * helper (core/live_mount.c joins the outer user namespace, which owns this
+ * mount namespace). So Landlock fences only what mounts cannot — files
+ * reached along host paths (fds passed in) — and grants everything within
+ * the sandbox's own tree, where the mounts decide; a ruleset mirroring the
+ * start-time mounts would keep refusing a write granted live, and a Landlock
+ * domain can never be loosened (see apply_landlock). */
 #include "jail.h"
 #include "jail_internal.h"
 #include "sanitize.h"
