@@ -93,6 +93,17 @@ SH
 	assert_contains "allow for the session is a live rule change" "$(grep policy_change "$LOG")" "\"value\":\"127.0.0.7:$P7\""
 	assert_contains "the once-allowed attempt is logged with its rule" "$(grep '"kind":"network"' "$LOG" | head -1)" '"rule":"ask:once"'
 	assert_schema "ask events validate against docs/events.schema.json" "$LOG"
+
+	# --- headless: asked on glassbox's own terminal -------------------------
+	# stdin is not a terminal, so the keyboard is free for the answers.
+	hostrun $PY "$PTY_RUN" --stdin-null --timeout 30 "expect:[o]nce" "send:o\n" "expect:hello" \
+		"expect:[o]nce" "send:d\n" "expect:rc=56" -- "$GB_BIN" --ask -- sh -c \
+		"curl -sS -p http://127.0.0.7:$P7/hello.txt; curl -sS -p http://127.0.0.8:$P8/hello.txt; echo rc=\$?"
+	assert_rc "terminal answers: the run completes" 0
+	assert_contains "the question is shown on the terminal" "$OUT" "ask net-1: connect CONNECT 127.0.0.7:$P7"
+	assert_contains "o answers once" "$OUT" "ask net-1: answered: once"
+	assert_contains "d answers deny" "$OUT" "ask net-2: answered: deny"
+	assert_contains "the denied CONNECT fails" "$OUT" "response 403"
 }
 
 for_each_user body
