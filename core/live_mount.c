@@ -27,6 +27,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/nsfs.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -310,16 +311,26 @@ int live_mount_apply(pid_t init_pid, enum live_mount_op op, const char *path,
 	}
 	close(pfd[1]);
 	struct reply r = {0};
-	ssize_t n;
-	while ((n = read(pfd[0], &r, sizeof r)) < 0 && errno == EINTR)
+	ssize_t n = -1;
+	/* Mount calls do not block for long; a helper that hangs is killed
+	 * rather than freezing the supervisor (and with it the proxy). */
+	struct pollfd pf = {.fd = pfd[0], .events = POLLIN};
+	int pr;
+	while ((pr = poll(&pf, 1, 5000)) < 0 && errno == EINTR)
 		;
+	if (pr > 0)
+		while ((n = read(pfd[0], &r, sizeof r)) < 0 && errno == EINTR)
+			;
+	else
+		kill(pid, SIGKILL);
 	close(pfd[0]);
 	int status;
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	res->ms = (double)(now_mono_ns() - t0) / 1e6;
 	if (n != (ssize_t)sizeof r) {
-		error_set(err, errlen, "the mount helper died (%s %d)",
+		error_set(err, errlen, "the mount helper %s (%s %d)",
+		          pr > 0 ? "died" : "did not finish in 5 s and was killed",
 		          WIFSIGNALED(status) ? "signal" : "status",
 		          WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
 		return -EIO;

@@ -168,6 +168,17 @@ static int apply_fs(struct live_policy *lp, const struct live_target *t, bool ad
 	if (take_off) {
 		op = LIVE_UNMOUNT;
 		expect = top ? top->mnt_id : 0;
+	} else if (top && top->op == op) {
+		/* Asked twice: one mount, so that one revoke undoes it. */
+		cJSON_AddStringToObject(d, "effect", op == LIVE_BIND_RW   ? "already writable"
+		                                     : op == LIVE_BIND_RO ? "already read-only"
+		                                                          : "already hidden");
+		return 0;
+	} else if (op != LIVE_MASK &&
+	           ((top && top->op == LIVE_MASK) ||
+	            (!top && strlist_contains(&t->policy->deny_read, path)))) {
+		/* A clone of a mask would be an empty tmpfs, not the host's files. */
+		return error_set(err, errlen, "%s is hidden (deny-read); lift that first", path);
 	}
 	struct live_mount_result res;
 	int r = live_mount_apply(t->init_pid, op, path, expect, &res, err, errlen);

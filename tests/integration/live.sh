@@ -36,6 +36,11 @@ SH
 	first=$(grep -m1 '^W' "$W/res" | cut -d' ' -f2)
 	assert_file_is "the write landed on the host" "$out/f$first" "$first"
 
+	gbrun ctl "$SID" allow-write "$out"
+	assert_eq "a second allow-write stacks nothing" "add allow_write $out: already writable" "$OUT"
+	gbrun ctl "$SID" allow-write "$H/.ssh"
+	assert_rc "allow-write on a hidden path (deny-read) is refused" 1
+	assert_contains "it says why" "$ERR" "is hidden (deny-read); lift that first"
 	gbrun ctl "$SID" revoke-write "$out"
 	assert_rc "ctl revoke-write exits 0" 0
 	assert_eq "ctl revoke-write unmounts the bind" "remove allow_write $out: unmounted" "$OUT"
@@ -48,7 +53,7 @@ SH
 	touch "$W/stop"
 	end_session
 	assert_eq "the command ran to its end" 0 "$SESS_RC"
-	assert_eq "two policy_change events" 2 "$(grep -c '"kind":"policy_change"' "$log")"
+	assert_eq "three policy_change events (grant, repeat, revoke)" 3 "$(grep -c '"kind":"policy_change"' "$log")"
 	assert_contains "the grant's event names the mount" "$(grep policy_change "$log" | head -1)" '"mount":"writable bind"'
 	assert_schema "live events validate against docs/events.schema.json" "$log"
 	note "mount helper time, grant and revoke (ms): $(grep policy_change "$log" | grep -o '"duration_ms":[0-9.]*' | cut -d: -f2 | tr '\n' ' ')"
