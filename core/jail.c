@@ -39,6 +39,12 @@ struct jail {
 	pid_t pid;          /* init (or the command without sandbox) */
 	int fd;             /* control socket, or pidfd */
 	int master;         /* pty master of a tty session, or -1 */
+	/* Extra shells (jail_spawn), by id 1..JAIL_MAX_SHELLS-1; [0] unused. */
+	int shell_master[JAIL_MAX_SHELLS];
+	pid_t shell_pid[JAIL_MAX_SHELLS];
+	bool shell_alive[JAIL_MAX_SHELLS];
+	struct strlist shell_argv[JAIL_MAX_SHELLS];
+	int next_shell;
 	int listener;       /* proxy listener inside the sandbox's netns, or -1 */
 	int pending_fd;     /* fd received with the message being parsed */
 	struct jail_plan plan;
@@ -295,6 +301,9 @@ int jail_start(const struct jail_spec *spec, struct jail **out, struct jail_resu
 	j->spec = spec;
 	j->fd = -1;
 	j->master = -1;
+	for (int i = 0; i < JAIL_MAX_SHELLS; i++)
+		j->shell_master[i] = -1;
+	j->next_shell = 1;
 	j->listener = -1;
 	j->pending_fd = -1;
 	j->start_ns = now_mono_ns();
@@ -393,9 +402,9 @@ fail:
 }
 
 int jail_fd(const struct jail *j) { return j->fd; }
+pid_t jail_pid(const struct jail *j) { return j->pid; }
 int jail_pty_master(const struct jail *j) { return j->master; }
 int jail_proxy_listener(const struct jail *j) { return j->listener; }
-pid_t jail_init_pid(const struct jail *j) { return j->sandboxed && !j->ended ? j->pid : -1; }
 
 static void emit_ready(struct jail *j)
 {
@@ -425,13 +434,65 @@ static void emit_ready(struct jail *j)
 	            "user+mount+pid+net+ipc+uts namespaces, seccomp filter, no capabilities");
 }
 
+static void emit_exec(pid_t pid, const struct strlist *argv, bool tty, int shell)
+{
+	cJSON *d = cJSON_CreateObject();
+	cJSON_AddBoolToObject(d, "tty", tty);
+	cJSON_AddNumberToObject(d, "shell", shell);
+	cJSON *a = cJSON_AddArrayToObject(d, "argv");
+	for (size_t i = 0; i < argv->len; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(argv->items[i]));
+	struct event ev = {.kind = EV_EXEC, .pid = pid, .data = d};
+	char msg[256];
+	snprintf(msg, sizeof msg, "exec %s (pid %d%s)", argv->items[0], pid,
+	         shell ? ", another shell" : "");
+	ev.message = msg;
+	event_emit(&ev);
+}
+
+/* Messages about the extra shells started with jail_spawn. */
+static void handle_shell_message(struct jail *j, const cJSON *o, int shell)
+{
+	const cJSON *v;
+	if ((v = cJSON_GetObjectItemCaseSensitive(o, "pty")) && cJSON_IsTrue(v)) {
+		if (j->shell_master[shell] < 0 && j->pending_fd >= 0) {
+			j->shell_master[shell] = j->pending_fd;
+			j->pending_fd = -1;
+			fcntl(j->shell_master[shell], F_SETFL,
+			      fcntl(j->shell_master[shell], F_GETFL) | O_NONBLOCK);
+		}
+	} else if ((v = cJSON_GetObjectItemCaseSensitive(o, "started")) && cJSON_IsNumber(v)) {
+		j->shell_pid[shell] = (pid_t)v->valuedouble;
+		emit_exec(j->shell_pid[shell], &j->shell_argv[shell], true, shell);
+	} else if ((v = cJSON_GetObjectItemCaseSensitive(o, "exit")) && cJSON_IsNumber(v)) {
+		j->shell_alive[shell] = false;
+		const cJSON *sg = cJSON_GetObjectItemCaseSensitive(o, "signal");
+		int sig = cJSON_IsNumber(sg) ? (int)sg->valuedouble : 0;
+		cJSON *d = cJSON_CreateObject();
+		cJSON_AddNumberToObject(d, "code", (int)v->valuedouble);
+		cJSON_AddNumberToObject(d, "signal", sig);
+		cJSON_AddNumberToObject(d, "shell", shell);
+		struct event ev = {.kind = EV_EXIT, .pid = j->shell_pid[shell], .data = d};
+		char msg[128];
+		snprintf(msg, sizeof msg, "shell %d exited with status %d", shell, (int)v->valuedouble);
+		ev.message = msg;
+		event_emit(&ev);
+	}
+}
+
 static void handle_message(struct jail *j, const char *line)
 {
 	cJSON *o = cJSON_Parse(line);
 	if (!o)
 		return;
 	const cJSON *v;
-	if ((v = cJSON_GetObjectItemCaseSensitive(o, "pty")) && cJSON_IsTrue(v)) {
+	const cJSON *sh = cJSON_GetObjectItemCaseSensitive(o, "shell");
+	int shell = cJSON_IsNumber(sh) && sh->valuedouble > 0 && sh->valuedouble < JAIL_MAX_SHELLS
+	                    ? (int)sh->valuedouble
+	                    : 0;
+	if (shell) {
+		handle_shell_message(j, o, shell);
+	} else if ((v = cJSON_GetObjectItemCaseSensitive(o, "pty")) && cJSON_IsTrue(v)) {
 		if (j->master < 0 && j->spec->tty && j->pending_fd >= 0) {
 			j->master = j->pending_fd;
 			j->pending_fd = -1;
@@ -446,16 +507,7 @@ static void handle_message(struct jail *j, const char *line)
 		emit_ready(j);
 	} else if ((v = cJSON_GetObjectItemCaseSensitive(o, "started")) && cJSON_IsNumber(v)) {
 		j->inner_pid = (pid_t)v->valuedouble;
-		cJSON *d = cJSON_CreateObject();
-		cJSON_AddBoolToObject(d, "tty", j->spec->tty);
-		cJSON *argv = cJSON_AddArrayToObject(d, "argv");
-		for (size_t i = 0; i < j->spec->argv.len; i++)
-			cJSON_AddItemToArray(argv, cJSON_CreateString(j->spec->argv.items[i]));
-		struct event ev = {.kind = EV_EXEC, .pid = j->inner_pid, .data = d};
-		char msg[256];
-		snprintf(msg, sizeof msg, "exec %s (pid %d)", j->spec->argv.items[0], j->inner_pid);
-		ev.message = msg;
-		event_emit(&ev);
+		emit_exec(j->inner_pid, &j->spec->argv, j->spec->tty, 0);
 	} else if ((v = cJSON_GetObjectItemCaseSensitive(o, "exit")) && cJSON_IsNumber(v)) {
 		j->have_exit = true;
 		j->exit_code = (int)v->valuedouble;
@@ -517,6 +569,44 @@ int jail_handle_input(struct jail *j)
 	return j->ended ? 1 : 0;
 }
 
+int jail_spawn(struct jail *j, const struct strlist *argv, unsigned short rows,
+               unsigned short cols)
+{
+	if (!j->sandboxed || j->ended || j->next_shell >= JAIL_MAX_SHELLS || !argv->len)
+		return -1;
+	int id = j->next_shell++;
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "spawn", id);
+	cJSON *a = cJSON_AddArrayToObject(o, "argv");
+	for (size_t i = 0; i < argv->len; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(argv->items[i]));
+	cJSON_AddNumberToObject(o, "rows", rows);
+	cJSON_AddNumberToObject(o, "cols", cols);
+	char *text = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	cleanup_free char *line = xasprintf("%s\n", text);
+	free(text);
+	if (write_all(j->fd, line, strlen(line)) < 0)
+		return -1;
+	strlist_copy(&j->shell_argv[id], argv);
+	j->shell_alive[id] = true;
+	return id;
+}
+
+int jail_shell_master(const struct jail *j, int shell)
+{
+	if (shell == 0)
+		return j->master;
+	return shell > 0 && shell < JAIL_MAX_SHELLS ? j->shell_master[shell] : -1;
+}
+
+bool jail_shell_alive(const struct jail *j, int shell)
+{
+	if (shell == 0)
+		return !j->have_exit && !j->ended;
+	return shell > 0 && shell < JAIL_MAX_SHELLS && j->shell_alive[shell];
+}
+
 int jail_signal(struct jail *j, int sig)
 {
 	if (!j->sandboxed)
@@ -569,6 +659,11 @@ void jail_finish(struct jail *j, struct jail_result *res)
 		close(j->fd);
 	if (j->master >= 0)
 		close(j->master);
+	for (int i = 0; i < JAIL_MAX_SHELLS; i++)
+		if (j->shell_master[i] >= 0)
+			close(j->shell_master[i]);
+	for (int i = 0; i < JAIL_MAX_SHELLS; i++)
+		strlist_clear(&j->shell_argv[i]);
 	if (j->listener >= 0)
 		close(j->listener);
 	if (j->pending_fd >= 0)

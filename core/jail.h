@@ -63,18 +63,31 @@ struct jail;
  * while planning). */
 int jail_start(const struct jail_spec *spec, struct jail **out, struct jail_result *res);
 int jail_fd(const struct jail *j);
+/* The host pid of the sandbox's init (of the command with no sandbox): its
+ * /proc entry gives the namespaces, CPU and memory of the whole sandbox. */
+pid_t jail_pid(const struct jail *j);
 /* The pty master of a tty session, or -1 until the sandbox has sent it. The
  * jail keeps ownership. */
 int jail_pty_master(const struct jail *j);
 /* The proxy listener made inside the sandbox's network namespace (accept()
  * there, dial out from the host), or -1 until the sandbox sent it. */
 int jail_proxy_listener(const struct jail *j);
-/* The host pid of the sandbox's init (its namespaces are the sandbox's), or
- * -1 without a sandbox. For helpers that join the running sandbox. */
-pid_t jail_init_pid(const struct jail *j);
 /* Reads what the sandbox reported; emits events. Returns 0 while the command
  * runs, 1 once it has ended (or the sandbox died), -1 on error. */
 int jail_handle_input(struct jail *j);
+/* Another command in the running sandbox on its own pty (rows x cols), with
+ * the session's policy, environment and working directory: the TUI's extra
+ * shells. Returns its shell id (1..JAIL_MAX_SHELLS-1), or -1 (no sandbox,
+ * ended, too many). Its pty master arrives later (jail_shell_master); its
+ * start and exit are EV_EXEC/EV_EXIT events with data.shell = id. The
+ * sandbox lives until every shell has exited; the exit status stays shell
+ * 0's (the session's command). */
+#define JAIL_MAX_SHELLS 64
+int jail_spawn(struct jail *j, const struct strlist *argv, unsigned short rows,
+               unsigned short cols);
+/* Shell id's pty master (0: the command's, as jail_pty_master), or -1. */
+int jail_shell_master(const struct jail *j, int shell);
+bool jail_shell_alive(const struct jail *j, int shell);
 /* Delivers sig to the command (through the sandbox's init). */
 int jail_signal(struct jail *j, int sig);
 /* Reaps the sandbox and fills res. Frees j. */

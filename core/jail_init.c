@@ -17,7 +17,8 @@
  *      seccomp filter (compiled by the supervisor meanwhile, passed as a memfd
  *      of BPF);
  *   5. fork the command into its own session, then reap, forward signals and
- *      report its exit.
+ *      report its exit; on request start more commands on their own ptys
+ *      (the TUI's extra shells) and live until the last one has exited.
  * Everything reported back is one JSON line per message on fd 3.
  *
  * Live changes: the mounts built here stay changeable by the supervisor's
@@ -41,6 +42,7 @@
 #include <linux/seccomp.h>
 #include <arpa/inet.h>
 #include <net/if.h>
+#include <poll.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
@@ -135,7 +137,6 @@ struct plan {
 	bool listener;
 	bool tty_fds[3];
 	unsigned short rows, cols;
-	int slave;
 };
 
 /* Messages from the supervisor: JSON lines, some carrying an fd. Read with
@@ -252,7 +253,6 @@ static void parse_plan(const char *text, struct plan *p)
 		p->tty_fds[i] = cJSON_IsTrue(cJSON_GetArrayItem(tf, i));
 	p->rows = (unsigned short)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "rows"));
 	p->cols = (unsigned short)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "cols"));
-	p->slave = -1;
 	const char *cwd = jstr(o, "cwd");
 	p->cwd = xstrdup(cwd ? cwd : "/");
 	jlist(o, "argv", &p->argv);
@@ -780,24 +780,28 @@ static void open_listener(void)
 
 /* ---- the terminal ------------------------------------------------------- */
 
-/* Allocates the command's pty from the sandbox's own devpts (so ttyname()
- * inside finds /dev/pts/0) and sends the master to the supervisor. */
-static void open_pty(struct plan *p)
+/* Allocates a pty from the sandbox's own devpts (so ttyname() inside finds
+ * /dev/pts/N), sends the master to the supervisor tagged with the shell it
+ * belongs to, and returns the slave. */
+static int open_pty(unsigned shell, unsigned short rows, unsigned short cols)
 {
 	int m = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
 	char name[64];
 	if (m < 0 || grantpt(m) < 0 || unlockpt(m) < 0 || ptsname_r(m, name, sizeof name) != 0)
 		die("run with stdin redirected from a file or pipe to use pipe mode",
 		    "cannot allocate a pseudo-terminal inside the sandbox: %s", strerror(errno));
-	p->slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (p->slave < 0)
+	int slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (slave < 0)
 		die(NULL, "cannot open %s: %s", name, strerror(errno));
-	struct winsize ws = {.ws_row = p->rows, .ws_col = p->cols};
+	struct winsize ws = {.ws_row = rows, .ws_col = cols};
 	if (ws.ws_row && ws.ws_col)
 		ioctl(m, TIOCSWINSZ, &ws);
-	if (jail_send_fd(JAIL_CONTROL_FD, "{\"pty\":true}\n", m) < 0)
+	char line[64];
+	snprintf(line, sizeof line, "{\"pty\":true,\"shell\":%u}\n", shell);
+	if (jail_send_fd(JAIL_CONTROL_FD, line, m) < 0)
 		_exit(125);
 	close(m);
+	return slave;
 }
 
 /* ---- the command -------------------------------------------------------- */
@@ -810,7 +814,10 @@ static void write_err(const char *cmd, const char *reason)
 	write_all(2, line, strlen(line));
 }
 
-static _Noreturn void exec_command(struct plan *p)
+/* Runs argv in its own session; with a pty slave, on the fds marked in
+ * tty_fds and as the controlling terminal. */
+static _Noreturn void exec_command(const struct plan *p, char **argv, int slave,
+                                   const bool tty_fds[3])
 {
 	/* The supervisor blocks signals it forwards; the command starts clean. */
 	for (int s = 1; s < NSIG; s++)
@@ -820,58 +827,137 @@ static _Noreturn void exec_command(struct plan *p)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (setsid() < 0)
 		_exit(125);
-	if (p->slave >= 0) {
+	if (slave >= 0) {
 		for (int i = 0; i < 3; i++)
-			if (p->tty_fds[i] && dup2(p->slave, i) < 0)
+			if (tty_fds[i] && dup2(slave, i) < 0)
 				_exit(125);
-		if (ioctl(p->slave, TIOCSCTTY, 0) < 0)
+		if (ioctl(slave, TIOCSCTTY, 0) < 0)
 			_exit(125);
 	}
 	close_range(3, ~0U, 0);
 	extern char **environ;
 	environ = p->env.items ? p->env.items : (char *[]){NULL};
-	execvp(p->argv.items[0], p->argv.items);
+	execvp(argv[0], argv);
 	int e = errno;
-	write_err(p->argv.items[0], e == ENOENT ? "command not found" : strerror(e));
+	write_err(argv[0], e == ENOENT ? "command not found" : strerror(e));
 	_exit(e == ENOENT ? 127 : 126);
 }
 
 static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH,
                                 SIGCONT, SIGALRM};
 
-static _Noreturn void supervise(pid_t child, int sfd)
+/* The commands running: shell 0 is the session's command; the supervisor
+ * may ask for more (the TUI's extra shells), each on its own pty. The
+ * sandbox lives until the last one has exited. */
+#define MAX_SHELLS 64
+static struct {
+	pid_t pid;    /* 0: slot unused or exited */
+} shells[MAX_SHELLS];
+static int first_status = -1; /* shell 0's exit status, once known */
+
+static void start_shell(const struct plan *p, unsigned id, char **argv, int slave,
+                        const bool tty_fds[3])
 {
-	for (;;) {
-		struct signalfd_siginfo si;
-		ssize_t n = read(sfd, &si, sizeof si);
-		if (n != sizeof si) {
-			if (n < 0 && errno == EINTR)
+	pid_t child = fork();
+	if (child < 0) {
+		if (id == 0)
+			die(NULL, "cannot start the command: %s", strerror(errno));
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddNumberToObject(o, "exit", 126);
+		cJSON_AddNumberToObject(o, "signal", 0);
+		cJSON_AddNumberToObject(o, "shell", id);
+		send_obj(o);
+		return;
+	}
+	if (child == 0)
+		exec_command(p, argv, slave, tty_fds);
+	if (slave >= 0)
+		close(slave);
+	shells[id].pid = child;
+	cJSON *started = cJSON_CreateObject();
+	cJSON_AddNumberToObject(started, "started", child);
+	cJSON_AddNumberToObject(started, "shell", id);
+	send_obj(started);
+}
+
+/* {"spawn":N,"argv":[...],"rows":R,"cols":C}: another command on a new pty. */
+static void handle_request(const struct plan *p, const char *line)
+{
+	cJSON *o = cJSON_Parse(line);
+	const cJSON *id = cJSON_GetObjectItemCaseSensitive(o, "spawn");
+	struct strlist argv = {0};
+	jlist(o, "argv", &argv);
+	if (cJSON_IsNumber(id) && id->valuedouble >= 1 && id->valuedouble < MAX_SHELLS &&
+	    !shells[(int)id->valuedouble].pid && argv.len) {
+		const cJSON *r = cJSON_GetObjectItemCaseSensitive(o, "rows");
+		const cJSON *c = cJSON_GetObjectItemCaseSensitive(o, "cols");
+		unsigned n = (unsigned)id->valuedouble;
+		int slave = open_pty(n, cJSON_IsNumber(r) ? (unsigned short)r->valuedouble : 0,
+		                     cJSON_IsNumber(c) ? (unsigned short)c->valuedouble : 0);
+		static const bool all[3] = {true, true, true};
+		start_shell(p, n, argv.items, slave, all);
+	}
+	strlist_clear(&argv);
+	cJSON_Delete(o);
+}
+
+static bool any_shell_running(void)
+{
+	for (int i = 0; i < MAX_SHELLS; i++)
+		if (shells[i].pid)
+			return true;
+	return false;
+}
+
+static void reap(void)
+{
+	int status;
+	pid_t w;
+	while ((w = waitpid(-1, &status, WNOHANG)) > 0) {
+		for (int i = 0; i < MAX_SHELLS; i++) {
+			if (shells[i].pid != w)
+				continue;
+			shells[i].pid = 0;
+			int code = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+			cJSON *o = cJSON_CreateObject();
+			cJSON_AddNumberToObject(o, "exit", code);
+			cJSON_AddNumberToObject(o, "signal", WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+			cJSON_AddNumberToObject(o, "shell", i);
+			send_obj(o);
+			if (i == 0)
+				first_status = code;
+		}
+	}
+}
+
+static _Noreturn void supervise(const struct plan *p, int sfd)
+{
+	while (any_shell_running()) {
+		struct pollfd fds[2] = {{.fd = sfd, .events = POLLIN},
+		                        {.fd = JAIL_CONTROL_FD, .events = POLLIN}};
+		if (poll(fds, 2, -1) < 0) {
+			if (errno == EINTR)
 				continue;
 			_exit(125);
 		}
-		if (si.ssi_signo != SIGCHLD) {
-			if (kill(-child, (int)si.ssi_signo) < 0)
-				kill(child, (int)si.ssi_signo);
+		if (fds[1].revents) {
+			char *line = rx_line();
+			handle_request(p, line);
+			free(line);
+		}
+		struct signalfd_siginfo si;
+		if (!(fds[0].revents & POLLIN) || read(sfd, &si, sizeof si) != sizeof si)
+			continue;
+		if (si.ssi_signo == SIGCHLD) {
+			reap();
 			continue;
 		}
-		int status;
-		pid_t w;
-		while ((w = waitpid(-1, &status, WNOHANG)) > 0) {
-			if (w != child)
-				continue;
-			cJSON *o = cJSON_CreateObject();
-			if (WIFSIGNALED(status)) {
-				cJSON_AddNumberToObject(o, "exit", 128 + WTERMSIG(status));
-				cJSON_AddNumberToObject(o, "signal", WTERMSIG(status));
-			} else {
-				cJSON_AddNumberToObject(o, "exit", WEXITSTATUS(status));
-				cJSON_AddNumberToObject(o, "signal", 0);
-			}
-			send_obj(o);
-			/* Leaving kills whatever the command left behind. */
-			_exit(WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status));
-		}
+		for (int i = 0; i < MAX_SHELLS; i++)
+			if (shells[i].pid && kill(-shells[i].pid, (int)si.ssi_signo) < 0)
+				kill(shells[i].pid, (int)si.ssi_signo);
 	}
+	/* Leaving kills whatever the commands left behind. */
+	_exit(first_status >= 0 ? first_status : 125);
 }
 
 int main(void)
@@ -911,19 +997,11 @@ int main(void)
 	if (sfd < 0)
 		die(NULL, "signalfd: %s", strerror(errno));
 
-	if (p.tty)
-		open_pty(&p);
+	int slave = p.tty ? open_pty(0, p.rows, p.cols) : -1;
 	cJSON *ready = cJSON_CreateObject();
 	cJSON_AddBoolToObject(ready, "ready", true);
 	send_obj(ready);
 
-	pid_t child = fork();
-	if (child < 0)
-		die(NULL, "cannot start the command: %s", strerror(errno));
-	if (child == 0)
-		exec_command(&p);
-	cJSON *started = cJSON_CreateObject();
-	cJSON_AddNumberToObject(started, "started", child);
-	send_obj(started);
-	supervise(child, sfd);
+	start_shell(&p, 0, p.argv.items, slave, p.tty_fds);
+	supervise(&p, sfd);
 }

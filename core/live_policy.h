@@ -42,7 +42,7 @@ void live_policy_free(struct live_policy *lp);
  * then fails with a reason. */
 struct live_target {
 	struct policy *policy;   /* edited in place */
-	pid_t init_pid;          /* the sandbox's init (jail_init_pid) */
+	pid_t init_pid;          /* the sandbox's init (jail_pid) */
 	struct proxy *proxy;
 	/* Paths that must stay hidden whatever is asked (the snapshot store,
 	 * the control socket directory). */

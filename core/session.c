@@ -365,10 +365,45 @@ int session_pty_master(const struct session *s)
 
 void session_resize(struct session *s, unsigned short rows, unsigned short cols)
 {
-	int m = session_pty_master(s);
+	session_resize_shell(s, 0, rows, cols);
+}
+
+void session_resize_shell(struct session *s, int id, unsigned short rows, unsigned short cols)
+{
+	int m = session_shell_master(s, id);
 	struct winsize ws = {.ws_row = rows, .ws_col = cols};
 	if (m >= 0)
 		ioctl(m, TIOCSWINSZ, &ws);
+}
+
+int session_spawn(struct session *s, const struct strlist *argv, unsigned short rows,
+                  unsigned short cols, char *err, size_t errlen)
+{
+	if (!s->jail || s->ended)
+		return error_set(err, errlen, "the session has ended");
+	if (s->policy.no_sandbox)
+		return error_set(err, errlen, "another shell needs the sandbox (--no-sandbox is set)");
+	struct strlist shell = {0};
+	if (!argv || !argv->len) {
+		const char *sh = getenv("SHELL");
+		strlist_push(&shell, sh && sh[0] == '/' ? sh : "/bin/sh");
+	}
+	int id = jail_spawn(s->jail, argv && argv->len ? argv : &shell, rows, cols);
+	strlist_clear(&shell);
+	if (id < 0)
+		return error_set(err, errlen, "cannot start another shell (at most %d)",
+		                 JAIL_MAX_SHELLS - 1);
+	return id;
+}
+
+int session_shell_master(const struct session *s, int id)
+{
+	return s->jail ? jail_shell_master(s->jail, id) : -1;
+}
+
+bool session_shell_alive(const struct session *s, int id)
+{
+	return s->jail && jail_shell_alive(s->jail, id);
 }
 
 void session_signal(struct session *s, int sig)
@@ -427,6 +462,11 @@ void session_free(struct session *s)
 	policy_free(&s->policy);
 	free(s->invoke_cwd);
 	free(s);
+}
+
+pid_t session_sandbox_pid(const struct session *s)
+{
+	return s->jail ? jail_pid(s->jail) : 0;
 }
 
 const char *session_id(const struct session *s)
@@ -489,7 +529,9 @@ static void control_protect(struct session *s)
 static struct live_target live_target_of(struct session *s)
 {
 	return (struct live_target){.policy = &s->policy,
-	                            .init_pid = s->jail ? jail_init_pid(s->jail) : -1,
+	                            .init_pid = s->jail && !s->ended && !s->policy.no_sandbox
+	                                                ? jail_pid(s->jail)
+	                                                : -1,
 	                            .proxy = s->proxy,
 	                            .protected_paths = &s->protected_paths};
 }

@@ -20,6 +20,7 @@
 #define GLASSBOX_SESSION_H
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include <cjson/cJSON.h>
 #include "cli.h"
 #include "policy.h"
@@ -61,6 +62,19 @@ int session_dispatch(struct session *s);
 int session_pty_master(const struct session *s);
 /* Sets the pty's window size (the program gets SIGWINCH). */
 void session_resize(struct session *s, unsigned short rows, unsigned short cols);
+/* Another shell in the running sandbox (same policy, environment, working
+ * directory), on its own pty of rows x cols: argv, or the session's shell
+ * when argv is NULL or empty. Returns its id (>= 1) or -1 with err set. Its
+ * master appears in session_shell_master() during a later dispatch; the
+ * session ends when every shell has exited. */
+int session_spawn(struct session *s, const struct strlist *argv, unsigned short rows,
+                  unsigned short cols, char *err, size_t errlen);
+/* Shell id's pty master (0: the command's), -1 until it arrived or once the
+ * session has finished. */
+int session_shell_master(const struct session *s, int id);
+bool session_shell_alive(const struct session *s, int id);
+/* Sets shell id's window size. */
+void session_resize_shell(struct session *s, int id, unsigned short rows, unsigned short cols);
 /* Delivers sig to the command. */
 void session_signal(struct session *s, int sig);
 
@@ -71,6 +85,9 @@ int session_finish(struct session *s, char *err, size_t errlen);
 void session_free(struct session *s);
 
 /* What the faces show. */
+/* The host pid of the sandbox's init (0 before start or after finish): the
+ * TUI reads CPU and memory of the sandbox's process tree from /proc. */
+pid_t session_sandbox_pid(const struct session *s);
 const char *session_id(const struct session *s);
 const char *session_cwd(const struct session *s);
 const struct policy *session_policy(const struct session *s);

@@ -1,6 +1,7 @@
 # tests/lib.sh: shared helpers for the integration and security tests.
 # Sourced by each tests/{integration,security}/*.sh script; ctest passes
 #   GLASSBOX, GLASSBOX_INIT, PROBE  paths of the built binaries
+#   DRIVER                          the session driver (optional)
 #   GB_USERS                        users to run as ("root", "65534", or both)
 #
 # The binaries are copied into a fresh root under /var/tmp (the build tree
@@ -29,10 +30,12 @@ mkdir -p "$TROOT/bin"
 cp "$GLASSBOX" "$TROOT/bin/glassbox"
 cp "$GLASSBOX_INIT" "$TROOT/bin/glassbox-init"
 [ -n "$PROBE" ] && cp "$PROBE" "$TROOT/bin/gb-probe"
+[ -n "${DRIVER:-}" ] && cp "$DRIVER" "$TROOT/bin/gb-session-driver"
 cp "$GB_TESTS_DIR/integration/pty_run.py" "$TROOT/bin/pty_run.py"
 chmod 755 "$TROOT/bin" "$TROOT/bin/"*
 GB_BIN=$TROOT/bin/glassbox
 PROBE_BIN=$TROOT/bin/gb-probe
+DRIVER_BIN=$TROOT/bin/gb-session-driver
 PTY_RUN=$TROOT/bin/pty_run.py
 
 FAILS=0

@@ -1,0 +1,1211 @@
+/* term: the screen model of one shell pane, on libvterm's state layer.
+ *
+ * Data flow: term_write() feeds pty output to libvterm's parser and state
+ * machine, which calls back here per glyph (putglyph), per scroll (scrollrect)
+ * and per erase; those callbacks edit our own grid and mark rows dirty. The
+ * TUI reads cells with term_get_cell() at frame rate. Anything libvterm must
+ * answer (DA, DSR/CPR, key encodings, mouse reports, paste brackets) comes out
+ * of vterm's output callback and goes straight to the caller's output
+ * callback, i.e. the pty master.
+ *
+ * The grid is built to keep up with a flood (TERMINAL-NOTES):
+ * - a screen is a ring of row pointers with a head index, so a full-screen
+ *   scroll moves the head; scroll regions rotate the pointers of their rows;
+ * - a row stores only its written cells plus one "fill" cell for the rest, so
+ *   blanking a row, erasing to the end of a line and a new line cost O(1);
+ * - a row scrolled off the top of the primary screen is swapped into the
+ *   scrollback ring, whose oldest row comes back as the new blank line: once
+ *   the history is full no line allocates memory.
+ * Cells are 16 bytes; a cell with combining characters keeps them in a pool
+ * (compacted when it fills up) so moving a cell is a plain copy.
+ *
+ * libvterm 0.1.4 does not report SGR 8/28 (conceal), so term_write() scans
+ * CSI ... m itself and splits the feed where conceal changes.
+ *
+ * Allocation failure after term_new() aborts: the UI cannot continue without
+ * its screen, and every caller would otherwise have to handle it per byte. */
+#include "term.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <vterm.h>
+
+#define ATTR_PUBLIC_MASK 0x7f
+#define ATTR_PROTECTED (1u << 14) /* DECSCA: selective erase leaves it */
+#define ATTR_COMBINED (1u << 15)  /* ch is an index into the combining pool */
+#define TITLE_MAX 256
+
+struct color {
+	uint8_t kind, v0, v1, v2; /* INDEXED: v0 is the index; RGB: v0..v2 */
+};
+
+struct cell {
+	uint32_t ch; /* codepoint, 0 for blank; a pool index with ATTR_COMBINED */
+	uint16_t attrs;
+	uint8_t width;
+	uint8_t unused;
+	struct color fg, bg;
+};
+
+struct row {
+	struct cell *cells; /* cells[0..len) written, the rest are `fill` */
+	int len, cap;
+	struct cell fill;
+};
+
+/* One screen (primary or alternate): rows[(head + r) % nrows] is row r. */
+struct grid {
+	struct row **rows;
+	int nrows, head;
+};
+
+/* The SGR scanner's position between term_write() calls. */
+struct sgr_scan {
+	enum { SCAN_GROUND, SCAN_ESC, SCAN_CSI } state;
+	bool odd;                /* leader or intermediate: not a plain SGR */
+	int nparams;
+	int params[32];
+	uint32_t colon;          /* bit i: params[i] was followed by ':' */
+};
+
+struct term {
+	VTerm *vt;
+	VTermState *state;
+	struct term_callbacks cb;
+	void *ctx;
+	int rows, cols;
+
+	struct grid primary, alt;
+	struct grid *screen; /* primary or alt */
+	struct row **scratch; /* rows pointers, for rotating a region */
+
+	/* History: oldest is history[hist_head], hist_len rows of hist_cap. */
+	struct row **history;
+	size_t hist_cap, hist_len, hist_head;
+	int view_offset;
+
+	struct cell pen; /* attrs and colours of the next glyph */
+	bool conceal;
+	struct sgr_scan scan;
+
+	uint32_t (*pool)[TERM_MAX_CHARS];
+	uint32_t pool_len, pool_cap;
+
+	bool *dirty; /* per displayed row */
+	bool all_dirty, any_dirty;
+	int clean_cursor_row, clean_cursor_col;
+	bool clean_cursor_visible;
+
+	bool cursor_visible;
+	int mouse_mode;
+	char title[TITLE_MAX];
+};
+
+static const struct cell blank_cell = { .width = 1 };
+
+static void *alloc_or_die(void *p)
+{
+	if (!p)
+		abort();
+	return p;
+}
+
+static bool cell_same_look(const struct cell *a, const struct cell *b)
+{
+	return memcmp(a, b, sizeof(*a)) == 0;
+}
+
+/* ---- rows ---- */
+
+static struct row *row_new(const struct cell *fill)
+{
+	struct row *r = alloc_or_die(calloc(1, sizeof(*r)));
+	r->fill = *fill;
+	return r;
+}
+
+static void row_free(struct row *r)
+{
+	if (r) {
+		free(r->cells);
+		free(r);
+	}
+}
+
+static void row_reserve(struct row *r, int n, int cols)
+{
+	if (n <= r->cap)
+		return;
+	int cap = r->cap ? r->cap : 16;
+	while (cap < n)
+		cap *= 2;
+	if (cap > cols && n <= cols)
+		cap = cols;
+	r->cells = alloc_or_die(realloc(r->cells, (size_t)cap * sizeof(struct cell)));
+	r->cap = cap;
+}
+
+/* Makes cells [len, upto) explicit copies of the fill cell. */
+static void row_materialise(struct row *r, int upto, int cols)
+{
+	if (upto <= r->len)
+		return;
+	row_reserve(r, upto, cols);
+	for (int c = r->len; c < upto; c++)
+		r->cells[c] = r->fill;
+	r->len = upto;
+}
+
+static void row_blank(struct row *r, const struct cell *fill)
+{
+	r->len = 0;
+	r->fill = *fill;
+}
+
+static const struct cell *row_cell(const struct row *r, int col)
+{
+	return col < r->len ? &r->cells[col] : &r->fill;
+}
+
+/* A wide character may not straddle col-1|col after an edit there: blank
+ * both halves. */
+static inline void row_split_wide(struct row *r, int col)
+{
+	if (col <= 0 || col >= r->len || r->cells[col].width != 0)
+		return;
+	struct cell *left = &r->cells[col - 1], *right = &r->cells[col];
+	left->ch = 0;
+	left->attrs &= (uint16_t)~ATTR_COMBINED;
+	left->width = 1;
+	right->ch = 0;
+	right->attrs &= (uint16_t)~ATTR_COMBINED;
+	right->width = 1;
+}
+
+/* Cells [sc, ec) become `blank`; selective erase keeps protected cells. */
+static void row_erase(struct row *r, int sc, int ec, const struct cell *blank, bool selective,
+                      int cols)
+{
+	if (sc >= ec)
+		return;
+	row_split_wide(r, sc);
+	row_split_wide(r, ec);
+	if (selective) {
+		int end = ec < r->len ? ec : r->len;
+		for (int c = sc; c < end; c++)
+			if (!(r->cells[c].attrs & ATTR_PROTECTED))
+				r->cells[c] = *blank;
+		if (ec <= r->len)
+			return;
+		if (sc < r->len)
+			sc = r->len;
+	}
+	if (ec >= cols) {
+		if (sc >= r->len && cell_same_look(&r->fill, blank))
+			return;
+		row_materialise(r, sc, cols);
+		r->len = sc;
+		r->fill = *blank;
+		return;
+	}
+	if (sc >= r->len && cell_same_look(&r->fill, blank))
+		return;
+	row_materialise(r, ec, cols);
+	for (int c = sc; c < ec; c++)
+		r->cells[c] = *blank;
+}
+
+/* Cells [sc, ec) of dst become those of src. */
+static void row_copy_span(struct row *dst, const struct row *src, int sc, int ec, int cols)
+{
+	row_materialise(dst, ec, cols);
+	for (int c = sc; c < ec; c++)
+		dst->cells[c] = *row_cell(src, c);
+	row_split_wide(dst, sc);
+	row_split_wide(dst, ec);
+}
+
+/* Shifts cells [sc, ec) left by n (n < 0: right), blanking what is uncovered. */
+static void row_shift(struct row *r, int sc, int ec, int n, const struct cell *blank, int cols)
+{
+	int width = ec - sc;
+	if (sc >= r->len && cell_same_look(&r->fill, blank))
+		return; /* only fill cells move */
+	if (n >= width || -n >= width) {
+		row_erase(r, sc, ec, blank, false, cols);
+		return;
+	}
+	row_split_wide(r, sc);
+	row_split_wide(r, ec);
+	row_materialise(r, ec, cols);
+	if (n > 0) {
+		memmove(&r->cells[sc], &r->cells[sc + n], (size_t)(width - n) * sizeof(struct cell));
+		for (int c = ec - n; c < ec; c++)
+			r->cells[c] = *blank;
+	} else {
+		int m = -n;
+		memmove(&r->cells[sc + m], &r->cells[sc], (size_t)(width - m) * sizeof(struct cell));
+		for (int c = sc; c < sc + m; c++)
+			r->cells[c] = *blank;
+	}
+	/* A half of a wide character may have been pushed against an edge. */
+	if (r->cells[sc].width == 0)
+		r->cells[sc] = *blank;
+	if (r->cells[ec - 1].width == 2) {
+		r->cells[ec - 1].ch = 0;
+		r->cells[ec - 1].attrs &= (uint16_t)~ATTR_COMBINED;
+		r->cells[ec - 1].width = 1;
+	}
+}
+
+/* ---- grids ---- */
+
+static struct row **grid_slot(struct grid *g, int r)
+{
+	int i = g->head + r;
+	if (i >= g->nrows)
+		i -= g->nrows;
+	return &g->rows[i];
+}
+
+static struct row *grid_row(const struct grid *g, int r)
+{
+	int i = g->head + r;
+	if (i >= g->nrows)
+		i -= g->nrows;
+	return g->rows[i];
+}
+
+static void grid_free(struct grid *g)
+{
+	for (int r = 0; g->rows && r < g->nrows; r++)
+		row_free(g->rows[r]);
+	free(g->rows);
+	g->rows = NULL;
+}
+
+static bool grid_init(struct grid *g, int nrows)
+{
+	g->rows = calloc((size_t)nrows, sizeof(*g->rows));
+	g->nrows = nrows;
+	g->head = 0;
+	if (!g->rows)
+		return false;
+	for (int r = 0; r < nrows; r++) {
+		g->rows[r] = calloc(1, sizeof(struct row));
+		if (!g->rows[r])
+			return false;
+		g->rows[r]->fill = blank_cell;
+	}
+	return true;
+}
+
+/* ---- history ---- */
+
+static struct row *history_line(const struct term *t, size_t i) /* 0: oldest */
+{
+	return t->history[(t->hist_head + i) % t->hist_cap];
+}
+
+/* Moves a row that scrolled off the primary screen into history and returns
+ * the row the screen reuses in its place (the caller blanks it). */
+static struct row *history_push(struct term *t, struct row *r)
+{
+	if (t->hist_cap == 0)
+		return r;
+	if (t->view_offset > 0) {
+		/* The view stays on the lines the user is reading, like tmux's copy mode. */
+		if ((size_t)t->view_offset < t->hist_cap)
+			t->view_offset++;
+		t->all_dirty = true;
+	}
+	if (t->hist_len < t->hist_cap) {
+		t->history[(t->hist_head + t->hist_len) % t->hist_cap] = r;
+		t->hist_len++;
+		return row_new(&blank_cell);
+	}
+	struct row *oldest = t->history[t->hist_head];
+	t->history[t->hist_head] = r;
+	t->hist_head = (t->hist_head + 1) % t->hist_cap;
+	/* The next rows to recycle were last touched hist_cap lines ago and
+	 * are cold: fetch the next one's cells and the one after's header now
+	 * instead of stalling on them at the next line feed. */
+	const struct row *next = t->history[t->hist_head];
+	__builtin_prefetch(next->cells, 1);
+	__builtin_prefetch((const char *)next->cells + 64, 1);
+	__builtin_prefetch(t->history[(t->hist_head + 1) % t->hist_cap], 1);
+	return oldest;
+}
+
+/* Takes the newest history line back (a screen growing), or NULL. */
+static struct row *history_pop(struct term *t)
+{
+	if (t->hist_len == 0)
+		return NULL;
+	t->hist_len--;
+	struct row *r = history_line(t, t->hist_len);
+	if ((size_t)t->view_offset > t->hist_len)
+		t->view_offset = (int)t->hist_len;
+	return r;
+}
+
+/* ---- combining-character pool ---- */
+
+static bool cell_in_use_mark(const struct cell *c, uint32_t *remap, uint32_t (*old)[TERM_MAX_CHARS],
+                             uint32_t (*fresh)[TERM_MAX_CHARS], uint32_t *fresh_len)
+{
+	if (!(c->attrs & ATTR_COMBINED))
+		return false;
+	uint32_t i = c->ch;
+	if (remap[i] == UINT32_MAX) {
+		memcpy(fresh[*fresh_len], old[i], sizeof(old[i]));
+		remap[i] = (*fresh_len)++;
+	}
+	return true;
+}
+
+static void pool_compact_row(struct row *r, uint32_t *remap, uint32_t (*old)[TERM_MAX_CHARS],
+                             uint32_t (*fresh)[TERM_MAX_CHARS], uint32_t *fresh_len)
+{
+	for (int c = 0; c < r->len; c++)
+		if (cell_in_use_mark(&r->cells[c], remap, old, fresh, fresh_len))
+			r->cells[c].ch = remap[r->cells[c].ch];
+}
+
+/* Copies the sequences still referenced by a cell into a fresh pool. */
+static void pool_compact(struct term *t)
+{
+	uint32_t *remap = alloc_or_die(malloc(t->pool_cap * sizeof(*remap)));
+	uint32_t(*fresh)[TERM_MAX_CHARS] = alloc_or_die(malloc(t->pool_cap * sizeof(*fresh)));
+	memset(remap, 0xff, t->pool_cap * sizeof(*remap));
+	uint32_t fresh_len = 0;
+	struct grid *grids[] = { &t->primary, &t->alt };
+	for (int g = 0; g < 2; g++)
+		for (int r = 0; r < grids[g]->nrows; r++)
+			pool_compact_row(grids[g]->rows[r], remap, t->pool, fresh, &fresh_len);
+	for (size_t i = 0; i < t->hist_len; i++)
+		pool_compact_row(history_line(t, i), remap, t->pool, fresh, &fresh_len);
+	free(remap);
+	free(t->pool);
+	t->pool = fresh;
+	t->pool_len = fresh_len;
+}
+
+static uint32_t pool_store(struct term *t, const uint32_t *chars)
+{
+	if (t->pool_len == t->pool_cap) {
+		if (t->pool_cap)
+			pool_compact(t);
+		if (t->pool_len * 2 >= t->pool_cap) {
+			uint32_t cap = t->pool_cap ? t->pool_cap * 2 : 64;
+			t->pool = alloc_or_die(realloc(t->pool, cap * sizeof(*t->pool)));
+			t->pool_cap = cap;
+		}
+	}
+	uint32_t i = t->pool_len++;
+	int n = 0;
+	for (; n < TERM_MAX_CHARS - 1 && chars[n]; n++)
+		t->pool[i][n] = chars[n];
+	for (; n < TERM_MAX_CHARS; n++)
+		t->pool[i][n] = 0;
+	return i;
+}
+
+/* ---- dirty tracking ---- */
+
+static void mark_dirty(struct term *t, int screen_row)
+{
+	int shown = screen_row + (t->screen == &t->primary ? t->view_offset : 0);
+	if (shown >= 0 && shown < t->rows)
+		t->dirty[shown] = true;
+	t->any_dirty = true;
+}
+
+static void mark_dirty_span(struct term *t, int start, int end)
+{
+	if (start == 0 && end >= t->rows) {
+		t->all_dirty = true;
+		return;
+	}
+	for (int r = start; r < end; r++)
+		mark_dirty(t, r);
+}
+
+/* ---- libvterm state callbacks ---- */
+
+static struct color color_from_vterm(const VTermColor *c, bool is_fg)
+{
+	struct color out = { 0 };
+	if (is_fg ? VTERM_COLOR_IS_DEFAULT_FG(c) : VTERM_COLOR_IS_DEFAULT_BG(c))
+		return out;
+	if (VTERM_COLOR_IS_INDEXED(c)) {
+		out.kind = TERM_COLOR_INDEXED;
+		out.v0 = c->indexed.idx;
+	} else {
+		out.kind = TERM_COLOR_RGB;
+		out.v0 = c->rgb.red;
+		out.v1 = c->rgb.green;
+		out.v2 = c->rgb.blue;
+	}
+	return out;
+}
+
+/* What erased and newly scrolled-in cells look like: the pen's background
+ * (xterm's background colour erase), nothing else. */
+static struct cell erase_cell(const struct term *t)
+{
+	struct cell c = blank_cell;
+	c.bg = t->pen.bg;
+	return c;
+}
+
+static int on_putglyph(VTermGlyphInfo *info, VTermPos pos, void *user)
+{
+	struct term *t = user;
+	int width = info->width;
+	if (pos.row < 0 || pos.row >= t->rows || pos.col < 0 || pos.col >= t->cols)
+		return 1;
+	if (width < 1)
+		width = 1;
+	if (pos.col + width > t->cols)
+		width = t->cols - pos.col;
+
+	struct row *r = grid_row(t->screen, pos.row);
+	if (width == 1 && pos.col == r->len && pos.col < r->cap && !t->conceal &&
+	    !info->protected_cell && (!info->chars[0] || !info->chars[1])) {
+		/* Appending plain text, the common case: nothing to split. */
+		struct cell *c = &r->cells[r->len++];
+		*c = t->pen;
+		c->ch = info->chars[0];
+		mark_dirty(t, pos.row);
+		return 1;
+	}
+	row_materialise(r, pos.col + width, t->cols);
+	row_split_wide(r, pos.col);
+	row_split_wide(r, pos.col + width);
+	if (r->cells[pos.col].width == 2 && width == 1 && pos.col + 1 < r->len)
+		r->cells[pos.col + 1].width = 1; /* orphaned right half */
+
+	struct cell *c = &r->cells[pos.col];
+	*c = t->pen;
+	c->width = (uint8_t)width;
+	if (info->protected_cell)
+		c->attrs |= ATTR_PROTECTED;
+	if (t->conceal)
+		c->attrs |= TERM_ATTR_CONCEAL;
+	if (info->chars[0] && info->chars[1]) {
+		c->ch = pool_store(t, (const uint32_t *)info->chars);
+		c->attrs |= ATTR_COMBINED;
+	} else {
+		c->ch = info->chars[0];
+	}
+	if (width == 2) {
+		struct cell *right = &r->cells[pos.col + 1];
+		*right = t->pen;
+		right->width = 0;
+	}
+	mark_dirty(t, pos.row);
+	return 1;
+}
+
+/* Rotates the row pointers of [start, end) by n (n > 0: up) and blanks the
+ * rows that came in; rows leaving the top of the primary screen go to history. */
+static void scroll_rows(struct term *t, int start, int end, int n)
+{
+	struct grid *g = t->screen;
+	struct cell blank = erase_cell(t);
+	int height = end - start;
+	bool to_history = n > 0 && start == 0 && g == &t->primary;
+
+	if (start == 0 && end == g->nrows) {
+		if (n > 0) {
+			for (int k = 0; k < n; k++) {
+				struct row **top = &g->rows[g->head];
+				if (to_history)
+					*top = history_push(t, *top);
+				row_blank(*top, &blank);
+				g->head = g->head + 1 == g->nrows ? 0 : g->head + 1;
+			}
+		} else {
+			for (int k = 0; k < -n; k++) {
+				g->head = g->head == 0 ? g->nrows - 1 : g->head - 1;
+				row_blank(g->rows[g->head], &blank);
+			}
+		}
+		t->all_dirty = true;
+		return;
+	}
+
+	for (int r = start; r < end; r++)
+		t->scratch[r - start] = *grid_slot(g, r);
+	for (int r = 0; r < height; r++) {
+		int from = ((r + n) % height + height) % height;
+		*grid_slot(g, start + r) = t->scratch[from];
+	}
+	int first = n > 0 ? end - n : start, last = n > 0 ? end : start - n;
+	for (int r = first; r < last; r++) {
+		struct row **slot = grid_slot(g, r);
+		if (to_history)
+			*slot = history_push(t, *slot);
+		row_blank(*slot, &blank);
+	}
+	mark_dirty_span(t, start, end);
+}
+
+static int on_scrollrect(VTermRect rect, int downward, int rightward, void *user)
+{
+	struct term *t = user;
+	if (rect.start_row < 0)
+		rect.start_row = 0;
+	if (rect.end_row > t->rows)
+		rect.end_row = t->rows;
+	if (rect.start_col < 0)
+		rect.start_col = 0;
+	if (rect.end_col > t->cols)
+		rect.end_col = t->cols;
+	int height = rect.end_row - rect.start_row, width = rect.end_col - rect.start_col;
+	if (height <= 0 || width <= 0)
+		return 1;
+	struct cell blank = erase_cell(t);
+	struct grid *g = t->screen;
+
+	if (downward > height)
+		downward = height;
+	if (downward < -height)
+		downward = -height;
+	if (downward && rect.start_col == 0 && rect.end_col == t->cols) {
+		scroll_rows(t, rect.start_row, rect.end_row, downward);
+	} else if (downward > 0) {
+		for (int r = rect.start_row; r + downward < rect.end_row; r++)
+			row_copy_span(grid_row(g, r), grid_row(g, r + downward), rect.start_col,
+			              rect.end_col, t->cols);
+		for (int r = rect.end_row - downward; r < rect.end_row; r++)
+			row_erase(grid_row(g, r), rect.start_col, rect.end_col, &blank, false, t->cols);
+		mark_dirty_span(t, rect.start_row, rect.end_row);
+	} else if (downward < 0) {
+		int up = -downward;
+		for (int r = rect.end_row - 1; r - up >= rect.start_row; r--)
+			row_copy_span(grid_row(g, r), grid_row(g, r - up), rect.start_col, rect.end_col,
+			              t->cols);
+		for (int r = rect.start_row; r < rect.start_row + up; r++)
+			row_erase(grid_row(g, r), rect.start_col, rect.end_col, &blank, false, t->cols);
+		mark_dirty_span(t, rect.start_row, rect.end_row);
+	}
+	if (rightward) {
+		for (int r = rect.start_row; r < rect.end_row; r++)
+			row_shift(grid_row(g, r), rect.start_col, rect.end_col, rightward, &blank, t->cols);
+		mark_dirty_span(t, rect.start_row, rect.end_row);
+	}
+	return 1;
+}
+
+static int on_erase(VTermRect rect, int selective, void *user)
+{
+	struct term *t = user;
+	struct cell blank = erase_cell(t);
+	int start = rect.start_row < 0 ? 0 : rect.start_row;
+	int end = rect.end_row > t->rows ? t->rows : rect.end_row;
+	int sc = rect.start_col < 0 ? 0 : rect.start_col;
+	int ec = rect.end_col > t->cols ? t->cols : rect.end_col;
+	for (int r = start; r < end; r++)
+		row_erase(grid_row(t->screen, r), sc, ec, &blank, selective, t->cols);
+	mark_dirty_span(t, start, end);
+	return 1;
+}
+
+static int on_initpen(void *user)
+{
+	struct term *t = user;
+	t->pen = blank_cell;
+	t->conceal = false;
+	return 1;
+}
+
+static void pen_flag(struct term *t, uint16_t flag, bool on)
+{
+	if (on)
+		t->pen.attrs |= flag;
+	else
+		t->pen.attrs &= (uint16_t)~flag;
+}
+
+static int on_setpenattr(VTermAttr attr, VTermValue *val, void *user)
+{
+	struct term *t = user;
+	switch (attr) {
+	case VTERM_ATTR_BOLD: pen_flag(t, TERM_ATTR_BOLD, val->boolean); break;
+	case VTERM_ATTR_UNDERLINE: pen_flag(t, TERM_ATTR_UNDERLINE, val->number != 0); break;
+	case VTERM_ATTR_ITALIC: pen_flag(t, TERM_ATTR_ITALIC, val->boolean); break;
+	case VTERM_ATTR_BLINK: pen_flag(t, TERM_ATTR_BLINK, val->boolean); break;
+	case VTERM_ATTR_REVERSE: pen_flag(t, TERM_ATTR_REVERSE, val->boolean); break;
+	case VTERM_ATTR_STRIKE: pen_flag(t, TERM_ATTR_STRIKE, val->boolean); break;
+	case VTERM_ATTR_FOREGROUND: t->pen.fg = color_from_vterm(&val->color, true); break;
+	case VTERM_ATTR_BACKGROUND: t->pen.bg = color_from_vterm(&val->color, false); break;
+	default: break;
+	}
+	return 1;
+}
+
+static void switch_screen(struct term *t, bool alt)
+{
+	struct grid *want = alt ? &t->alt : &t->primary;
+	if (t->screen == want)
+		return;
+	t->screen = want;
+	t->view_offset = 0;
+	t->all_dirty = true;
+}
+
+static int on_settermprop(VTermProp prop, VTermValue *val, void *user)
+{
+	struct term *t = user;
+	switch (prop) {
+	case VTERM_PROP_CURSORVISIBLE:
+		t->cursor_visible = val->boolean;
+		break;
+	case VTERM_PROP_ALTSCREEN:
+		/* Entering: libvterm erases the (now alternate) screen right after. */
+		switch_screen(t, val->boolean);
+		break;
+	case VTERM_PROP_TITLE: {
+		size_t n = strnlen(val->string, TITLE_MAX - 1);
+		memcpy(t->title, val->string, n);
+		t->title[n] = 0;
+		if (t->cb.title)
+			t->cb.title(t->title, t->ctx);
+		break;
+	}
+	case VTERM_PROP_MOUSE:
+		t->mouse_mode = val->number;
+		break;
+	default:
+		break;
+	}
+	return 1;
+}
+
+static int on_bell(void *user)
+{
+	struct term *t = user;
+	if (t->cb.bell)
+		t->cb.bell(t->ctx);
+	return 1;
+}
+
+/* ---- resize ---- */
+
+static int grid_last_used_row(const struct grid *g)
+{
+	for (int r = g->nrows - 1; r >= 0; r--) {
+		const struct row *row = grid_row(g, r);
+		if (row->len > 0 || !cell_same_look(&row->fill, &blank_cell))
+			return r;
+	}
+	return -1;
+}
+
+/* Rebuilds one grid at the new size. Rows that no longer fit above the
+ * cursor (`keep_row`) go to history (primary screen) or away; a growing
+ * active primary screen takes lines back from history. Returns how far
+ * existing rows moved down. */
+static int grid_resize(struct term *t, struct grid *g, int new_rows, int new_cols, int keep_row,
+                       bool active)
+{
+	bool primary = g == &t->primary;
+	struct row **rows = alloc_or_die(calloc((size_t)new_rows, sizeof(*rows)));
+	int old_rows = g->nrows, shift = 0, n = 0;
+
+	if (new_rows < old_rows) {
+		int drop_top = keep_row + 1 - new_rows;
+		if (drop_top < 0)
+			drop_top = 0;
+		for (int r = 0; r < old_rows; r++) {
+			struct row *row = grid_row(g, r);
+			if (r < drop_top) {
+				if (primary && t->hist_cap > 0) {
+					struct row *spare = history_push(t, row);
+					if (spare != row)
+						row_free(spare);
+				} else {
+					row_free(row);
+				}
+			} else if (n < new_rows) {
+				rows[n++] = row;
+			} else {
+				row_free(row);
+			}
+		}
+		shift = -drop_top;
+	} else {
+		int pull = 0;
+		if (primary && active) {
+			pull = new_rows - old_rows;
+			if ((size_t)pull > t->hist_len)
+				pull = (int)t->hist_len;
+		}
+		for (int k = pull - 1; k >= 0; k--)
+			rows[k] = history_pop(t);
+		n = pull;
+		for (int r = 0; r < old_rows; r++)
+			rows[n++] = grid_row(g, r);
+		while (n < new_rows)
+			rows[n++] = row_new(&blank_cell);
+		shift = pull;
+	}
+
+	for (int r = 0; r < new_rows; r++) {
+		struct row *row = rows[r];
+		if (row->len > new_cols) {
+			row->len = new_cols;
+			if (row->len > 0 && row->cells[row->len - 1].width == 2) {
+				row->cells[row->len - 1].ch = 0;
+				row->cells[row->len - 1].attrs &= (uint16_t)~ATTR_COMBINED;
+				row->cells[row->len - 1].width = 1;
+			}
+		}
+	}
+	free(g->rows);
+	g->rows = rows;
+	g->nrows = new_rows;
+	g->head = 0;
+	return shift;
+}
+
+static int on_resize(int rows, int cols, VTermPos *delta, void *user)
+{
+	struct term *t = user;
+	VTermPos cursor;
+	vterm_state_get_cursorpos(t->state, &cursor);
+	bool on_alt = t->screen == &t->alt;
+
+	int keep = on_alt ? grid_last_used_row(&t->primary) : cursor.row;
+	int shift = grid_resize(t, &t->primary, rows, cols, keep, !on_alt);
+	int alt_shift = grid_resize(t, &t->alt, rows, cols, on_alt ? cursor.row : -1, on_alt);
+	delta->row = on_alt ? alt_shift : shift;
+
+	free(t->scratch);
+	t->scratch = alloc_or_die(calloc((size_t)rows, sizeof(*t->scratch)));
+	free(t->dirty);
+	t->dirty = alloc_or_die(calloc((size_t)rows, sizeof(*t->dirty)));
+	t->rows = rows;
+	t->cols = cols;
+	t->all_dirty = true;
+	return 1;
+}
+
+static const VTermStateCallbacks state_callbacks = {
+	.putglyph = on_putglyph,
+	.scrollrect = on_scrollrect,
+	.erase = on_erase,
+	.initpen = on_initpen,
+	.setpenattr = on_setpenattr,
+	.settermprop = on_settermprop,
+	.bell = on_bell,
+	.resize = on_resize,
+};
+
+static void on_output(const char *bytes, size_t len, void *user)
+{
+	struct term *t = user;
+	t->cb.output(bytes, len, t->ctx);
+}
+
+/* ---- life cycle ---- */
+
+struct term *term_new(int rows, int cols, size_t scrollback_lines,
+                      const struct term_callbacks *cb, void *ctx)
+{
+	if (rows < 1)
+		rows = 1;
+	if (cols < 1)
+		cols = 1;
+	struct term *t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->cb = *cb;
+	t->ctx = ctx;
+	t->rows = rows;
+	t->cols = cols;
+	t->hist_cap = scrollback_lines;
+	t->cursor_visible = true;
+	t->screen = &t->primary;
+	t->pen = blank_cell;
+	t->all_dirty = true;
+	if (!grid_init(&t->primary, rows) || !grid_init(&t->alt, rows))
+		goto fail;
+	t->scratch = calloc((size_t)rows, sizeof(*t->scratch));
+	t->dirty = calloc((size_t)rows, sizeof(*t->dirty));
+	if (scrollback_lines)
+		t->history = calloc(scrollback_lines, sizeof(*t->history));
+	t->vt = vterm_new(rows, cols);
+	if (!t->scratch || !t->dirty || (scrollback_lines && !t->history) || !t->vt)
+		goto fail;
+	vterm_set_utf8(t->vt, 1);
+	vterm_output_set_callback(t->vt, on_output, t);
+	t->state = vterm_obtain_state(t->vt);
+	if (!t->state)
+		goto fail;
+	vterm_state_set_callbacks(t->state, &state_callbacks, t);
+	vterm_state_reset(t->state, 1);
+	return t;
+fail:
+	term_free(t);
+	return NULL;
+}
+
+void term_free(struct term *t)
+{
+	if (!t)
+		return;
+	if (t->vt)
+		vterm_free(t->vt);
+	grid_free(&t->primary);
+	grid_free(&t->alt);
+	for (size_t i = 0; i < t->hist_len; i++)
+		row_free(history_line(t, i));
+	free(t->history);
+	free(t->scratch);
+	free(t->dirty);
+	free(t->pool);
+	free(t);
+}
+
+/* ---- input from the program ---- */
+
+/* libvterm 0.1.4 can leave the cursor outside the screen: after shrinking
+ * (negative row), or when a cursor saved before a resize is restored on
+ * leaving the alternate screen. Put it back on the nearest cell. */
+static void keep_cursor_inside(struct term *t)
+{
+	VTermPos pos;
+	vterm_state_get_cursorpos(t->state, &pos);
+	if (pos.row >= 0 && pos.row < t->rows && pos.col >= 0 && pos.col < t->cols)
+		return;
+	int row = pos.row < 0 ? 0 : pos.row >= t->rows ? t->rows - 1 : pos.row;
+	int col = pos.col < 0 ? 0 : pos.col >= t->cols ? t->cols - 1 : pos.col;
+	char cup[32];
+	int n = snprintf(cup, sizeof(cup), "\x1b[%d;%dH", row + 1, col + 1);
+	vterm_input_write(t->vt, cup, (size_t)n);
+}
+
+/* Net effect of one SGR on conceal: 1 on, 0 off, -1 untouched. */
+static int sgr_conceal(const struct sgr_scan *s)
+{
+	int result = -1;
+	if (s->nparams == 0)
+		return 0;
+	for (int i = 0; i < s->nparams; i++) {
+		int p = s->params[i];
+		if (p == 38 || p == 48 || p == 58) {
+			if (s->colon & (1u << i)) { /* 38:5:n or 38:2::r:g:b */
+				while (i < s->nparams && (s->colon & (1u << i)))
+					i++;
+			} else if (i + 1 < s->nparams) {
+				i += s->params[i + 1] == 5 ? 2 : s->params[i + 1] == 2 ? 4 : 1;
+			}
+			continue;
+		}
+		while (i < s->nparams && (s->colon & (1u << i))) /* sub-parameters */
+			i++;
+		if (p == 0 || p == -1)
+			result = 0;
+		else if (p == 8)
+			result = 1;
+		else if (p == 28)
+			result = 0;
+	}
+	return result;
+}
+
+void term_write(struct term *t, const char *bytes, size_t len)
+{
+	struct sgr_scan *s = &t->scan;
+	size_t fed = 0, i = 0;
+	while (i < len) {
+		if (s->state == SCAN_GROUND) {
+			const char *esc = memchr(bytes + i, 0x1b, len - i);
+			if (!esc)
+				break;
+			i = (size_t)(esc - bytes) + 1;
+			s->state = SCAN_ESC;
+			continue;
+		}
+		unsigned char c = (unsigned char)bytes[i++];
+		if (s->state == SCAN_ESC) {
+			if (c == '[') {
+				s->state = SCAN_CSI;
+				s->odd = false;
+				s->nparams = 0;
+				s->colon = 0;
+			} else if (c != 0x1b) {
+				s->state = SCAN_GROUND;
+			}
+			continue;
+		}
+		if (c == 0x1b) {
+			s->state = SCAN_ESC;
+		} else if (c == 0x18 || c == 0x1a) {
+			s->state = SCAN_GROUND;
+		} else if (c >= '0' && c <= '9') {
+			if (s->nparams == 0)
+				s->params[s->nparams++] = -1;
+			int *p = &s->params[s->nparams - 1];
+			if (*p < 0)
+				*p = 0;
+			if (*p < 100000)
+				*p = *p * 10 + (c - '0');
+		} else if (c == ';' || c == ':') {
+			if (s->nparams == 0)
+				s->params[s->nparams++] = -1;
+			if (c == ':' && s->nparams <= 32)
+				s->colon |= 1u << (s->nparams - 1);
+			if (s->nparams < 32)
+				s->params[s->nparams++] = -1;
+			else
+				s->odd = true;
+		} else if ((c >= 0x3c && c <= 0x3f) || (c >= 0x20 && c <= 0x2f)) {
+			s->odd = true;
+		} else if (c >= 0x40 && c <= 0x7e) {
+			s->state = SCAN_GROUND;
+			if (c == 'm' && !s->odd) {
+				int conceal = sgr_conceal(s);
+				if (conceal >= 0 && conceal != t->conceal) {
+					vterm_input_write(t->vt, bytes + fed, i - fed);
+					fed = i;
+					t->conceal = conceal;
+				}
+			}
+		}
+	}
+	if (fed < len)
+		vterm_input_write(t->vt, bytes + fed, len - fed);
+	keep_cursor_inside(t);
+}
+
+void term_resize(struct term *t, int rows, int cols)
+{
+	if (rows < 1)
+		rows = 1;
+	if (cols < 1)
+		cols = 1;
+	if (rows == t->rows && cols == t->cols)
+		return;
+	vterm_set_size(t->vt, rows, cols);
+	keep_cursor_inside(t);
+}
+
+/* ---- input from the user ---- */
+
+static void view_to_live(struct term *t)
+{
+	if (t->view_offset) {
+		t->view_offset = 0;
+		t->all_dirty = true;
+	}
+}
+
+void term_key_char(struct term *t, uint32_t codepoint, int mods)
+{
+	view_to_live(t);
+	vterm_keyboard_unichar(t->vt, codepoint, (VTermModifier)(mods & VTERM_ALL_MODS_MASK));
+}
+
+void term_key(struct term *t, enum term_key key, int mods)
+{
+	static const VTermKey map[] = {
+		[TERM_KEY_ENTER] = VTERM_KEY_ENTER,       [TERM_KEY_TAB] = VTERM_KEY_TAB,
+		[TERM_KEY_BACKSPACE] = VTERM_KEY_BACKSPACE, [TERM_KEY_ESCAPE] = VTERM_KEY_ESCAPE,
+		[TERM_KEY_UP] = VTERM_KEY_UP,             [TERM_KEY_DOWN] = VTERM_KEY_DOWN,
+		[TERM_KEY_LEFT] = VTERM_KEY_LEFT,         [TERM_KEY_RIGHT] = VTERM_KEY_RIGHT,
+		[TERM_KEY_INS] = VTERM_KEY_INS,           [TERM_KEY_DEL] = VTERM_KEY_DEL,
+		[TERM_KEY_HOME] = VTERM_KEY_HOME,         [TERM_KEY_END] = VTERM_KEY_END,
+		[TERM_KEY_PAGEUP] = VTERM_KEY_PAGEUP,     [TERM_KEY_PAGEDOWN] = VTERM_KEY_PAGEDOWN,
+	};
+	VTermKey vkey;
+	if (key >= TERM_KEY_F1 && key <= TERM_KEY_F12)
+		vkey = VTERM_KEY_FUNCTION(key - TERM_KEY_F1 + 1);
+	else if (key > 0 && (size_t)key < sizeof(map) / sizeof(map[0]))
+		vkey = map[key];
+	else
+		return;
+	view_to_live(t);
+	vterm_keyboard_key(t->vt, vkey, (VTermModifier)(mods & VTERM_ALL_MODS_MASK));
+}
+
+/* Pasted line ends become CR (what Enter sends), and a pasted end-of-paste
+ * marker is dropped so the paste cannot end its own bracket early. */
+void term_paste(struct term *t, const char *utf8, size_t len)
+{
+	static const char end_marker[] = "\x1b[201~";
+	const size_t marker_len = sizeof(end_marker) - 1;
+	char buf[4096];
+	size_t n = 0;
+	view_to_live(t);
+	vterm_keyboard_start_paste(t->vt);
+	for (size_t i = 0; i < len; i++) {
+		char c = utf8[i];
+		if (c == 0x1b && len - i >= marker_len && memcmp(utf8 + i, end_marker, marker_len) == 0) {
+			i += marker_len - 1;
+			continue;
+		}
+		if (c == '\n') {
+			if (i > 0 && utf8[i - 1] == '\r')
+				continue;
+			c = '\r';
+		}
+		buf[n++] = c;
+		if (n == sizeof(buf)) {
+			t->cb.output(buf, n, t->ctx);
+			n = 0;
+		}
+	}
+	if (n)
+		t->cb.output(buf, n, t->ctx);
+	vterm_keyboard_end_paste(t->vt);
+}
+
+bool term_wants_mouse(const struct term *t)
+{
+	return t->mouse_mode != VTERM_PROP_MOUSE_NONE;
+}
+
+void term_mouse(struct term *t, int row, int col, int button, bool pressed, int mods)
+{
+	/* libvterm 0.1.4 reports buttons even with reporting off. */
+	if (!term_wants_mouse(t) || row < 0 || col < 0 || row >= t->rows || col >= t->cols)
+		return;
+	VTermModifier mod = (VTermModifier)(mods & VTERM_ALL_MODS_MASK);
+	vterm_mouse_move(t->vt, row, col, mod);
+	if (button >= 4 && !pressed)
+		return; /* wheels have no release */
+	if (button >= 1 && button <= 5)
+		vterm_mouse_button(t->vt, button, pressed, mod);
+}
+
+/* ---- reading the screen ---- */
+
+void term_size(const struct term *t, int *rows, int *cols)
+{
+	*rows = t->rows;
+	*cols = t->cols;
+}
+
+static const struct row *shown_row(const struct term *t, int row)
+{
+	if (t->screen == &t->primary && t->view_offset > 0) {
+		size_t v = t->hist_len - (size_t)t->view_offset + (size_t)row;
+		if (v < t->hist_len)
+			return history_line(t, v);
+		return grid_row(t->screen, (int)(v - t->hist_len));
+	}
+	return grid_row(t->screen, row);
+}
+
+static struct term_color color_to_public(struct color c)
+{
+	struct term_color out = { .kind = c.kind };
+	if (c.kind == TERM_COLOR_INDEXED) {
+		out.index = c.v0;
+	} else if (c.kind == TERM_COLOR_RGB) {
+		out.r = c.v0;
+		out.g = c.v1;
+		out.b = c.v2;
+	}
+	return out;
+}
+
+void term_get_cell(const struct term *t, int row, int col, struct term_cell *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->width = 1;
+	if (row < 0 || row >= t->rows || col < 0 || col >= t->cols)
+		return;
+	const struct cell *c = row_cell(shown_row(t, row), col);
+	if (c->attrs & ATTR_COMBINED)
+		memcpy(out->chars, t->pool[c->ch], sizeof(out->chars));
+	else
+		out->chars[0] = c->ch;
+	out->width = c->width;
+	out->attrs = c->attrs & ATTR_PUBLIC_MASK;
+	out->fg = color_to_public(c->fg);
+	out->bg = color_to_public(c->bg);
+	if (out->width == 2 && col == t->cols - 1) { /* a history line wider than the screen */
+		out->chars[0] = 0;
+		out->width = 1;
+	}
+}
+
+void term_cursor(const struct term *t, int *row, int *col, bool *visible)
+{
+	VTermPos pos;
+	vterm_state_get_cursorpos(t->state, &pos);
+	*row = pos.row < 0 ? 0 : pos.row >= t->rows ? t->rows - 1 : pos.row;
+	*col = pos.col < 0 ? 0 : pos.col >= t->cols ? t->cols - 1 : pos.col;
+	*visible = t->cursor_visible && (t->view_offset == 0 || t->screen != &t->primary);
+}
+
+bool term_altscreen(const struct term *t)
+{
+	return t->screen == &t->alt;
+}
+
+const char *term_title(const struct term *t)
+{
+	return t->title;
+}
+
+/* ---- scrollback view ---- */
+
+void term_scroll_view(struct term *t, int delta)
+{
+	long offset = (long)t->view_offset + delta;
+	long max = t->screen == &t->primary ? (long)t->hist_len : 0;
+	if (offset < 0)
+		offset = 0;
+	if (offset > max)
+		offset = max;
+	if (offset != t->view_offset) {
+		t->view_offset = (int)offset;
+		t->all_dirty = true;
+	}
+}
+
+int term_view_offset(const struct term *t)
+{
+	return t->view_offset;
+}
+
+size_t term_scrollback_len(const struct term *t)
+{
+	return t->hist_len;
+}
+
+/* ---- dirty tracking ---- */
+
+bool term_row_dirty(const struct term *t, int row)
+{
+	if (row < 0 || row >= t->rows)
+		return false;
+	return t->all_dirty || t->dirty[row];
+}
+
+bool term_any_dirty(const struct term *t)
+{
+	if (t->all_dirty || t->any_dirty)
+		return true;
+	int row, col;
+	bool visible;
+	term_cursor(t, &row, &col, &visible);
+	return row != t->clean_cursor_row || col != t->clean_cursor_col ||
+	       visible != t->clean_cursor_visible;
+}
+
+void term_clear_dirty(struct term *t)
+{
+	memset(t->dirty, 0, (size_t)t->rows * sizeof(*t->dirty));
+	t->all_dirty = false;
+	t->any_dirty = false;
+	term_cursor(t, &t->clean_cursor_row, &t->clean_cursor_col, &t->clean_cursor_visible);
+}
