@@ -516,10 +516,8 @@ void session_take_snapshot(struct session *s, struct snap_store **st, struct sna
 static void control_protect(struct session *s)
 {
 	char dir[PATH_MAX], err[512];
-	if (ctl_dir_get(dir, sizeof dir, true, err, sizeof err) < 0) {
-		event_emitf(EV_WARNING, NULL, "no control socket: %s", err);
-		return;
-	}
+	if (ctl_dir_get(dir, sizeof dir, true, err, sizeof err) < 0)
+		return; /* no socket will be made there: control_open says so */
 	if (!strlist_contains(&s->policy.deny_read, dir))
 		strlist_push(&s->policy.deny_read, dir);
 	strlist_push(&s->pins, dir);
