@@ -276,7 +276,7 @@ static int set_ask(struct cli_options *o, const char *value, char *err, size_t e
 		o->ask_net = true;
 		return 0;
 	}
-	struct strlist items = {0};
+	struct strlist items = { 0 };
 	if (!strlist_split_append(&items, value)) {
 		cleanup_free char *s = sanitize_str(value);
 		return cli_fail(err, errlen, "--ask: malformed list '%s'", s);
@@ -286,8 +286,9 @@ static int set_ask(struct cli_options *o, const char *value, char *err, size_t e
 		if (strcmp(items.items[i], "net") == 0) {
 			o->ask_net = true;
 		} else if (strcmp(items.items[i], "write") == 0) {
-			rc = cli_fail(err, errlen, "--ask=write: asking about writes is not available "
-			                           "yet (it needs the syscall observer); use --ask=net");
+			rc = cli_fail(err, errlen,
+			              "--ask=write: asking about writes is not available "
+			              "yet (it needs the syscall observer); use --ask=net");
 		} else {
 			cleanup_free char *s = sanitize_str(items.items[i]);
 			rc = cli_fail(err, errlen, "--ask: unknown category '%s' (net, write)", s);
@@ -613,7 +614,8 @@ static int parse_args(int argc, char **argv, struct cli_options *o, char *err, s
 	}
 	if (argc >= 2 && strcmp(argv[1], "ls") == 0) {
 		if (argc > 2)
-			return cli_fail(err, errlen, "usage: glassbox ls (to run ls: glassbox -- ls)");
+			return cli_fail(err, errlen,
+			                "usage: glassbox ls (to run ls: glassbox -- ls)");
 		o->action = CLI_LS;
 		return 0;
 	}

@@ -27,8 +27,8 @@ enum cli_action {
 	CLI_SNAPSHOT_DIFF,
 	CLI_SNAPSHOT_RESTORE,
 	CLI_SNAPSHOT_CLEAN,
-	CLI_CTL,          /* glassbox ctl SESSION ... (args in ctl_args) */
-	CLI_LS,           /* glassbox ls: running sessions */
+	CLI_CTL, /* glassbox ctl SESSION ... (args in ctl_args) */
+	CLI_LS,  /* glassbox ls: running sessions */
 };
 
 struct cli_options {
@@ -59,8 +59,8 @@ struct cli_options {
 	/* --ask[=net,write]: hold what the policy would deny and ask */
 	bool ask_net;
 	bool ask_write;
-	unsigned ask_timeout_s;    /* --ask-timeout=SECONDS; 0 = default (30) */
-	struct strlist ctl_args;   /* `ctl`: everything after the word ctl */
+	unsigned ask_timeout_s;  /* --ask-timeout=SECONDS; 0 = default (30) */
+	struct strlist ctl_args; /* `ctl`: everything after the word ctl */
 };
 
 /* Returns 0 on success; on bad input returns -1 with one line (no newline)

@@ -19,7 +19,8 @@ static int check_private_dir(const char *path, bool create, char *err, size_t er
 	if (lstat(path, &st) < 0)
 		return error_set(err, errlen, "%s: %s", path, strerror(errno));
 	if (!S_ISDIR(st.st_mode))
-		return error_set(err, errlen, "%s is not a directory (a symlink?); remove it", path);
+		return error_set(err, errlen, "%s is not a directory (a symlink?); remove it",
+		                 path);
 	if (st.st_uid != getuid())
 		return error_set(err, errlen, "%s belongs to uid %u, not to us; remove it", path,
 		                 (unsigned)st.st_uid);

@@ -58,7 +58,7 @@ static void client_arm(struct ctl_server *s, struct ctl_client *c)
 	uint32_t m = (c->closing ? 0 : EPOLLIN) | (c->out_len ? EPOLLOUT : 0);
 	if (m == c->mask)
 		return;
-	struct epoll_event ev = {.events = m, .data.ptr = c};
+	struct epoll_event ev = { .events = m, .data.ptr = c };
 	epoll_ctl(s->epfd, c->mask ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, c->fd, &ev);
 	c->mask = m;
 }
@@ -258,8 +258,8 @@ static void event_to_clients(const struct event *ev, void *arg)
 	cJSON_Delete(o);
 }
 
-struct ctl_server *ctl_server_open(const char *session_id, ctl_handler_fn fn, void *arg,
-                                   char *err, size_t errlen)
+struct ctl_server *ctl_server_open(const char *session_id, ctl_handler_fn fn, void *arg, char *err,
+                                   size_t errlen)
 {
 	if (!ctl_session_id_ok(session_id)) {
 		error_set(err, errlen, "bad session id for the control socket");
@@ -273,7 +273,7 @@ struct ctl_server *ctl_server_open(const char *session_id, ctl_handler_fn fn, vo
 	s->arg = arg;
 	s->listen_fd = -1;
 	s->epfd = -1;
-	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
 	if ((size_t)snprintf(s->path, sizeof s->path, "%s/%s.sock", dir, session_id) >=
 	            sizeof s->path ||
 	    strlen(s->path) >= sizeof a.sun_path) {
@@ -295,7 +295,7 @@ struct ctl_server *ctl_server_open(const char *session_id, ctl_handler_fn fn, vo
 		error_set(err, errlen, "cannot listen on %s: %s", s->path, strerror(errno));
 		goto fail;
 	}
-	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
 	epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->listen_fd, &ev);
 	if (event_add_sink(event_to_clients, s) < 0) {
 		error_set(err, errlen, "too many event sinks for the control socket");
@@ -308,8 +308,14 @@ fail:
 	return NULL;
 }
 
-int ctl_server_fd(const struct ctl_server *s) { return s->epfd; }
-const char *ctl_server_path(const struct ctl_server *s) { return s->path; }
+int ctl_server_fd(const struct ctl_server *s)
+{
+	return s->epfd;
+}
+const char *ctl_server_path(const struct ctl_server *s)
+{
+	return s->path;
+}
 
 void ctl_server_dispatch(struct ctl_server *s)
 {
@@ -354,7 +360,8 @@ void ctl_server_free(struct ctl_server *s)
 		struct ctl_client *c = s->clients;
 		s->clients = c->next;
 		if (!c->dead) {
-			if (c->out_len && send(c->fd, c->out, c->out_len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+			if (c->out_len &&
+			    send(c->fd, c->out, c->out_len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
 				/* best effort: the session is ending */
 			}
 			close(c->fd);

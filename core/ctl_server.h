@@ -23,8 +23,8 @@ typedef cJSON *(*ctl_handler_fn)(void *arg, const char *cmd, const cJSON *req, c
 
 /* Creates the socket for session_id in the control directory (ctl_dir.h) and
  * subscribes to the event bus. Returns NULL with one line in err. */
-struct ctl_server *ctl_server_open(const char *session_id, ctl_handler_fn fn, void *arg,
-                                   char *err, size_t errlen);
+struct ctl_server *ctl_server_open(const char *session_id, ctl_handler_fn fn, void *arg, char *err,
+                                   size_t errlen);
 int ctl_server_fd(const struct ctl_server *s);
 void ctl_server_dispatch(struct ctl_server *s);
 const char *ctl_server_path(const struct ctl_server *s);

@@ -53,8 +53,8 @@ struct reply {
 	char msg[400];
 };
 
-static const unsigned long long RESOLVE_INSIDE =
-	RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+static const unsigned long long RESOLVE_INSIDE = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+                                                 RESOLVE_NO_MAGICLINKS;
 
 static int fail(struct reply *r, int e, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int fail(struct reply *r, int e, const char *fmt, ...)
@@ -100,11 +100,12 @@ static int make_mask(bool dir)
 		return -1;
 	}
 	close(f);
-	int file = open_tree(mnt, "empty", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_SYMLINK_NOFOLLOW);
+	int file =
+	        open_tree(mnt, "empty", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_SYMLINK_NOFOLLOW);
 	close(mnt);
 	if (file < 0)
 		return -1;
-	struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
+	struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY };
 	if (mount_setattr(file, "", AT_EMPTY_PATH, &ro, sizeof ro) < 0) {
 		close(file);
 		return -1;
@@ -122,8 +123,8 @@ static int place(int target, int mnt, struct reply *r, const char *path)
 }
 
 /* target is closed here: an fd of our own on the mount would make it busy. */
-static int take_off(int parent, const char *leaf, int *target, uint64_t expect,
-                    struct reply *r, const char *path)
+static int take_off(int parent, const char *leaf, int *target, uint64_t expect, struct reply *r,
+                    const char *path)
 {
 	if (expect && mount_id_of(*target) != expect)
 		return fail(r, ESTALE, "%s is no longer the mount glassbox placed there", path);
@@ -138,7 +139,7 @@ static int take_off(int parent, const char *leaf, int *target, uint64_t expect,
 		return fail(r, errno, "cannot unmount %s inside the sandbox: %s", path,
 		            strerror(errno));
 	/* In use: a read-only flag still ends every write through it. */
-	struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
+	struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY };
 	if (mount_setattr(parent, leaf, AT_SYMLINK_NOFOLLOW | AT_RECURSIVE, &ro, sizeof ro) == 0) {
 		r->how = LIVE_MADE_READONLY;
 		return 0;
@@ -159,7 +160,8 @@ static int helper_main(int userns, int mntns, enum live_mount_op op, const char 
                        uint64_t expect, struct reply *r)
 {
 	if (setns(userns, CLONE_NEWUSER) < 0)
-		return fail(r, errno, "cannot join the sandbox's user namespace: %s", strerror(errno));
+		return fail(r, errno, "cannot join the sandbox's user namespace: %s",
+		            strerror(errno));
 	if (setns(mntns, CLONE_NEWNS) < 0)
 		return fail(r, errno, "cannot join the sandbox's mount namespace: %s",
 		            strerror(errno));
@@ -169,17 +171,19 @@ static int helper_main(int userns, int mntns, enum live_mount_op op, const char 
 	if (root < 0)
 		return fail(r, errno, "cannot open the sandbox's root: %s", strerror(errno));
 	const char *rel = path + 1;
-	cleanup_fd int target = sys_openat2(root, rel, O_PATH | O_NOFOLLOW | O_CLOEXEC, RESOLVE_INSIDE);
+	cleanup_fd int target =
+	        sys_openat2(root, rel, O_PATH | O_NOFOLLOW | O_CLOEXEC, RESOLVE_INSIDE);
 	if (target < 0)
 		return fail(r, errno, "%s is not visible inside the sandbox (%s)%s", path,
 		            strerror(errno),
 		            errno == ELOOP || errno == EXDEV ? ": a symlink is in the way" : "");
 	struct stat st;
 	if (fstat(target, &st) < 0)
-		return fail(r, errno, "cannot stat %s inside the sandbox: %s", path, strerror(errno));
+		return fail(r, errno, "cannot stat %s inside the sandbox: %s", path,
+		            strerror(errno));
 	if (S_ISLNK(st.st_mode))
-		return fail(r, ELOOP, "%s is not visible inside the sandbox: a symlink is in the way",
-		            path);
+		return fail(r, ELOOP,
+		            "%s is not visible inside the sandbox: a symlink is in the way", path);
 	if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
 		return fail(r, EINVAL, "%s is neither a directory nor a regular file", path);
 
@@ -190,28 +194,30 @@ static int helper_main(int userns, int mntns, enum live_mount_op op, const char 
 		mnt = open_tree(target, "",
 		                OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
 		if (mnt < 0)
-			return fail(r, errno, "cannot clone the mount at %s: %s", path, strerror(errno));
+			return fail(r, errno, "cannot clone the mount at %s: %s", path,
+			            strerror(errno));
 		/* rw: only the top mount; masks and read-only binds beneath stay. */
-		struct mount_attr a = {.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV};
+		struct mount_attr a = { .attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV };
 		if (op == LIVE_BIND_RW)
 			a.attr_clr = MOUNT_ATTR_RDONLY;
 		else
 			a.attr_set |= MOUNT_ATTR_RDONLY;
-		if (mount_setattr(mnt, "", AT_EMPTY_PATH | (op == LIVE_BIND_RO ? AT_RECURSIVE : 0), &a,
-		                  sizeof a) < 0) {
+		if (mount_setattr(mnt, "", AT_EMPTY_PATH | (op == LIVE_BIND_RO ? AT_RECURSIVE : 0),
+		                  &a, sizeof a) < 0) {
 			int e = errno;
 			close(mnt);
 			return fail(r, e, "cannot make %s %s: %s", path,
 			            op == LIVE_BIND_RW ? "writable" : "read-only",
-			            e == EPERM ? "the host mount itself is read-only or locked"
-			                       : strerror(e));
+			            e == EPERM ? "the host mount itself is read-only or locked" :
+			                         strerror(e));
 		}
 		break;
 	}
 	case LIVE_MASK:
 		mnt = make_mask(S_ISDIR(st.st_mode));
 		if (mnt < 0)
-			return fail(r, errno, "cannot create a mask for %s: %s", path, strerror(errno));
+			return fail(r, errno, "cannot create a mask for %s: %s", path,
+			            strerror(errno));
 		break;
 	case LIVE_UNMOUNT: {
 		cleanup_free char *parent_rel = xstrdup(rel);
@@ -220,9 +226,11 @@ static int helper_main(int userns, int mntns, enum live_mount_op op, const char 
 		if (slash)
 			*slash = '\0';
 		cleanup_fd int parent = sys_openat2(root, slash ? parent_rel : ".",
-		                                    O_PATH | O_DIRECTORY | O_CLOEXEC, RESOLVE_INSIDE);
+		                                    O_PATH | O_DIRECTORY | O_CLOEXEC,
+		                                    RESOLVE_INSIDE);
 		if (parent < 0)
-			return fail(r, errno, "cannot open the parent of %s: %s", path, strerror(errno));
+			return fail(r, errno, "cannot open the parent of %s: %s", path,
+			            strerror(errno));
 		return take_off(parent, leaf, &target, expect, r, path);
 	}
 	}
@@ -273,7 +281,8 @@ int live_mount_apply(pid_t init_pid, enum live_mount_op op, const char *path,
 	cleanup_fd int mntns = open(nspath, O_RDONLY | O_CLOEXEC);
 	if (mntns < 0) {
 		int e = errno;
-		error_set(err, errlen, "cannot open the sandbox's mount namespace: %s", strerror(e));
+		error_set(err, errlen, "cannot open the sandbox's mount namespace: %s",
+		          strerror(e));
 		return -e;
 	}
 	cleanup_fd int userns = ioctl(mntns, NS_GET_USERNS);
@@ -301,20 +310,20 @@ int live_mount_apply(pid_t init_pid, enum live_mount_op op, const char *path,
 	if (pid == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-		int keep[3] = {userns, mntns, pfd[1]};
+		int keep[3] = { userns, mntns, pfd[1] };
 		sort3(keep);
 		close_all_but(keep, 3);
-		struct reply r = {0};
+		struct reply r = { 0 };
 		helper_main(userns, mntns, op, path, expect_mnt_id, &r);
 		write_all(pfd[1], &r, sizeof r);
 		_exit(0);
 	}
 	close(pfd[1]);
-	struct reply r = {0};
+	struct reply r = { 0 };
 	ssize_t n = -1;
 	/* Mount calls do not block for long; a helper that hangs is killed
 	 * rather than freezing the supervisor (and with it the proxy). */
-	struct pollfd pf = {.fd = pfd[0], .events = POLLIN};
+	struct pollfd pf = { .fd = pfd[0], .events = POLLIN };
 	int pr;
 	while ((pr = poll(&pf, 1, 5000)) < 0 && errno == EINTR)
 		;

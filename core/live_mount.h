@@ -15,10 +15,10 @@
 #include <sys/types.h>
 
 enum live_mount_op {
-	LIVE_BIND_RW,  /* writable clone of the sandbox's view of the path over it */
-	LIVE_BIND_RO,  /* read-only clone (recursive) over it */
-	LIVE_MASK,     /* empty read-only dir or file over it */
-	LIVE_UNMOUNT,  /* take the topmost mount at the path off (see below) */
+	LIVE_BIND_RW, /* writable clone of the sandbox's view of the path over it */
+	LIVE_BIND_RO, /* read-only clone (recursive) over it */
+	LIVE_MASK,    /* empty read-only dir or file over it */
+	LIVE_UNMOUNT, /* take the topmost mount at the path off (see below) */
 };
 
 /* How an LIVE_UNMOUNT went: taking a mount off fails with EBUSY while
@@ -26,12 +26,16 @@ enum live_mount_op {
  * instead (hard: no write through it any more), and when even that is busy
  * (files open for writing) it is detached: new opens see what lies beneath,
  * but the open writers keep writing through their descriptors. */
-enum live_unmount_how { LIVE_UNMOUNTED, LIVE_MADE_READONLY, LIVE_DETACHED };
+enum live_unmount_how {
+	LIVE_UNMOUNTED,
+	LIVE_MADE_READONLY,
+	LIVE_DETACHED
+};
 
 struct live_mount_result {
-	uint64_t mnt_id;        /* the mount placed (0 for LIVE_UNMOUNT) */
+	uint64_t mnt_id; /* the mount placed (0 for LIVE_UNMOUNT) */
 	enum live_unmount_how how;
-	double ms;              /* wall time of the helper, fork to exit */
+	double ms; /* wall time of the helper, fork to exit */
 };
 
 /* Applies op on path (absolute, as the sandbox sees it) in the sandbox whose

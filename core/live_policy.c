@@ -26,7 +26,10 @@ struct live_policy {
 	size_t n, cap;
 };
 
-struct live_policy *live_policy_new(void) { return xcalloc(1, sizeof(struct live_policy)); }
+struct live_policy *live_policy_new(void)
+{
+	return xcalloc(1, sizeof(struct live_policy));
+}
 
 void live_policy_free(struct live_policy *lp)
 {
@@ -55,17 +58,24 @@ static void forget(struct live_policy *lp, struct live_entry *e)
 	lp->n--;
 }
 
-static void remember(struct live_policy *lp, const char *path, enum live_mount_op op,
-                     uint64_t id)
+static void remember(struct live_policy *lp, const char *path, enum live_mount_op op, uint64_t id)
 {
 	if (lp->n == lp->cap)
 		lp->m = xrealloc(lp->m, (lp->cap = lp->cap ? lp->cap * 2 : 8) * sizeof *lp->m);
-	lp->m[lp->n++] = (struct live_entry){.path = xstrdup(path), .op = op, .mnt_id = id};
+	lp->m[lp->n++] = (struct live_entry){ .path = xstrdup(path), .op = op, .mnt_id = id };
 }
 
-enum list_id { L_ALLOW_READ, L_DENY_READ, L_ALLOW_WRITE, L_DENY_WRITE, L_ALLOW_NET, L_DENY_NET, L_N };
-static const char *const list_names[L_N] = {"allow_read", "deny_read", "allow_write",
-                                           "deny_write", "allow_net", "deny_net"};
+enum list_id {
+	L_ALLOW_READ,
+	L_DENY_READ,
+	L_ALLOW_WRITE,
+	L_DENY_WRITE,
+	L_ALLOW_NET,
+	L_DENY_NET,
+	L_N
+};
+static const char *const list_names[L_N] = { "allow_read", "deny_read", "allow_write",
+	                                     "deny_write", "allow_net", "deny_net" };
 
 static int list_from_name(const char *name)
 {
@@ -84,12 +94,18 @@ static int list_from_name(const char *name)
 static struct strlist *list_of(struct policy *p, int l)
 {
 	switch (l) {
-	case L_ALLOW_READ: return &p->allow_read;
-	case L_DENY_READ: return &p->deny_read;
-	case L_ALLOW_WRITE: return &p->allow_write;
-	case L_DENY_WRITE: return &p->deny_write;
-	case L_ALLOW_NET: return &p->allow_net;
-	default: return &p->deny_net;
+	case L_ALLOW_READ:
+		return &p->allow_read;
+	case L_DENY_READ:
+		return &p->deny_read;
+	case L_ALLOW_WRITE:
+		return &p->allow_write;
+	case L_DENY_WRITE:
+		return &p->deny_write;
+	case L_ALLOW_NET:
+		return &p->allow_net;
+	default:
+		return &p->deny_net;
 	}
 }
 
@@ -118,8 +134,10 @@ static bool is_protected(const struct live_target *t, const char *path)
 static const char *how_text(enum live_unmount_how how)
 {
 	switch (how) {
-	case LIVE_UNMOUNTED: return "unmounted";
-	case LIVE_MADE_READONLY: return "made read-only (in use, so left in place)";
+	case LIVE_UNMOUNTED:
+		return "unmounted";
+	case LIVE_MADE_READONLY:
+		return "made read-only (in use, so left in place)";
 	case LIVE_DETACHED:
 		return "detached (files open for writing keep their descriptors until closed)";
 	}
@@ -131,8 +149,9 @@ static int apply_fs(struct live_policy *lp, const struct live_target *t, bool ad
                     const char *path, cJSON *d, char *err, size_t errlen)
 {
 	if (t->init_pid <= 0)
-		return error_set(err, errlen, "file permissions can change live only in a running "
-		                              "sandbox");
+		return error_set(err, errlen,
+		                 "file permissions can change live only in a running "
+		                 "sandbox");
 	struct live_entry *top = top_at(lp, path);
 	enum live_mount_op op;
 	bool take_off = false;
@@ -151,7 +170,8 @@ static int apply_fs(struct live_policy *lp, const struct live_target *t, bool ad
 		op = LIVE_MASK;
 	} else { /* lift a mask */
 		if (is_protected(t, path))
-			return error_set(err, errlen, "%s stays hidden: glassbox keeps its own state there",
+			return error_set(err, errlen,
+			                 "%s stays hidden: glassbox keeps its own state there",
 			                 path);
 		if (top && top->op == LIVE_MASK) {
 			take_off = true;
@@ -170,13 +190,13 @@ static int apply_fs(struct live_policy *lp, const struct live_target *t, bool ad
 		expect = top ? top->mnt_id : 0;
 	} else if (top && top->op == op) {
 		/* Asked twice: one mount, so that one revoke undoes it. */
-		cJSON_AddStringToObject(d, "effect", op == LIVE_BIND_RW   ? "already writable"
-		                                     : op == LIVE_BIND_RO ? "already read-only"
-		                                                          : "already hidden");
+		cJSON_AddStringToObject(d, "effect",
+		                        op == LIVE_BIND_RW ? "already writable" :
+		                        op == LIVE_BIND_RO ? "already read-only" :
+		                                             "already hidden");
 		return 0;
-	} else if (op != LIVE_MASK &&
-	           ((top && top->op == LIVE_MASK) ||
-	            (!top && strlist_contains(&t->policy->deny_read, path)))) {
+	} else if (op != LIVE_MASK && ((top && top->op == LIVE_MASK) ||
+	                               (!top && strlist_contains(&t->policy->deny_read, path)))) {
 		/* A clone of a mask would be an empty tmpfs, not the host's files. */
 		return error_set(err, errlen, "%s is hidden (deny-read); lift that first", path);
 	}
@@ -190,34 +210,40 @@ static int apply_fs(struct live_policy *lp, const struct live_target *t, bool ad
 		if (top)
 			forget(lp, top);
 		effect = how_text(res.how);
-		cJSON_AddStringToObject(d, "mount", was == LIVE_BIND_RW   ? "writable bind removed"
-		                                    : was == LIVE_BIND_RO ? "read-only bind removed"
-		                                                          : "mask removed");
+		cJSON_AddStringToObject(d, "mount",
+		                        was == LIVE_BIND_RW ? "writable bind removed" :
+		                        was == LIVE_BIND_RO ? "read-only bind removed" :
+		                                              "mask removed");
 		if (res.how == LIVE_MADE_READONLY)
 			remember(lp, path, LIVE_BIND_RO, 0);
-		cJSON_AddStringToObject(d, "unmount", res.how == LIVE_UNMOUNTED       ? "unmounted"
-		                                      : res.how == LIVE_MADE_READONLY ? "read-only"
-		                                                                      : "detached");
+		cJSON_AddStringToObject(d, "unmount",
+		                        res.how == LIVE_UNMOUNTED     ? "unmounted" :
+		                        res.how == LIVE_MADE_READONLY ? "read-only" :
+		                                                        "detached");
 		if (res.how == LIVE_DETACHED)
 			cJSON_AddBoolToObject(d, "open_writers_keep_access", true);
 	} else {
 		remember(lp, path, op, res.mnt_id);
-		effect = op == LIVE_BIND_RW ? "writable" : op == LIVE_BIND_RO ? "read-only" : "hidden";
-		cJSON_AddStringToObject(d, "mount", op == LIVE_BIND_RW   ? "writable bind"
-		                                    : op == LIVE_BIND_RO ? "read-only bind"
-		                                                         : "mask");
+		effect = op == LIVE_BIND_RW ? "writable" :
+		         op == LIVE_BIND_RO ? "read-only" :
+		                              "hidden";
+		cJSON_AddStringToObject(d, "mount",
+		                        op == LIVE_BIND_RW ? "writable bind" :
+		                        op == LIVE_BIND_RO ? "read-only bind" :
+		                                             "mask");
 	}
 	cJSON_AddStringToObject(d, "effect", effect);
 	cJSON_AddNumberToObject(d, "duration_ms", (double)(int64_t)(res.ms * 1000) / 1000);
 	return 0;
 }
 
-static int apply_net(const struct live_target *t, bool add, int list, const char *value,
-                     cJSON *d, char *err, size_t errlen)
+static int apply_net(const struct live_target *t, bool add, int list, const char *value, cJSON *d,
+                     char *err, size_t errlen)
 {
 	if (!t->proxy)
-		return error_set(err, errlen, "network rules change live only in a sandbox (its "
-		                              "proxy decides)");
+		return error_set(err, errlen,
+		                 "network rules change live only in a sandbox (its "
+		                 "proxy decides)");
 	struct strlist *l = list_of(t->policy, list);
 	bool had = strlist_contains(l, value);
 	set_member(l, value, add);
@@ -274,8 +300,10 @@ cJSON *live_policy_change(struct live_policy *lp, const struct live_target *t, c
 			struct strlist *l = list_of(t->policy, list);
 			set_member(l, path, add);
 			/* The opposite list no longer holds it. */
-			int opp = list == L_ALLOW_READ ? L_DENY_READ : list == L_DENY_READ ? L_ALLOW_READ
-			          : list == L_ALLOW_WRITE ? L_DENY_WRITE : L_ALLOW_WRITE;
+			int opp = list == L_ALLOW_READ  ? L_DENY_READ :
+			          list == L_DENY_READ   ? L_ALLOW_READ :
+			          list == L_ALLOW_WRITE ? L_DENY_WRITE :
+			                                  L_ALLOW_WRITE;
 			if (add)
 				set_member(list_of(t->policy, opp), path, false);
 		}
@@ -291,15 +319,15 @@ cJSON *live_policy_change(struct live_policy *lp, const struct live_target *t, c
 			*c = '-';
 	const cJSON *eff = cJSON_GetObjectItemCaseSensitive(d, "effect");
 	cJSON *reply = cJSON_Duplicate(d, true);
-	event_emitf(EV_POLICY_CHANGE, d, "%s %s %s: %s", action, flag,
-	            path ? path : value, cJSON_IsString(eff) ? eff->valuestring : "applied");
+	event_emitf(EV_POLICY_CHANGE, d, "%s %s %s: %s", action, flag, path ? path : value,
+	            cJSON_IsString(eff) ? eff->valuestring : "applied");
 	return reply;
 }
 
-cJSON *live_policy_patch(struct live_policy *lp, const struct live_target *t,
-                         const cJSON *patch, char *err, size_t errlen)
+cJSON *live_policy_patch(struct live_policy *lp, const struct live_target *t, const cJSON *patch,
+                         char *err, size_t errlen)
 {
-	static const char *const actions[] = {"remove", "add"};
+	static const char *const actions[] = { "remove", "add" };
 	const cJSON *sections[2];
 	bool any = false;
 	for (int a = 0; a < 2; a++) {
@@ -318,7 +346,8 @@ cJSON *live_policy_patch(struct live_policy *lp, const struct live_target *t,
 			const cJSON *v;
 			cJSON_ArrayForEach(v, l) {
 				if (!cJSON_IsString(v) || !v->valuestring[0]) {
-					error_set(err, errlen, "\"%s\".\"%s\" must hold non-empty strings",
+					error_set(err, errlen,
+					          "\"%s\".\"%s\" must hold non-empty strings",
 					          actions[a], l->string);
 					return NULL;
 				}
@@ -337,8 +366,8 @@ cJSON *live_policy_patch(struct live_policy *lp, const struct live_target *t,
 		cJSON_ArrayForEach(l, sections[a]) {
 			const cJSON *v;
 			cJSON_ArrayForEach(v, l) {
-				cJSON *one = live_policy_change(lp, t, actions[a], l->string, v->valuestring,
-				                                err, errlen);
+				cJSON *one = live_policy_change(lp, t, actions[a], l->string,
+				                                v->valuestring, err, errlen);
 				if (!one) {
 					cJSON_Delete(out);
 					return NULL;

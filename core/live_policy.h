@@ -41,8 +41,8 @@ void live_policy_free(struct live_policy *lp);
 /* What a patch works on; any of them may be absent (-1 / NULL): a file change
  * then fails with a reason. */
 struct live_target {
-	struct policy *policy;   /* edited in place */
-	pid_t init_pid;          /* the sandbox's init (jail_pid) */
+	struct policy *policy; /* edited in place */
+	pid_t init_pid;        /* the sandbox's init (jail_pid) */
 	struct proxy *proxy;
 	/* Paths that must stay hidden whatever is asked (the snapshot store,
 	 * the control socket directory). */
@@ -51,8 +51,8 @@ struct live_target {
 
 /* Applies patch. Returns an object for the reply ({"applied": [...]}) or NULL
  * with one line in err. */
-cJSON *live_policy_patch(struct live_policy *lp, const struct live_target *t,
-                         const cJSON *patch, char *err, size_t errlen);
+cJSON *live_policy_patch(struct live_policy *lp, const struct live_target *t, const cJSON *patch,
+                         char *err, size_t errlen);
 /* One change, e.g. ("add", "allow_net", "example.com:443"). Same results. */
 cJSON *live_policy_change(struct live_policy *lp, const struct live_target *t, const char *action,
                           const char *list, const char *value, char *err, size_t errlen);

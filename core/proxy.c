@@ -102,7 +102,7 @@ struct conn {
 
 	uint64_t head_since; /* when it began waiting for a request head */
 	/* ask mode */
-	uint64_t ask_id;       /* the question about this attempt, 0 = none */
+	uint64_t ask_id; /* the question about this attempt, 0 = none */
 	uint64_t ask_deadline;
 	bool ask_allowed_once; /* answered "once": skip the name's rules */
 	struct conn *prev, *next;
@@ -519,10 +519,10 @@ static bool is_localhost(const char *h)
 static void arm_sweep(struct proxy *px)
 {
 	/* Questions time out to the quarter second; otherwise a slow tick. */
-	struct itimerspec its = {.it_interval = {.tv_sec = 5}, .it_value = {.tv_sec = 5}};
+	struct itimerspec its = { .it_interval = { .tv_sec = 5 }, .it_value = { .tv_sec = 5 } };
 	if (px->n_asking)
-		its = (struct itimerspec){.it_interval = {.tv_nsec = 250000000},
-		                          .it_value = {.tv_nsec = 250000000}};
+		its = (struct itimerspec){ .it_interval = { .tv_nsec = 250000000 },
+			                   .it_value = { .tv_nsec = 250000000 } };
 	if (px->sweep.fd >= 0)
 		timerfd_settime(px->sweep.fd, 0, &its, NULL);
 }
@@ -547,8 +547,9 @@ static void ask_hold(struct conn *c)
 	cJSON_AddStringToObject(d, "target", dest);
 	cJSON_AddStringToObject(d, "flag", c->dec.hint);
 	cJSON_AddNumberToObject(d, "timeout_s", (double)(px->ask_timeout_ns / 1000000000ull));
-	event_emitf(EV_DECISION, d, "ask %s: %s %s %s (would need %s); denied in %llu s unless answered",
-	            id, proto_names[c->proto], c->method, dest, c->dec.hint,
+	event_emitf(EV_DECISION, d,
+	            "ask %s: %s %s %s (would need %s); denied in %llu s unless answered", id,
+	            proto_names[c->proto], c->method, dest, c->dec.hint,
 	            (unsigned long long)(px->ask_timeout_ns / 1000000000ull));
 }
 
@@ -591,7 +592,8 @@ static void ask_expire(struct proxy *px, uint64_t now)
 		if (c->dead || c->st != CS_ASKING || now < c->ask_deadline)
 			continue;
 		ask_close(c, "timeout", "deny");
-		snprintf(c->dec.reason, sizeof c->dec.reason, "no --allow-net rule; not answered in time");
+		snprintf(c->dec.reason, sizeof c->dec.reason,
+		         "no --allow-net rule; not answered in time");
 		refuse(c);
 		conn_progress(c);
 	}
@@ -1280,7 +1282,8 @@ int proxy_answer(struct proxy *px, const char *id, const char *answer)
 		c->ask_allowed_once = once;
 		start_attempt(c); /* "session": the new rule decides */
 	} else {
-		snprintf(c->dec.reason, sizeof c->dec.reason, "no --allow-net rule; denied when asked");
+		snprintf(c->dec.reason, sizeof c->dec.reason,
+		         "no --allow-net rule; denied when asked");
 		refuse(c);
 	}
 	conn_progress(c);

@@ -51,10 +51,10 @@ struct session {
 	bool ended;
 
 	/* live control */
-	struct ctl_server *ctl;       /* NULL when it could not be created */
+	struct ctl_server *ctl; /* NULL when it could not be created */
 	struct live_policy *live;
 	struct strlist protected_paths; /* stay hidden whatever is patched */
-	uint64_t started_ns;          /* wall clock */
+	uint64_t started_ns;            /* wall clock */
 };
 
 static void control_open(struct session *s);
@@ -526,12 +526,12 @@ static void control_protect(struct session *s)
 
 static struct live_target live_target_of(struct session *s)
 {
-	return (struct live_target){.policy = &s->policy,
-	                            .init_pid = s->jail && !s->ended && !s->policy.no_sandbox
-	                                                ? jail_pid(s->jail)
-	                                                : -1,
-	                            .proxy = s->proxy,
-	                            .protected_paths = &s->protected_paths};
+	return (struct live_target){ .policy = &s->policy,
+		                     .init_pid = s->jail && !s->ended && !s->policy.no_sandbox ?
+		                                         jail_pid(s->jail) :
+		                                         -1,
+		                     .proxy = s->proxy,
+		                     .protected_paths = &s->protected_paths };
 }
 
 cJSON *session_policy_json(const struct session *s)
@@ -561,7 +561,8 @@ int session_decision_answer(struct session *s, const char *id, const char *answe
 	char rule[300];
 	if (proxy_question_rule(s->proxy, id, rule, sizeof rule) < 0)
 		return error_set(err, errlen,
-		                 "no pending question %s (answered, timed out, or its client left)", id);
+		                 "no pending question %s (answered, timed out, or its client left)",
+		                 id);
 	if (session_wide) {
 		if (!s->live)
 			s->live = live_policy_new();
@@ -571,8 +572,9 @@ int session_decision_answer(struct session *s, const char *id, const char *answe
 			return -1;
 		cJSON_Delete(r);
 	}
-	return proxy_answer(s->proxy, id, answer) < 0 ? error_set(err, errlen, "cannot answer %s", id)
-	                                              : 0;
+	return proxy_answer(s->proxy, id, answer) < 0 ?
+	               error_set(err, errlen, "cannot answer %s", id) :
+	               0;
 }
 
 const char *session_control_path(const struct session *s)
@@ -616,8 +618,9 @@ static cJSON *control_request(void *arg, const char *cmd, const cJSON *req, char
 		const cJSON *id = cJSON_GetObjectItemCaseSensitive(req, "decision");
 		const cJSON *ans = cJSON_GetObjectItemCaseSensitive(req, "answer");
 		if (!cJSON_IsString(id) || !cJSON_IsString(ans)) {
-			error_set(err, errlen, "decision.answer needs \"decision\" (an id) and "
-			                       "\"answer\" (once, session or deny)");
+			error_set(err, errlen,
+			          "decision.answer needs \"decision\" (an id) and "
+			          "\"answer\" (once, session or deny)");
 			return NULL;
 		}
 		if (session_decision_answer(s, id->valuestring, ans->valuestring, err, errlen) < 0)

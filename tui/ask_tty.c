@@ -55,8 +55,8 @@ static void decision_sink(const struct event *ev, void *arg)
 		say(a, ev->message ? ev->message : id->valuestring);
 		if (!a->read_answers) {
 			cleanup_free char *hint = xasprintf(
-				"answer with: glassbox ctl %s answer %s once|session|deny\r\n",
-				session_id(a->s), id->valuestring);
+			        "answer with: glassbox ctl %s answer %s once|session|deny\r\n",
+			        session_id(a->s), id->valuestring);
 			say(a, hint);
 		} else if (a->pending.len == 1) {
 			prompt(a);
@@ -101,10 +101,10 @@ void ask_tty_handle(struct ask_tty *a)
 	ssize_t n = read(a->fd, buf, sizeof buf);
 	for (ssize_t i = 0; i < n && a->pending.len; i++) {
 		int c = tolower((unsigned char)buf[i]);
-		const char *ans = c == 'o' || c == 'y' ? "once"
-		                  : c == 's'           ? "session"
-		                  : c == 'd' || c == 'n' ? "deny"
-		                                         : NULL;
+		const char *ans = c == 'o' || c == 'y' ? "once" :
+		                  c == 's'             ? "session" :
+		                  c == 'd' || c == 'n' ? "deny" :
+		                                         NULL;
 		if (!ans)
 			continue;
 		cleanup_free char *id = xstrdup(a->pending.items[0]);

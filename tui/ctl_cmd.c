@@ -28,9 +28,9 @@
 #include <unistd.h>
 
 static const char usage[] =
-	"usage: glassbox ctl SESSION policy|info|events | allow-write|deny-write|revoke-write PATH "
-	"| allow-read|deny-read PATH | allow-net|deny-net|revoke-net HOST[:PORT] "
-	"| remove LIST VALUE | answer ID once|session|deny";
+        "usage: glassbox ctl SESSION policy|info|events | allow-write|deny-write|revoke-write PATH "
+        "| allow-read|deny-read PATH | allow-net|deny-net|revoke-net HOST[:PORT] "
+        "| remove LIST VALUE | answer ID once|session|deny";
 
 static int bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int bad(const char *fmt, ...)
@@ -47,7 +47,7 @@ static int bad(const char *fmt, ...)
 /* Connects to socket path; -errno on failure. */
 static int connect_path(const char *path)
 {
-	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
 	if (strlen(path) >= sizeof a.sun_path)
 		return -ENAMETOOLONG;
 	memcpy(a.sun_path, path, strlen(path) + 1);
@@ -59,7 +59,7 @@ static int connect_path(const char *path)
 		close(fd);
 		return -e;
 	}
-	struct timeval tv = {.tv_sec = 15};
+	struct timeval tv = { .tv_sec = 15 };
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 	return fd;
 }
@@ -175,7 +175,8 @@ static int run_call(int fd, cJSON *req, const char *what)
 	} else if (strcmp(what, "answer") == 0) {
 		const cJSON *d = cJSON_GetObjectItemCaseSensitive(req, "decision");
 		const cJSON *a = cJSON_GetObjectItemCaseSensitive(req, "answer");
-		cleanup_free char *line = xasprintf("answered %s: %s", d->valuestring, a->valuestring);
+		cleanup_free char *line =
+		        xasprintf("answered %s: %s", d->valuestring, a->valuestring);
 		cleanup_free char *safe = sanitize_str(line);
 		puts(safe);
 	} else if (strcmp(what, "patch") == 0) {
@@ -186,10 +187,10 @@ static int run_call(int fd, cJSON *req, const char *what)
 			const cJSON *v = cJSON_GetObjectItemCaseSensitive(a, "value");
 			const cJSON *e = cJSON_GetObjectItemCaseSensitive(a, "effect");
 			cleanup_free char *line = xasprintf(
-				"%s %s %s: %s", cJSON_IsString(act) ? act->valuestring : "?",
-				cJSON_IsString(l) ? l->valuestring : "?",
-				cJSON_IsString(v) ? v->valuestring : "?",
-				cJSON_IsString(e) ? e->valuestring : "applied");
+			        "%s %s %s: %s", cJSON_IsString(act) ? act->valuestring : "?",
+			        cJSON_IsString(l) ? l->valuestring : "?",
+			        cJSON_IsString(v) ? v->valuestring : "?",
+			        cJSON_IsString(e) ? e->valuestring : "applied");
 			cleanup_free char *safe = sanitize_str(line);
 			puts(safe);
 		}
@@ -206,7 +207,7 @@ static int follow_events(int fd)
 	cJSON_Delete(req);
 	if (r < 0)
 		return 1;
-	struct timeval tv = {0};
+	struct timeval tv = { 0 };
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 	char *buf = NULL;
 	size_t len = 0;
@@ -229,7 +230,8 @@ static int follow_events(int fd)
 static char *abs_path(const char *p)
 {
 	cleanup_free char *cwd = getcwd(NULL, 0);
-	cleanup_free char *joined = p[0] == '/' ? xstrdup(p) : xasprintf("%s/%s", cwd ? cwd : "/", p);
+	cleanup_free char *joined = p[0] == '/' ? xstrdup(p) :
+	                                          xasprintf("%s/%s", cwd ? cwd : "/", p);
 	return policy_normalize_path(joined);
 }
 
@@ -243,12 +245,15 @@ static cJSON *patch_request(const char *action, const char *list, const char *va
 	return req;
 }
 
-static bool is_net_list(const char *l) { return strstr(l, "-net") != NULL; }
+static bool is_net_list(const char *l)
+{
+	return strstr(l, "-net") != NULL;
+}
 
 static int known_list(const char *l)
 {
-	static const char *const lists[] = {"allow-write", "deny-write", "allow-read", "deny-read",
-	                                    "allow-net", "deny-net", NULL};
+	static const char *const lists[] = { "allow-write", "deny-write", "allow-read", "deny-read",
+		                             "allow-net",   "deny-net",   NULL };
 	for (int i = 0; lists[i]; i++)
 		if (strcmp(l, lists[i]) == 0)
 			return 1;
@@ -269,8 +274,10 @@ int ctl_command(const struct cli_options *o)
 		what = cmd;
 	} else if (a->len == 3 && known_list(cmd)) {
 		action = "add", list = cmd, value = a->items[2];
-	} else if (a->len == 3 && (strcmp(cmd, "revoke-write") == 0 || strcmp(cmd, "revoke-net") == 0)) {
-		action = "remove", list = cmd[7] == 'w' ? "allow-write" : "allow-net", value = a->items[2];
+	} else if (a->len == 3 &&
+	           (strcmp(cmd, "revoke-write") == 0 || strcmp(cmd, "revoke-net") == 0)) {
+		action = "remove", list = cmd[7] == 'w' ? "allow-write" : "allow-net",
+		value = a->items[2];
 	} else if (a->len == 4 && strcmp(cmd, "remove") == 0 && known_list(a->items[2])) {
 		action = "remove", list = a->items[2], value = a->items[3];
 	} else if (a->len == 4 && strcmp(cmd, "answer") == 0) {
@@ -302,9 +309,10 @@ int ctl_command(const struct cli_options *o)
 		req = patch_request(action, list, value);
 	} else if (!req) {
 		req = cJSON_CreateObject();
-		cJSON_AddStringToObject(req, "cmd", strcmp(what, "policy") == 0 ? "policy.get"
-		                                    : strcmp(what, "info") == 0 ? "session.info"
-		                                                                : "events.subscribe");
+		cJSON_AddStringToObject(req, "cmd",
+		                        strcmp(what, "policy") == 0 ? "policy.get" :
+		                        strcmp(what, "info") == 0   ? "session.info" :
+		                                                      "events.subscribe");
 	}
 	int fd = -1;
 	int rc = open_session(id, &fd);
@@ -382,9 +390,9 @@ int ls_command(void)
 			header = true;
 		}
 		cleanup_free char *line = xasprintf(
-			"%-14s %-8d %-19s %-30s %s", cJSON_IsString(sid) ? sid->valuestring : "?",
-			cJSON_IsNumber(pid) ? (int)pid->valuedouble : 0, when,
-			cJSON_IsString(cwd) ? cwd->valuestring : "?", cmdline);
+		        "%-14s %-8d %-19s %-30s %s", cJSON_IsString(sid) ? sid->valuestring : "?",
+		        cJSON_IsNumber(pid) ? (int)pid->valuedouble : 0, when,
+		        cJSON_IsString(cwd) ? cwd->valuestring : "?", cmdline);
 		cleanup_free char *safe = sanitize_str(line);
 		puts(safe);
 		cJSON_Delete(r);

@@ -71,7 +71,7 @@ static void run_loop(struct loop *l)
 		int ai = -1;
 		if (ask_tty_fd(l->ask) >= 0) {
 			ai = n;
-			p[n++] = (struct pollfd){.fd = ask_tty_fd(l->ask), .events = POLLIN};
+			p[n++] = (struct pollfd){ .fd = ask_tty_fd(l->ask), .events = POLLIN };
 		}
 		int rn = l->master >= 0 ? relay_pollfds(&l->relay, p + n) : 0;
 		if (poll(p, (nfds_t)(n + rn), -1) < 0) {
