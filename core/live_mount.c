@@ -26,6 +26,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <linux/nsfs.h>
 #include <poll.h>
 #include <sched.h>
@@ -37,6 +38,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/wait.h>
 
 #ifndef STATX_MNT_ID
@@ -74,6 +76,14 @@ static uint64_t mount_id_of(int fd)
 	    !(stx.stx_mask & (STATX_MNT_ID_UNIQUE | STATX_MNT_ID)))
 		return 0;
 	return stx.stx_mnt_id;
+}
+
+static uint64_t stx_attributes_of(int fd)
+{
+	struct statx stx;
+	if (statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, 0, &stx) < 0)
+		return 0;
+	return stx.stx_attributes & stx.stx_attributes_mask;
 }
 
 /* An empty read-only file or directory, as a detached mount. */
@@ -188,6 +198,7 @@ static int helper_main(int userns, int mntns, enum live_mount_op op, const char 
 		return fail(r, EINVAL, "%s is neither a directory nor a regular file", path);
 
 	int mnt = -1;
+	struct statfs sfs;
 	switch (op) {
 	case LIVE_BIND_RW:
 	case LIVE_BIND_RO: {
@@ -219,6 +230,11 @@ static int helper_main(int userns, int mntns, enum live_mount_op op, const char 
 			return fail(r, errno, "cannot create a mask for %s: %s", path,
 			            strerror(errno));
 		break;
+	case LIVE_UNMASK:
+		if (fstatfs(target, &sfs) < 0 || sfs.f_type != TMPFS_MAGIC ||
+		    !(stx_attributes_of(target) & STATX_ATTR_MOUNT_ROOT))
+			return fail(r, EINVAL, "%s is not masked", path);
+		/* fall through */
 	case LIVE_UNMOUNT: {
 		cleanup_free char *parent_rel = xstrdup(rel);
 		char *slash = strrchr(parent_rel, '/');

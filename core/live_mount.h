@@ -19,6 +19,7 @@ enum live_mount_op {
 	LIVE_BIND_RO, /* read-only clone (recursive) over it */
 	LIVE_MASK,    /* empty read-only dir or file over it */
 	LIVE_UNMOUNT, /* take the topmost mount at the path off (see below) */
+	LIVE_UNMASK,  /* the same, only if that mount is a mask (a tmpfs) */
 };
 
 /* How an LIVE_UNMOUNT went: taking a mount off fails with EBUSY while

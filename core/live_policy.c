@@ -183,10 +183,10 @@ static int apply_fs(struct live_policy *lp, const struct live_target *t, bool ad
 			                 "brought in live (restart with --allow-read=%s)",
 			                 path, path);
 		}
-		op = LIVE_UNMOUNT;
+		op = LIVE_UNMASK;
 	}
 	if (take_off) {
-		op = LIVE_UNMOUNT;
+		op = op == LIVE_UNMASK ? LIVE_UNMASK : LIVE_UNMOUNT;
 		expect = top ? top->mnt_id : 0;
 	} else if (top && top->op == op) {
 		/* Asked twice: one mount, so that one revoke undoes it. */
@@ -205,7 +205,7 @@ static int apply_fs(struct live_policy *lp, const struct live_target *t, bool ad
 	if (r < 0)
 		return -1;
 	const char *effect;
-	if (op == LIVE_UNMOUNT) {
+	if (op == LIVE_UNMOUNT || op == LIVE_UNMASK) {
 		enum live_mount_op was = top ? top->op : LIVE_MASK;
 		if (top)
 			forget(lp, top);
@@ -235,6 +235,40 @@ static int apply_fs(struct live_policy *lp, const struct live_target *t, bool ad
 	cJSON_AddStringToObject(d, "effect", effect);
 	cJSON_AddNumberToObject(d, "duration_ms", (double)(int64_t)(res.ms * 1000) / 1000);
 	return 0;
+}
+
+/* Keeps the policy's lists saying what now holds. Reads are special: a
+ * non-empty allow_read limits all user data, so lifting one mask must not
+ * start such a list; hiding a path is a deny_read entry. */
+static void record_fs(struct policy *p, bool add, int list, const char *path)
+{
+	switch (list) {
+	case L_ALLOW_READ:
+		if (add) {
+			if (p->allow_read.len)
+				set_member(&p->allow_read, path, true);
+			set_member(&p->deny_read, path, false);
+		} else {
+			set_member(&p->allow_read, path, false);
+			set_member(&p->deny_read, path, true);
+		}
+		break;
+	case L_DENY_READ:
+		set_member(&p->deny_read, path, add);
+		if (add)
+			set_member(&p->allow_read, path, false);
+		break;
+	case L_ALLOW_WRITE:
+		set_member(&p->allow_write, path, add);
+		if (add)
+			set_member(&p->deny_write, path, false);
+		break;
+	case L_DENY_WRITE:
+		set_member(&p->deny_write, path, add);
+		if (add)
+			set_member(&p->allow_write, path, false);
+		break;
+	}
 }
 
 static int apply_net(const struct live_target *t, bool add, int list, const char *value, cJSON *d,
@@ -296,17 +330,8 @@ cJSON *live_policy_change(struct live_policy *lp, const struct live_target *t, c
 		}
 		cJSON_AddStringToObject(d, "value", path);
 		r = apply_fs(lp, t, add, list, path, d, err, errlen);
-		if (r == 0) {
-			struct strlist *l = list_of(t->policy, list);
-			set_member(l, path, add);
-			/* The opposite list no longer holds it. */
-			int opp = list == L_ALLOW_READ  ? L_DENY_READ :
-			          list == L_DENY_READ   ? L_ALLOW_READ :
-			          list == L_ALLOW_WRITE ? L_DENY_WRITE :
-			                                  L_ALLOW_WRITE;
-			if (add)
-				set_member(list_of(t->policy, opp), path, false);
-		}
+		if (r == 0)
+			record_fs(t->policy, add, list, path);
 	}
 	if (r < 0) {
 		cJSON_Delete(d);
