@@ -36,6 +36,7 @@ enum opt_id {
 	OPT_STRICT_SANDBOX,
 	OPT_CWD,
 	OPT_DEBUG,
+	OPT_TRACE,
 	OPT_LOG,
 	OPT_SNAPSHOT,
 	OPT_RESTORE,
@@ -76,6 +77,7 @@ static const struct opt_def opt_table[] = {
 	{ "strict-sandbox", 0, ARG_NONE, OPT_STRICT_SANDBOX },
 	{ NULL, 'C', ARG_REQUIRED, OPT_CWD },
 	{ "debug", 0, ARG_NONE, OPT_DEBUG },
+	{ "trace", 0, ARG_NONE, OPT_TRACE },
 	{ "log", 0, ARG_REQUIRED, OPT_LOG },
 	{ "snapshot", 0, ARG_NONE, OPT_SNAPSHOT },
 	{ "restore", 0, ARG_NONE, OPT_RESTORE },
@@ -93,6 +95,7 @@ static const char cli_usage_text[] =
         "       glassbox profile show NAME\n"
         "       glassbox snapshot list | diff ID [-p] [PATH...] | restore ID [PATH...]\n"
         "       glassbox snapshot clean [--older-than DAYS]\n"
+        "       glassbox report LOG.jsonl\n"
         "       glassbox ls | glassbox ctl SESSION COMMAND [ARG...]\n"
         "\n"
         "Runs CMD (default: $SHELL) in a sandbox: no writes, a clean environment\n"
@@ -142,6 +145,8 @@ static const char cli_usage_text[] =
         "  -C DIR                 working directory of the command\n"
         "  --debug                print sandbox events to stderr\n"
         "  --log FILE             write sandbox events to FILE as JSON lines\n"
+        "  --trace                also report every file read, program run and\n"
+        "                         connection (denied accesses are always reported)\n"
         "  -V, --version          print the version\n"
         "  -h, --help             print this help\n"
         "\n"
@@ -175,6 +180,8 @@ static const char cli_usage_text[] =
         "  ctl SESSION answer ID once|session|deny   answer an --ask question\n"
         "  ctl SESSION events     follow its events (JSON lines)\n"
         "                         (the sandbox sees its id in $GLASSBOX_SESSION)\n"
+        "  report LOG.jsonl       summarise a --log file: files read, written and run,\n"
+        "                         hosts contacted, denials\n"
         "\n"
         "User profiles: $XDG_CONFIG_HOME/glassbox/profiles/NAME.json\n"
         "(default ~/.config/glassbox/profiles), shadowing built-ins of the same name.\n"
@@ -364,6 +371,9 @@ static int apply_option(struct cli_options *o, const struct opt_def *def, const 
 		return 0;
 	case OPT_DEBUG:
 		o->debug = true;
+		return 0;
+	case OPT_TRACE:
+		o->trace = true;
 		return 0;
 	case OPT_LOG:
 		set_string(&o->log_path, value);
@@ -619,6 +629,13 @@ static int parse_args(int argc, char **argv, struct cli_options *o, char *err, s
 		o->action = CLI_LS;
 		return 0;
 	}
+	if (argc >= 2 && strcmp(argv[1], "report") == 0) {
+		if (argc != 3 || argv[2][0] == '\0')
+			return cli_fail(err, errlen, "usage: glassbox report LOG.jsonl");
+		o->action = CLI_REPORT;
+		set_string(&o->report_path, argv[2]);
+		return 0;
+	}
 
 	int i = 1;
 	for (; i < argc; i++) {
@@ -660,6 +677,7 @@ void cli_options_free(struct cli_options *o)
 	free(o->profile_show);
 	free(o->cwd);
 	free(o->log_path);
+	free(o->report_path);
 	strlist_clear(&o->snapshot_paths);
 	strlist_clear(&o->snapshot_excludes);
 	strlist_clear(&o->snap_paths);

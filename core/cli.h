@@ -6,6 +6,7 @@
  *   glassbox ctl SESSION COMMAND [ARG] | glassbox ls
  *   glassbox snapshot list | diff ID [-p] [--checkpoint N] [--now] [PATH...]
  *                   | restore ID [--checkpoint N] [PATH...] | clean [--older-than DAYS]
+ *   glassbox report LOG.jsonl
  *
  * Lists are comma separated and flags repeat. --allow-write, --allow-env and
  * --allow-net take their value only in the `=` form; the bare flag
@@ -27,6 +28,7 @@ enum cli_action {
 	CLI_SNAPSHOT_DIFF,
 	CLI_SNAPSHOT_RESTORE,
 	CLI_SNAPSHOT_CLEAN,
+	CLI_REPORT,       /* summarise a --log file */
 	CLI_CTL, /* glassbox ctl SESSION ... (args in ctl_args) */
 	CLI_LS,  /* glassbox ls: running sessions */
 };
@@ -39,6 +41,8 @@ struct cli_options {
 	char *cwd;                 /* -C DIR (as given) */
 	char *log_path;            /* --log FILE */
 	bool debug;
+	bool trace;                /* --trace: observe reads, execs, connects too */
+	char *report_path;         /* `report LOG.jsonl` */
 	struct strlist command;    /* argv of the command; empty = interactive */
 
 	/* --snapshot / --restore (restore implies snapshot) */

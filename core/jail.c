@@ -13,6 +13,7 @@
 #include "jail.h"
 #include "event.h"
 #include "jail_internal.h"
+#include "observer.h"
 #include "pty.h"
 #include "sanitize.h"
 #include "seccomp_filter.h"
@@ -46,6 +47,7 @@ struct jail {
 	struct strlist shell_argv[JAIL_MAX_SHELLS];
 	int next_shell;
 	int listener;       /* proxy listener inside the sandbox's netns, or -1 */
+	struct observer *observer; /* seccomp notifications, NULL until sent */
 	int pending_fd;     /* fd received with the message being parsed */
 	struct jail_plan plan;
 	char buf[8192];
@@ -294,6 +296,26 @@ static int start_unsandboxed(const struct jail_spec *spec, struct jail *j, struc
 	return 0;
 }
 
+/* The observation filter follows the deny filter; init answers with the
+ * listener fd ("observer") or a warning. Failing to build it only costs the
+ * reports, never the run. */
+static void send_observe_filter(struct jail *j)
+{
+	int bpf = -1;
+	char err[512];
+	if (j->spec->observe) {
+		bpf = seccomp_observe_export(j->spec->trace, err, sizeof err);
+		if (bpf < 0)
+			event_emitf(EV_WARNING, NULL, "denied accesses are not reported: %s", err);
+	}
+	if (bpf >= 0) {
+		jail_send_fd(j->fd, "{\"observe\":true}\n", bpf);
+		close(bpf);
+	} else {
+		send(j->fd, "{\"observe\":false}\n", 18, MSG_NOSIGNAL);
+	}
+}
+
 int jail_start(const struct jail_spec *spec, struct jail **out, struct jail_result *res)
 {
 	memset(res, 0, sizeof *res);
@@ -388,6 +410,7 @@ int jail_start(const struct jail_spec *spec, struct jail **out, struct jail_resu
 		goto fail;
 	}
 	close(bpf);
+	send_observe_filter(j);
 	*out = j;
 	return 0;
 
@@ -405,6 +428,7 @@ int jail_fd(const struct jail *j) { return j->fd; }
 pid_t jail_pid(const struct jail *j) { return j->pid; }
 int jail_pty_master(const struct jail *j) { return j->master; }
 int jail_proxy_listener(const struct jail *j) { return j->listener; }
+struct observer *jail_observer(const struct jail *j) { return j->observer; }
 
 static void emit_ready(struct jail *j)
 {
@@ -502,6 +526,16 @@ static void handle_message(struct jail *j, const char *line)
 		if (j->listener < 0 && j->pending_fd >= 0) {
 			j->listener = j->pending_fd;
 			j->pending_fd = -1;
+		}
+	} else if ((v = cJSON_GetObjectItemCaseSensitive(o, "observer")) && cJSON_IsTrue(v)) {
+		if (!j->observer && j->pending_fd >= 0) {
+			char err[256];
+			j->observer = observer_start(j->pending_fd, &j->plan, j->spec->policy,
+			                             j->spec->trace, err, sizeof err);
+			j->pending_fd = -1;
+			if (!j->observer)
+				event_emitf(EV_WARNING, NULL, "denied accesses are not reported: %s",
+				            err);
 		}
 	} else if ((v = cJSON_GetObjectItemCaseSensitive(o, "ready")) && cJSON_IsTrue(v)) {
 		emit_ready(j);
@@ -627,6 +661,9 @@ void jail_finish(struct jail *j, struct jail_result *res)
 		j->exit_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
 		j->exit_code = WIFSIGNALED(status) ? 128 + j->exit_signal : WEXITSTATUS(status);
 	}
+	/* The sandbox is gone: what the observer still holds comes before exit. */
+	observer_stop(j->observer);
+	j->observer = NULL;
 	if (j->have_exit) {
 		res->status = j->exit_code;
 		res->signal = j->exit_signal;
@@ -690,8 +727,10 @@ int jail_run(const struct jail_spec *spec, struct jail_result *res)
 		return -1;
 	}
 	for (;;) {
-		struct pollfd p[2] = {{.fd = jail_fd(j), .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
-		if (poll(p, sfd >= 0 ? 2 : 1, -1) < 0) {
+		struct observer *obs = jail_observer(j);
+		struct pollfd p[3] = {{.fd = jail_fd(j), .events = POLLIN}, {.fd = sfd, .events = POLLIN},
+		                      {.fd = obs ? observer_fd(obs) : -1, .events = POLLIN}};
+		if (poll(p, 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
@@ -701,6 +740,8 @@ int jail_run(const struct jail_spec *spec, struct jail_result *res)
 			while (read(sfd, &si, sizeof si) == sizeof si)
 				jail_signal(j, (int)si.ssi_signo);
 		}
+		if (obs && p[2].revents)
+			observer_dispatch(obs);
 		if (p[0].revents && jail_handle_input(j) != 0)
 			break;
 	}

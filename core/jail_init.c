@@ -15,7 +15,8 @@
  *      the host and the workload has no capability over the mounts), drop all
  *      capabilities, add the Landlock fence, set no_new_privs and load the
  *      seccomp filter (compiled by the supervisor meanwhile, passed as a memfd
- *      of BPF);
+ *      of BPF); then the observation filter, whose listener fd goes back to
+ *      the supervisor (core/observer.c);
  *   5. fork the command into its own session, then reap, forward signals and
  *      report its exit; on request start more commands on their own ptys
  *      (the TUI's extra shells) and live until the last one has exited.
@@ -213,6 +214,75 @@ static void load_filter(void)
 	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
 		die(NULL, "cannot load the seccomp filter: %s", strerror(errno));
 	free(bpf);
+}
+
+#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
+#endif
+
+static void observe_warning(const char *why)
+{
+	cJSON *o = cJSON_CreateObject();
+	char msg[256];
+	snprintf(msg, sizeof msg,
+	         "denied accesses are not reported: cannot set up seccomp notification (%s); "
+	         "the sandbox is enforced as usual",
+	         why);
+	cJSON_AddStringToObject(o, "warning", msg);
+	send_obj(o);
+}
+
+/* The observation filter: the second BPF program, answered by the
+ * supervisor's observer thread through the listener fd it creates. Loaded
+ * last, just before the command is forked, because from here on every
+ * trapped syscall of ours would wait for the supervisor: the listener goes
+ * to the supervisor first and is closed here before the fork. Observation is
+ * not isolation: any failure is a warning, never fatal (even when strict). */
+static void load_observer(void)
+{
+	char *line = rx_line();
+	cJSON *o = cJSON_Parse(line);
+	free(line);
+	bool wanted = o && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "observe"));
+	cJSON_Delete(o);
+	if (!wanted || rx.n_fds != 1) {
+		while (rx.n_fds)
+			close(rx.fds[--rx.n_fds]);
+		return;
+	}
+	int fd = rx.fds[--rx.n_fds];
+	char *bpf = NULL;
+	size_t len = 0;
+	char path[64];
+	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+	int r = read_file(path, 1 << 20, &bpf, &len);
+	close(fd);
+	if (r < 0 || len == 0 || len % sizeof(struct sock_filter)) {
+		free(bpf);
+		observe_warning("bad filter from the supervisor");
+		return;
+	}
+	struct sock_fprog prog = {.len = (unsigned short)(len / sizeof(struct sock_filter)),
+	                          .filter = (struct sock_filter *)bpf};
+	/* WAIT_KILLABLE_RECV (5.19+): once the supervisor holds a notification,
+	 * only a fatal signal interrupts it, so a restarted syscall is not
+	 * reported twice. */
+	int listener = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+	                            SECCOMP_FILTER_FLAG_NEW_LISTENER |
+	                                    SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
+	                            &prog);
+	if (listener < 0 && errno == EINVAL)
+		listener = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+		                        SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+	int e = errno;
+	free(bpf);
+	if (listener < 0) {
+		observe_warning(strerror(e));
+		return;
+	}
+	if (jail_send_fd(JAIL_CONTROL_FD, "{\"observer\":true}\n", listener) < 0)
+		_exit(125);
+	close(listener);
 }
 
 static const char *jstr(const cJSON *o, const char *k)
@@ -998,6 +1068,7 @@ int main(void)
 		die(NULL, "signalfd: %s", strerror(errno));
 
 	int slave = p.tty ? open_pty(0, p.rows, p.cols) : -1;
+	load_observer();
 	cJSON *ready = cJSON_CreateObject();
 	cJSON_AddBoolToObject(ready, "ready", true);
 	send_obj(ready);

@@ -3,8 +3,10 @@
  * the TUI and the control socket drive. Everything here was the headless
  * runner's set-up; the faces now only connect terminals and render events.
  *
- * The session's fd is an epoll set holding the jail's control socket and the
- * proxy's own epoll fd; session_dispatch() serves whichever is ready. */
+ * The session's fd is an epoll set holding the jail's control socket, the
+ * proxy's own epoll fd and the observer's eventfd (denied accesses, once the
+ * sandbox sent its notification listener); session_dispatch() serves
+ * whichever is ready. */
 #include "session.h"
 #include "ctl_dir.h"
 #include "ctl_server.h"
@@ -12,6 +14,7 @@
 #include "event.h"
 #include "jail.h"
 #include "live_policy.h"
+#include "observer.h"
 #include "profile.h"
 #include "proxy.h"
 #include "util.h"
@@ -43,6 +46,7 @@ struct session {
 	FILE *log;
 	struct proxy *proxy;          /* NULL without a sandbox */
 	bool listener_added;
+	bool observer_added;
 	struct snap_store *snap_store;
 	struct snap_session *snap;
 
@@ -262,6 +266,11 @@ int session_open(const struct cli_options *o, struct session **out, char *err, s
 	spec->explicit_deny = &s->explicit_deny;
 	spec->pin_paths = &s->pins;
 	env_build(&s->policy, environ, &spec->env);
+	/* Denied accesses are observed and explained (core/observer.h);
+	 * GLASSBOX_OBSERVE=0 turns that off (bench/observe compares). */
+	const char *observe = getenv("GLASSBOX_OBSERVE");
+	spec->observe = !(observe && strcmp(observe, "0") == 0);
+	spec->trace = o->trace;
 	if (!s->policy.no_sandbox) {
 		/* Every connection goes through the proxy, even with no network
 		 * allowed: refusals are answered and reported. */
@@ -347,7 +356,16 @@ int session_dispatch(struct session *s)
 				s->ended = true;
 		} else if (s->ctl && fd == ctl_server_fd(s->ctl)) {
 			ctl_server_dispatch(s->ctl);
+		} else if (jail_observer(s->jail) && fd == observer_fd(jail_observer(s->jail))) {
+			observer_dispatch(jail_observer(s->jail));
 		}
+	}
+	if (!s->observer_added && jail_observer(s->jail)) {
+		/* The sandbox sent its notification listener: report what it sees. */
+		if (epoll_watch(s->epfd, observer_fd(jail_observer(s->jail))) < 0)
+			event_emitf(EV_WARNING, NULL, "denied accesses cannot be reported: %s",
+			            strerror(errno));
+		s->observer_added = true;
 	}
 	if (s->proxy && !s->listener_added && jail_proxy_listener(s->jail) >= 0) {
 		/* The sandbox sent its proxy listener: start accepting. */

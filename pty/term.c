@@ -53,6 +53,7 @@ struct row {
 	struct cell *cells; /* cells[0..len) written, the rest are `fill` */
 	int len, cap;
 	struct cell fill;
+	bool wrapped; /* the text went on at the start of the next row (autowrap) */
 };
 
 /* One screen (primary or alternate): rows[(head + r) % nrows] is row r. */
@@ -63,11 +64,15 @@ struct grid {
 
 /* The SGR scanner's position between term_write() calls. */
 struct sgr_scan {
-	enum { SCAN_GROUND, SCAN_ESC, SCAN_CSI } state;
-	bool odd;                /* leader or intermediate: not a plain SGR */
+	enum {
+		SCAN_GROUND,
+		SCAN_ESC,
+		SCAN_CSI
+	} state;
+	bool odd; /* leader or intermediate: not a plain SGR */
 	int nparams;
 	int params[32];
-	uint32_t colon;          /* bit i: params[i] was followed by ':' */
+	uint32_t colon; /* bit i: params[i] was followed by ':' */
 };
 
 struct term {
@@ -78,7 +83,7 @@ struct term {
 	int rows, cols;
 
 	struct grid primary, alt;
-	struct grid *screen; /* primary or alt */
+	struct grid *screen;  /* primary or alt */
 	struct row **scratch; /* rows pointers, for rotating a region */
 
 	/* History: oldest is history[hist_head], hist_len rows of hist_cap. */
@@ -97,6 +102,10 @@ struct term {
 	bool all_dirty, any_dirty;
 	int clean_cursor_row, clean_cursor_col;
 	bool clean_cursor_visible;
+
+	/* The row whose last column the latest glyph filled: a glyph at column 0
+	 * of the row below it, with no cursor movement in between, is autowrap. */
+	struct row *edge_row;
 
 	bool cursor_visible;
 	int mouse_mode;
@@ -162,6 +171,7 @@ static void row_blank(struct row *r, const struct cell *fill)
 {
 	r->len = 0;
 	r->fill = *fill;
+	r->wrapped = false;
 }
 
 static const struct cell *row_cell(const struct row *r, int col)
@@ -203,6 +213,7 @@ static void row_erase(struct row *r, int sc, int ec, const struct cell *blank, b
 			sc = r->len;
 	}
 	if (ec >= cols) {
+		r->wrapped = false;
 		if (sc >= r->len && cell_same_look(&r->fill, blank))
 			return;
 		row_materialise(r, sc, cols);
@@ -241,12 +252,14 @@ static void row_shift(struct row *r, int sc, int ec, int n, const struct cell *b
 	row_split_wide(r, ec);
 	row_materialise(r, ec, cols);
 	if (n > 0) {
-		memmove(&r->cells[sc], &r->cells[sc + n], (size_t)(width - n) * sizeof(struct cell));
+		memmove(&r->cells[sc], &r->cells[sc + n],
+		        (size_t)(width - n) * sizeof(struct cell));
 		for (int c = ec - n; c < ec; c++)
 			r->cells[c] = *blank;
 	} else {
 		int m = -n;
-		memmove(&r->cells[sc + m], &r->cells[sc], (size_t)(width - m) * sizeof(struct cell));
+		memmove(&r->cells[sc + m], &r->cells[sc],
+		        (size_t)(width - m) * sizeof(struct cell));
 		for (int c = sc; c < sc + m; c++)
 			r->cells[c] = *blank;
 	}
@@ -473,6 +486,13 @@ static int on_putglyph(VTermGlyphInfo *info, VTermPos pos, void *user)
 		width = t->cols - pos.col;
 
 	struct row *r = grid_row(t->screen, pos.row);
+	if (t->edge_row) {
+		if (pos.col == 0 && pos.row > 0 && grid_row(t->screen, pos.row - 1) == t->edge_row)
+			t->edge_row->wrapped = true;
+		t->edge_row = NULL;
+	}
+	if (pos.col + width == t->cols)
+		t->edge_row = r;
 	if (width == 1 && pos.col == r->len && pos.col < r->cap && !t->conceal &&
 	    !info->protected_cell && (!info->chars[0] || !info->chars[1])) {
 		/* Appending plain text, the common case: nothing to split. */
@@ -582,20 +602,23 @@ static int on_scrollrect(VTermRect rect, int downward, int rightward, void *user
 			row_copy_span(grid_row(g, r), grid_row(g, r + downward), rect.start_col,
 			              rect.end_col, t->cols);
 		for (int r = rect.end_row - downward; r < rect.end_row; r++)
-			row_erase(grid_row(g, r), rect.start_col, rect.end_col, &blank, false, t->cols);
+			row_erase(grid_row(g, r), rect.start_col, rect.end_col, &blank, false,
+			          t->cols);
 		mark_dirty_span(t, rect.start_row, rect.end_row);
 	} else if (downward < 0) {
 		int up = -downward;
 		for (int r = rect.end_row - 1; r - up >= rect.start_row; r--)
-			row_copy_span(grid_row(g, r), grid_row(g, r - up), rect.start_col, rect.end_col,
-			              t->cols);
+			row_copy_span(grid_row(g, r), grid_row(g, r - up), rect.start_col,
+			              rect.end_col, t->cols);
 		for (int r = rect.start_row; r < rect.start_row + up; r++)
-			row_erase(grid_row(g, r), rect.start_col, rect.end_col, &blank, false, t->cols);
+			row_erase(grid_row(g, r), rect.start_col, rect.end_col, &blank, false,
+			          t->cols);
 		mark_dirty_span(t, rect.start_row, rect.end_row);
 	}
 	if (rightward) {
 		for (int r = rect.start_row; r < rect.end_row; r++)
-			row_shift(grid_row(g, r), rect.start_col, rect.end_col, rightward, &blank, t->cols);
+			row_shift(grid_row(g, r), rect.start_col, rect.end_col, rightward, &blank,
+			          t->cols);
 		mark_dirty_span(t, rect.start_row, rect.end_row);
 	}
 	return 1;
@@ -615,11 +638,27 @@ static int on_erase(VTermRect rect, int selective, void *user)
 	return 1;
 }
 
+static void switch_screen(struct term *t, bool alt)
+{
+	struct grid *want = alt ? &t->alt : &t->primary;
+	if (t->screen == want)
+		return;
+	t->screen = want;
+	t->edge_row = NULL;
+	t->view_offset = 0;
+	t->all_dirty = true;
+}
+
+/* Called on creation and by every reset (RIS, DECSTR). libvterm 0.1.4's
+ * reset leaves the alternate screen and mouse reporting without telling us,
+ * so follow it here. */
 static int on_initpen(void *user)
 {
 	struct term *t = user;
 	t->pen = blank_cell;
 	t->conceal = false;
+	t->mouse_mode = VTERM_PROP_MOUSE_NONE;
+	switch_screen(t, false);
 	return 1;
 }
 
@@ -635,27 +674,34 @@ static int on_setpenattr(VTermAttr attr, VTermValue *val, void *user)
 {
 	struct term *t = user;
 	switch (attr) {
-	case VTERM_ATTR_BOLD: pen_flag(t, TERM_ATTR_BOLD, val->boolean); break;
-	case VTERM_ATTR_UNDERLINE: pen_flag(t, TERM_ATTR_UNDERLINE, val->number != 0); break;
-	case VTERM_ATTR_ITALIC: pen_flag(t, TERM_ATTR_ITALIC, val->boolean); break;
-	case VTERM_ATTR_BLINK: pen_flag(t, TERM_ATTR_BLINK, val->boolean); break;
-	case VTERM_ATTR_REVERSE: pen_flag(t, TERM_ATTR_REVERSE, val->boolean); break;
-	case VTERM_ATTR_STRIKE: pen_flag(t, TERM_ATTR_STRIKE, val->boolean); break;
-	case VTERM_ATTR_FOREGROUND: t->pen.fg = color_from_vterm(&val->color, true); break;
-	case VTERM_ATTR_BACKGROUND: t->pen.bg = color_from_vterm(&val->color, false); break;
-	default: break;
+	case VTERM_ATTR_BOLD:
+		pen_flag(t, TERM_ATTR_BOLD, val->boolean);
+		break;
+	case VTERM_ATTR_UNDERLINE:
+		pen_flag(t, TERM_ATTR_UNDERLINE, val->number != 0);
+		break;
+	case VTERM_ATTR_ITALIC:
+		pen_flag(t, TERM_ATTR_ITALIC, val->boolean);
+		break;
+	case VTERM_ATTR_BLINK:
+		pen_flag(t, TERM_ATTR_BLINK, val->boolean);
+		break;
+	case VTERM_ATTR_REVERSE:
+		pen_flag(t, TERM_ATTR_REVERSE, val->boolean);
+		break;
+	case VTERM_ATTR_STRIKE:
+		pen_flag(t, TERM_ATTR_STRIKE, val->boolean);
+		break;
+	case VTERM_ATTR_FOREGROUND:
+		t->pen.fg = color_from_vterm(&val->color, true);
+		break;
+	case VTERM_ATTR_BACKGROUND:
+		t->pen.bg = color_from_vterm(&val->color, false);
+		break;
+	default:
+		break;
 	}
 	return 1;
-}
-
-static void switch_screen(struct term *t, bool alt)
-{
-	struct grid *want = alt ? &t->alt : &t->primary;
-	if (t->screen == want)
-		return;
-	t->screen = want;
-	t->view_offset = 0;
-	t->all_dirty = true;
 }
 
 static int on_settermprop(VTermProp prop, VTermValue *val, void *user)
@@ -671,6 +717,9 @@ static int on_settermprop(VTermProp prop, VTermValue *val, void *user)
 		break;
 	case VTERM_PROP_TITLE: {
 		size_t n = strnlen(val->string, TITLE_MAX - 1);
+		if (val->string[n]) /* cut: not inside a UTF-8 sequence */
+			while (n > 0 && ((unsigned char)val->string[n] & 0xc0) == 0x80)
+				n--;
 		memcpy(t->title, val->string, n);
 		t->title[n] = 0;
 		if (t->cb.title)
@@ -683,6 +732,18 @@ static int on_settermprop(VTermProp prop, VTermValue *val, void *user)
 	default:
 		break;
 	}
+	return 1;
+}
+
+/* libvterm reports the cursor once per run of text, so a cursor still on
+ * the last column of the edge row is the pending autowrap; anywhere else the
+ * program moved it (CR, LF, CUP...) and the next row is not a continuation. */
+static int on_movecursor(VTermPos pos, VTermPos oldpos, int visible, void *user)
+{
+	struct term *t = user;
+	if (t->edge_row && (pos.col != t->cols - 1 || pos.row < 0 || pos.row >= t->rows ||
+	                    grid_row(t->screen, pos.row) != t->edge_row))
+		t->edge_row = NULL;
 	return 1;
 }
 
@@ -792,11 +853,13 @@ static int on_resize(int rows, int cols, VTermPos *delta, void *user)
 	t->rows = rows;
 	t->cols = cols;
 	t->all_dirty = true;
+	t->edge_row = NULL;
 	return 1;
 }
 
 static const VTermStateCallbacks state_callbacks = {
 	.putglyph = on_putglyph,
+	.movecursor = on_movecursor,
 	.scrollrect = on_scrollrect,
 	.erase = on_erase,
 	.initpen = on_initpen,
@@ -814,8 +877,8 @@ static void on_output(const char *bytes, size_t len, void *user)
 
 /* ---- life cycle ---- */
 
-struct term *term_new(int rows, int cols, size_t scrollback_lines,
-                      const struct term_callbacks *cb, void *ctx)
+struct term *term_new(int rows, int cols, size_t scrollback_lines, const struct term_callbacks *cb,
+                      void *ctx)
 {
 	if (rows < 1)
 		rows = 1;
@@ -1015,13 +1078,20 @@ void term_key_char(struct term *t, uint32_t codepoint, int mods)
 void term_key(struct term *t, enum term_key key, int mods)
 {
 	static const VTermKey map[] = {
-		[TERM_KEY_ENTER] = VTERM_KEY_ENTER,       [TERM_KEY_TAB] = VTERM_KEY_TAB,
-		[TERM_KEY_BACKSPACE] = VTERM_KEY_BACKSPACE, [TERM_KEY_ESCAPE] = VTERM_KEY_ESCAPE,
-		[TERM_KEY_UP] = VTERM_KEY_UP,             [TERM_KEY_DOWN] = VTERM_KEY_DOWN,
-		[TERM_KEY_LEFT] = VTERM_KEY_LEFT,         [TERM_KEY_RIGHT] = VTERM_KEY_RIGHT,
-		[TERM_KEY_INS] = VTERM_KEY_INS,           [TERM_KEY_DEL] = VTERM_KEY_DEL,
-		[TERM_KEY_HOME] = VTERM_KEY_HOME,         [TERM_KEY_END] = VTERM_KEY_END,
-		[TERM_KEY_PAGEUP] = VTERM_KEY_PAGEUP,     [TERM_KEY_PAGEDOWN] = VTERM_KEY_PAGEDOWN,
+		[TERM_KEY_ENTER] = VTERM_KEY_ENTER,
+		[TERM_KEY_TAB] = VTERM_KEY_TAB,
+		[TERM_KEY_BACKSPACE] = VTERM_KEY_BACKSPACE,
+		[TERM_KEY_ESCAPE] = VTERM_KEY_ESCAPE,
+		[TERM_KEY_UP] = VTERM_KEY_UP,
+		[TERM_KEY_DOWN] = VTERM_KEY_DOWN,
+		[TERM_KEY_LEFT] = VTERM_KEY_LEFT,
+		[TERM_KEY_RIGHT] = VTERM_KEY_RIGHT,
+		[TERM_KEY_INS] = VTERM_KEY_INS,
+		[TERM_KEY_DEL] = VTERM_KEY_DEL,
+		[TERM_KEY_HOME] = VTERM_KEY_HOME,
+		[TERM_KEY_END] = VTERM_KEY_END,
+		[TERM_KEY_PAGEUP] = VTERM_KEY_PAGEUP,
+		[TERM_KEY_PAGEDOWN] = VTERM_KEY_PAGEDOWN,
 	};
 	VTermKey vkey;
 	if (key >= TERM_KEY_F1 && key <= TERM_KEY_F12)
@@ -1046,7 +1116,8 @@ void term_paste(struct term *t, const char *utf8, size_t len)
 	vterm_keyboard_start_paste(t->vt);
 	for (size_t i = 0; i < len; i++) {
 		char c = utf8[i];
-		if (c == 0x1b && len - i >= marker_len && memcmp(utf8 + i, end_marker, marker_len) == 0) {
+		if (c == 0x1b && len - i >= marker_len &&
+		    memcmp(utf8 + i, end_marker, marker_len) == 0) {
 			i += marker_len - 1;
 			continue;
 		}
@@ -1144,6 +1215,13 @@ void term_cursor(const struct term *t, int *row, int *col, bool *visible)
 	*row = pos.row < 0 ? 0 : pos.row >= t->rows ? t->rows - 1 : pos.row;
 	*col = pos.col < 0 ? 0 : pos.col >= t->cols ? t->cols - 1 : pos.col;
 	*visible = t->cursor_visible && (t->view_offset == 0 || t->screen != &t->primary);
+}
+
+bool term_row_wrapped(const struct term *t, int row)
+{
+	if (row < 0 || row >= t->rows)
+		return false;
+	return shown_row(t, row)->wrapped;
 }
 
 bool term_altscreen(const struct term *t)

@@ -100,12 +100,18 @@ void term_get_cell(const struct term *t, int row, int col, struct term_cell *out
  * it or the view is scrolled back. */
 void term_cursor(const struct term *t, int *row, int *col, bool *visible);
 bool term_altscreen(const struct term *t);
+/* True when the text of displayed row `row` went on at the start of the next
+ * row because the line was full (autowrap), not because of a line break: a
+ * copy joins such rows without a newline. */
+bool term_row_wrapped(const struct term *t, int row);
 /* Program-set title, "" when none (untrusted). */
 const char *term_title(const struct term *t);
 
 /* Scrollback view: delta > 0 scrolls back into history, < 0 towards the live
  * screen; clamped. Any term_write of new output keeps the offset (like tmux
- * copy mode) until term_scroll_view(t, -INT_MAX) or a key is sent. */
+ * copy mode) until term_scroll_view(t, -INT_MAX) or a key is sent: the view
+ * stays on the same lines, so the offset grows as output pushes lines into
+ * history. The alternate screen has no history: the offset is 0 there. */
 void term_scroll_view(struct term *t, int delta);
 int term_view_offset(const struct term *t);
 size_t term_scrollback_len(const struct term *t);

@@ -6,6 +6,7 @@
 #include "ctl_cmd.h"
 #include "headless.h"
 #include "profile.h"
+#include "report_cmd.h"
 #include "snapshot_cmd.h"
 
 #include <fcntl.h>
@@ -79,6 +80,9 @@ int main(int argc, char **argv)
 		break;
 	case CLI_LS:
 		rc = ls_command();
+		break;
+	case CLI_REPORT:
+		rc = report_command(o.report_path);
 		break;
 	case CLI_RUN:
 		rc = headless_run(&o);

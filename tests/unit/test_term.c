@@ -157,6 +157,31 @@ static void test_text_and_wrap(void **state)
 	harness_free(h);
 }
 
+static void test_soft_wrap_flags(void **state)
+{
+	(void)state;
+	struct harness *h = harness_new(3, 5, 100);
+	feed(h, "abcdefgh");
+	assert_true(term_row_wrapped(h->t, 0));
+	assert_false(term_row_wrapped(h->t, 1));
+	feed(h, "\r\n12345"); /* a full line ended by the program: no wrap */
+	feed(h, "\r\nxy");
+	assert_false(term_row_wrapped(h->t, 1));
+	feed(h, "\x1b[H\x1b[2J12345");
+	feed(h, "6"); /* the wrap straddles two writes */
+	assert_true(term_row_wrapped(h->t, 0));
+	feed(h, "\x1b[1;1H\x1b[K"); /* erasing the end of the line ends the continuation */
+	assert_false(term_row_wrapped(h->t, 0));
+	/* the flag travels with the line into history */
+	feed(h, "\x1b[3;1Hvwxyz0\r\n\r\n\r\n");
+	term_scroll_view(h->t, 2);
+	assert_string_equal(row_text(h, 0), "vwxyz");
+	assert_string_equal(row_text(h, 1), "0");
+	assert_true(term_row_wrapped(h->t, 0));
+	assert_false(term_row_wrapped(h->t, 1));
+	harness_free(h);
+}
+
 static void test_crlf_scrolls_into_history(void **state)
 {
 	(void)state;
@@ -179,7 +204,8 @@ static void fill_rows(struct harness *h, const char *letters)
 	feed(h, "\x1b[H\x1b[2J");
 	for (size_t i = 0; letters[i]; i++) {
 		char line[32];
-		snprintf(line, sizeof(line), "\x1b[%zu;1H%c%c%c", i + 1, letters[i], letters[i], letters[i]);
+		snprintf(line, sizeof(line), "\x1b[%zu;1H%c%c%c", i + 1, letters[i], letters[i],
+		         letters[i]);
 		feed(h, line);
 	}
 }
@@ -296,7 +322,7 @@ static void test_sgr(void **state)
 	struct term_cell a = cell_at(h, 0, 0);
 	assert_int_equal(a.chars[0], 'A');
 	assert_int_equal(a.attrs, TERM_ATTR_BOLD | TERM_ATTR_ITALIC | TERM_ATTR_UNDERLINE |
-	                              TERM_ATTR_BLINK | TERM_ATTR_REVERSE | TERM_ATTR_STRIKE);
+	                                  TERM_ATTR_BLINK | TERM_ATTR_REVERSE | TERM_ATTR_STRIKE);
 	struct term_cell b = cell_at(h, 0, 1);
 	assert_int_equal(b.attrs, 0);
 	assert_int_equal(b.fg.kind, TERM_COLOR_DEFAULT);
@@ -336,7 +362,8 @@ static void test_wide_and_combining(void **state)
 {
 	(void)state;
 	struct harness *h = harness_new(3, 10, 100);
-	feed(h, "\xe6\xbc\xa2" "a"); /* U+6F22, then 'a' */
+	feed(h, "\xe6\xbc\xa2"
+	        "a"); /* U+6F22, then 'a' */
 	struct term_cell w = cell_at(h, 0, 0);
 	assert_int_equal(w.chars[0], 0x6f22);
 	assert_int_equal(w.width, 2);
@@ -365,7 +392,8 @@ static void test_combining_pool_survives_churn(void **state)
 	struct harness *h = harness_new(4, 10, 20);
 	/* many more combined cells than the pool starts with: compaction keeps the live ones */
 	for (int i = 0; i < 3000; i++)
-		feed(h, "a\xcc\x88" "o\xcc\x88\r\n");
+		feed(h, "a\xcc\x88"
+		        "o\xcc\x88\r\n");
 	feed(h, "u\xcc\x88");
 	assert_string_equal(row_text(h, 3), "u\xcc\x88");
 	assert_string_equal(row_text(h, 2), "a\xcc\x88o\xcc\x88");
@@ -398,6 +426,15 @@ static void test_alternate_screen(void **state)
 	assert_int_equal(term_scrollback_len(h->t), 1);
 	term_scroll_view(h->t, 1);
 	assert_string_equal(row_text(h, 0), "p1");
+
+	/* a reset (RIS) while on the alternate screen returns to the primary one */
+	feed(h, "\x1b[?1049h\x1b[?1000hvi\x1b"
+	        "c");
+	assert_false(term_altscreen(h->t));
+	assert_false(term_wants_mouse(h->t));
+	assert_string_equal(row_text(h, 0), "");
+	feed(h, "after");
+	assert_string_equal(row_text(h, 0), "after");
 	harness_free(h);
 }
 
@@ -526,7 +563,8 @@ static void test_keys(void **state)
 	term_key_char(h->t, 'b', TERM_MOD_ALT);
 	term_key_char(h->t, 0xe9, 0);
 	take_output(h, out, sizeof(out));
-	assert_string_equal(out, "x\x03\x1b" "b\xc3\xa9");
+	assert_string_equal(out, "x\x03\x1b"
+	                         "b\xc3\xa9");
 	term_key(h->t, TERM_KEY_ENTER, 0);
 	term_key(h->t, TERM_KEY_F1, 0);
 	term_key(h->t, TERM_KEY_F12, 0);
@@ -560,6 +598,14 @@ static void test_mouse_and_title(void **state)
 	assert_string_equal(term_title(h->t), "build \xe2\x9c\x93");
 	assert_int_equal(h->titles, 1);
 	assert_string_equal(h->title, "build \xe2\x9c\x93");
+	/* a long title is cut at a character boundary */
+	char osc[400] = "\x1b]2;";
+	for (int i = 0; i < 150; i++)
+		strcat(osc, "\xc3\xa9");
+	strcat(osc, "\x07");
+	feed(h, osc);
+	assert_int_equal(strlen(term_title(h->t)), 254);
+	assert_int_equal((unsigned char)term_title(h->t)[252], 0xc3);
 	harness_free(h);
 }
 
@@ -662,13 +708,62 @@ static void test_random_sequences_keep_invariants(void **state)
 {
 	(void)state;
 	static const char *pieces[] = {
-		"abc", "\r\n", "\n", "\r", "\b", "\t", "\xe6\xbc\xa2", "e\xcc\x81", "\xcc\x88",
-		"\x1b[H", "\x1b[5;5H", "\x1b[99;99H", "\x1b[2J", "\x1b[J", "\x1b[1J", "\x1b[K", "\x1b[1K",
-		"\x1b[3L", "\x1b[2M", "\x1b[4@", "\x1b[3P", "\x1b[5X", "\x1b[2;5r", "\x1b[r", "\x1bM",
-		"\x1b" "D", "\x1b[?1049h", "\x1b[?1049l", "\x1b[?47h", "\x1b[?47l", "\x1b[?69h", "\x1b[?69l",
-		"\x1b[2;7s", "\x1b[1\"q", "\x1b[0\"q", "\x1b[?2J", "\x1b[?1K", "\x1b[8m", "\x1b[0m",
-		"\x1b[38;5;200;48;2;1;2;3m", "\x1b[2S", "\x1b[2T", "\x1b[6n", "\x1b" "c", "\x1b[!p",
-		"\x1b#8", "\x1b" "7", "\x1b" "8", "\x1b[?6h", "\x1b[?6l", "\x1b[?7l", "\x1b[?7h",
+		"abc",
+		"\r\n",
+		"\n",
+		"\r",
+		"\b",
+		"\t",
+		"\xe6\xbc\xa2",
+		"e\xcc\x81",
+		"\xcc\x88",
+		"\x1b[H",
+		"\x1b[5;5H",
+		"\x1b[99;99H",
+		"\x1b[2J",
+		"\x1b[J",
+		"\x1b[1J",
+		"\x1b[K",
+		"\x1b[1K",
+		"\x1b[3L",
+		"\x1b[2M",
+		"\x1b[4@",
+		"\x1b[3P",
+		"\x1b[5X",
+		"\x1b[2;5r",
+		"\x1b[r",
+		"\x1bM",
+		"\x1b"
+		"D",
+		"\x1b[?1049h",
+		"\x1b[?1049l",
+		"\x1b[?47h",
+		"\x1b[?47l",
+		"\x1b[?69h",
+		"\x1b[?69l",
+		"\x1b[2;7s",
+		"\x1b[1\"q",
+		"\x1b[0\"q",
+		"\x1b[?2J",
+		"\x1b[?1K",
+		"\x1b[8m",
+		"\x1b[0m",
+		"\x1b[38;5;200;48;2;1;2;3m",
+		"\x1b[2S",
+		"\x1b[2T",
+		"\x1b[6n",
+		"\x1b"
+		"c",
+		"\x1b[!p",
+		"\x1b#8",
+		"\x1b"
+		"7",
+		"\x1b"
+		"8",
+		"\x1b[?6h",
+		"\x1b[?6l",
+		"\x1b[?7l",
+		"\x1b[?7h",
 	};
 	const size_t npieces = sizeof(pieces) / sizeof(pieces[0]);
 	struct harness *h = harness_new(8, 12, 50);
@@ -678,7 +773,8 @@ static void test_random_sequences_keep_invariants(void **state)
 		unsigned pick = (seed >> 16) % (unsigned)(npieces + 1);
 		if (pick == npieces) {
 			seed = seed * 1103515245u + 12345u;
-			term_resize(h->t, 1 + (int)((seed >> 16) % 14), 1 + (int)((seed >> 20) % 20));
+			term_resize(h->t, 1 + (int)((seed >> 16) % 14),
+			            1 + (int)((seed >> 20) % 20));
 		} else {
 			feed(h, pieces[pick]);
 		}
@@ -708,6 +804,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_text_and_wrap),
+		cmocka_unit_test(test_soft_wrap_flags),
 		cmocka_unit_test(test_crlf_scrolls_into_history),
 		cmocka_unit_test(test_scroll_regions),
 		cmocka_unit_test(test_insert_delete_lines_and_chars),
