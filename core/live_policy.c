@@ -8,6 +8,7 @@
 #include "live_policy.h"
 #include "event.h"
 #include "live_mount.h"
+#include "observer.h"
 #include "proxy.h"
 #include "util.h"
 
@@ -280,11 +281,14 @@ static int apply_net(const struct live_target *t, bool add, int list, const char
 		                 "proxy decides)");
 	struct strlist *l = list_of(t->policy, list);
 	bool had = strlist_contains(l, value);
+	observer_policy_lock(t->observer);
 	set_member(l, value, add);
-	if (proxy_set_policy(t->proxy, t->policy, err, errlen) < 0) {
+	int r = proxy_set_policy(t->proxy, t->policy, err, errlen);
+	if (r < 0)
 		set_member(l, value, had);
+	observer_policy_unlock(t->observer);
+	if (r < 0)
 		return -1;
-	}
 	cJSON_AddStringToObject(d, "effect", "proxy rules updated for new requests");
 	return 0;
 }
@@ -330,8 +334,11 @@ cJSON *live_policy_change(struct live_policy *lp, const struct live_target *t, c
 		}
 		cJSON_AddStringToObject(d, "value", path);
 		r = apply_fs(lp, t, add, list, path, d, err, errlen);
-		if (r == 0)
+		if (r == 0) {
+			observer_policy_lock(t->observer);
 			record_fs(t->policy, add, list, path);
+			observer_policy_unlock(t->observer);
+		}
 	}
 	if (r < 0) {
 		cJSON_Delete(d);

@@ -32,6 +32,7 @@
 
 #include "policy.h"
 
+struct observer;
 struct proxy;
 struct live_policy;
 
@@ -44,6 +45,8 @@ struct live_target {
 	struct policy *policy; /* edited in place */
 	pid_t init_pid;        /* the sandbox's init (jail_pid) */
 	struct proxy *proxy;
+	/* Reads the policy on its own thread: edits happen under its lock. */
+	struct observer *observer;
 	/* Paths that must stay hidden whatever is asked (the snapshot store,
 	 * the control socket directory). */
 	const struct strlist *protected_paths;

@@ -36,6 +36,7 @@ struct observer {
 	int wake_fd; /* eventfd: records are queued */
 	int stop_fd; /* eventfd: the thread should leave */
 	pthread_mutex_t lock;
+	pthread_mutex_t policy_lock; /* held by the thread while it decides */
 	struct obs_record *head, **tail;
 	size_t queued;
 	size_t dropped;
@@ -99,7 +100,10 @@ static void *observer_main(void *arg)
 		}
 		struct seccomp_notif_resp resp = { .id = n.id };
 		struct obs_record *rec = NULL;
-		if (obs_decide(&o->ctx, &n, &resp, &rec) < 0) {
+		pthread_mutex_lock(&o->policy_lock);
+		int decided = obs_decide(&o->ctx, &n, &resp, &rec);
+		pthread_mutex_unlock(&o->policy_lock);
+		if (decided < 0) {
 			obs_record_free(rec);
 			continue;
 		}
@@ -127,6 +131,7 @@ struct observer *observer_start(int notify_fd, const struct jail_plan *plan,
 	o->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	o->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	pthread_mutex_init(&o->lock, NULL);
+	pthread_mutex_init(&o->policy_lock, NULL);
 	/* 6.6+: wake the handler on the waiting task's CPU (a round trip of
 	 * ~12 µs instead of ~100 µs); older kernels just take longer. */
 	ioctl(notify_fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
@@ -141,6 +146,7 @@ struct observer *observer_start(int notify_fd, const struct jail_plan *plan,
 			close(o->stop_fd);
 		close(notify_fd);
 		pthread_mutex_destroy(&o->lock);
+		pthread_mutex_destroy(&o->policy_lock);
 		free(o);
 		return NULL;
 	}
@@ -235,6 +241,18 @@ void observer_dispatch(struct observer *o)
 		            "%zu observed accesses were not reported (queue full)", dropped);
 }
 
+void observer_policy_lock(struct observer *o)
+{
+	if (o)
+		pthread_mutex_lock(&o->policy_lock);
+}
+
+void observer_policy_unlock(struct observer *o)
+{
+	if (o)
+		pthread_mutex_unlock(&o->policy_lock);
+}
+
 void observer_stop(struct observer *o)
 {
 	if (!o)
@@ -250,5 +268,6 @@ void observer_stop(struct observer *o)
 	close(o->wake_fd);
 	close(o->stop_fd);
 	pthread_mutex_destroy(&o->lock);
+	pthread_mutex_destroy(&o->policy_lock);
 	free(o);
 }

@@ -30,6 +30,11 @@ struct observer *observer_start(int notify_fd, const struct jail_plan *plan,
 int observer_fd(const struct observer *o);
 /* Emits the queued events on the calling thread; never blocks. */
 void observer_dispatch(struct observer *o);
+/* The thread reads the policy while it explains a denial; whoever changes
+ * that policy while the sandbox runs (live changes) holds this lock
+ * meanwhile. NULL is fine (no-op). */
+void observer_policy_lock(struct observer *o);
+void observer_policy_unlock(struct observer *o);
 /* Stops the thread, emits what is still queued, frees o. NULL is fine. */
 void observer_stop(struct observer *o);
 

@@ -549,6 +549,7 @@ static struct live_target live_target_of(struct session *s)
 		                                         jail_pid(s->jail) :
 		                                         -1,
 		                     .proxy = s->proxy,
+		                     .observer = s->jail ? jail_observer(s->jail) : NULL,
 		                     .protected_paths = &s->protected_paths };
 }
 
