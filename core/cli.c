@@ -126,9 +126,11 @@ static const char cli_usage_text[] =
         "                         network permissions (env rules still apply)\n"
         "  --no-sandbox           run without the sandbox\n"
         "  --strict-sandbox       fail rather than run with weaker isolation\n"
-        "  --ask[=net]            hold a network request no rule allows and ask (an\n"
-        "                         event; answer with glassbox ctl SESSION answer ID\n"
-        "                         once|session|deny); unanswered it is refused\n"
+        "  --ask[=net,write]      hold a network request no rule allows, or a write\n"
+        "                         --allow-write would allow, and ask (an event;\n"
+        "                         answer with glassbox ctl SESSION answer ID\n"
+        "                         once|session|deny, writes session|deny);\n"
+        "                         unanswered it is refused\n"
         "  --ask-timeout=SECONDS  how long a question waits (default 30)\n"
         "\n"
         "Snapshots:\n"
@@ -275,12 +277,12 @@ static int add_env(struct cli_options *o, const char *value, char *err, size_t e
 static int parse_count(const char *flag, const char *v, unsigned long *out, char *err,
                        size_t errlen);
 
-/* --ask (network) or --ask=net[,write]. Holding writes needs the syscall
- * observer, which this build does not have yet. */
+/* --ask (everything that can be asked: network and writes) or
+ * --ask=net[,write]. */
 static int set_ask(struct cli_options *o, const char *value, char *err, size_t errlen)
 {
 	if (!value) {
-		o->ask_net = true;
+		o->ask_net = o->ask_write = true;
 		return 0;
 	}
 	struct strlist items = { 0 };
@@ -293,9 +295,7 @@ static int set_ask(struct cli_options *o, const char *value, char *err, size_t e
 		if (strcmp(items.items[i], "net") == 0) {
 			o->ask_net = true;
 		} else if (strcmp(items.items[i], "write") == 0) {
-			rc = cli_fail(err, errlen,
-			              "--ask=write: asking about writes is not available "
-			              "yet (it needs the syscall observer); use --ask=net");
+			o->ask_write = true;
 		} else {
 			cleanup_free char *s = sanitize_str(items.items[i]);
 			rc = cli_fail(err, errlen, "--ask: unknown category '%s' (net, write)", s);

@@ -366,6 +366,7 @@ int session_dispatch(struct session *s)
 			event_emitf(EV_WARNING, NULL, "denied accesses cannot be reported: %s",
 			            strerror(errno));
 		s->observer_added = true;
+		observer_set_ask(jail_observer(s->jail), s->o->ask_write, s->o->ask_timeout_s);
 	}
 	if (s->proxy && !s->listener_added && jail_proxy_listener(s->jail) >= 0) {
 		/* The sandbox sent its proxy listener: start accepting. */
@@ -569,9 +570,42 @@ cJSON *session_policy_patch(struct session *s, const cJSON *patch, char *err, si
 	return live_policy_patch(s->live, &t, patch, err, errlen);
 }
 
+/* A held write: "session" makes the path writable live, then the syscall
+ * runs again against the new layout; a write cannot be allowed "once" (the
+ * kernel enforces the mounts, not the answer). */
+static int answer_write(struct session *s, const char *id, const char *answer, char *err,
+                        size_t errlen)
+{
+	struct observer *obs = s->jail ? jail_observer(s->jail) : NULL;
+	char path[4096];
+	if (!obs || observer_question_path(obs, id, path, sizeof path) < 0)
+		return error_set(err, errlen,
+		                 "no pending question %s (answered, timed out, or its process left)",
+		                 id);
+	if (strcmp(answer, "once") == 0)
+		return error_set(err, errlen,
+		                 "a write cannot be allowed once: answer session (%s becomes "
+		                 "writable) or deny",
+		                 path);
+	if (strcmp(answer, "session") == 0) {
+		if (!s->live)
+			s->live = live_policy_new();
+		struct live_target t = live_target_of(s);
+		cJSON *r = live_policy_change(s->live, &t, "add", "allow_write", path, err, errlen);
+		if (!r)
+			return -1;
+		cJSON_Delete(r);
+	}
+	return observer_answer(obs, id, strcmp(answer, "session") == 0) < 0
+	               ? error_set(err, errlen, "no pending question %s", id)
+	               : 0;
+}
+
 int session_decision_answer(struct session *s, const char *id, const char *answer, char *err,
                             size_t errlen)
 {
+	if (strncmp(id, "write-", 6) == 0)
+		return answer_write(s, id, answer, err, errlen);
 	if (!s->proxy)
 		return error_set(err, errlen, "no question %s: this session has no proxy", id);
 	bool session_wide = strcmp(answer, "session") == 0;

@@ -37,7 +37,9 @@ static void prompt(struct ask_tty *a)
 	if (!a->pending.len || !a->read_answers)
 		return;
 	cleanup_free char *safe = sanitize_str(a->pending.items[0]);
-	cleanup_free char *q = xasprintf(" %s: allow [o]nce, for the [s]ession, or [d]eny? ", safe);
+	bool write = strncmp(a->pending.items[0], "write-", 6) == 0;
+	cleanup_free char *q = xasprintf(" %s: allow %sfor the [s]ession, or [d]eny? ", safe,
+	                                 write ? "" : "[o]nce, ");
 	write_all(a->fd, q, strlen(q));
 }
 

@@ -22,7 +22,7 @@ P9=$PORT
 
 # answer ID ANSWER: waits for the question, answers it; sets OUT/ERR/RC.
 answer() {
-	if ! wait_grep "$LOG" "\"id\":\"$1\",\"state\":\"pending\"" 10; then
+	if ! wait_grep "$LOG" "\"id\":\"$1\",(\"category\":\"[a-z]+\",)?\"state\":\"pending\"" 10; then
 		fail "question $1 asked" "$(tail -3 "$LOG")"
 		return
 	fi
@@ -34,9 +34,9 @@ body() {
 	# --- bad input --------------------------------------------------------
 	gbrun --ask=bogus -- true
 	assert_rc "--ask=bogus: exit 2" 2
-	gbrun --ask=write -- true
-	assert_rc "--ask=write (needs the observer): exit 2" 2
-	assert_contains "it says why" "$ERR" "needs the syscall observer"
+	gbrun --ask=net,disk -- true
+	assert_rc "--ask=net,disk: exit 2" 2
+	assert_eq "it names the category" "glassbox: --ask: unknown category 'disk' (net, write)" "$ERR"
 	gbrun --ask-timeout=0 -- true
 	assert_rc "--ask-timeout=0: exit 2" 2
 
@@ -93,6 +93,37 @@ SH
 	assert_contains "allow for the session is a live rule change" "$(grep policy_change "$LOG")" "\"value\":\"127.0.0.7:$P7\""
 	assert_contains "the once-allowed attempt is logged with its rule" "$(grep '"kind":"network"' "$LOG" | head -1)" '"rule":"ask:once"'
 	assert_schema "ask events validate against docs/events.schema.json" "$LOG"
+
+	# --- writes: held by the observer until answered ------------------------
+	local wout=$UD/wout
+	mkdir_user "$wout"
+	cat >"$W/askw.sh" <<'SH'
+for f in a b c d; do
+	if echo "$f" >"$1/$f" 2>/dev/null; then echo "$f ok"; else echo "$f refused"; fi >>resw
+done
+SH
+	rm -f "$W/resw"
+	start_session "$LOG" --ask=write --ask-timeout=2 -- sh askw.sh "$wout" ||
+		{ fail "session starts" "$(cat "$UD/sess.err")"; return; }
+	answer write-1 deny
+	assert_rc "write: answer deny" 0
+	wait_lines "$W/resw" 1 10
+	wait_grep "$LOG" '"id":"write-2","category":"write","state":"pending"' 10
+	wait_lines "$W/resw" 2 10
+	answer write-3 once
+	assert_rc "write: once is not an answer for a write" 1
+	assert_contains "it says so" "$ERR" "a write cannot be allowed once"
+	gbrun ctl "$SID" answer write-3 session
+	assert_rc "write: answer session" 0
+	end_session
+	assert_eq "write: deny, timeout, session; then no question" "a refused b refused c ok d ok" \
+		"$(tr '\n' ' ' <"$W/resw" | sed 's/ $//')"
+	assert_absent "the denied write left nothing on the host" "$wout/a"
+	assert_file_is "the write allowed for the session reached the host" "$wout/c" c
+	states=$(grep '"kind":"decision"' "$LOG" | sed -n 's/.*"id":"\(write-[0-9]*\)".*"state":"\([a-z]*\)".*/\1:\2/p' | tr '\n' ' ')
+	assert_eq "write decision events" "write-1:pending write-1:answered write-2:pending write-2:timeout write-3:pending write-3:answered " "$states"
+	assert_contains "a write question names the flag" "$(grep '"id":"write-1","category":"write","state":"pending"' "$LOG")" "\"flag\":\"--allow-write=$wout\""
+	assert_schema "write ask events validate" "$LOG"
 
 	# --- headless: asked on glassbox's own terminal -------------------------
 	# stdin is not a terminal, so the keyboard is free for the answers.
