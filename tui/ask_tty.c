@@ -109,6 +109,8 @@ void ask_tty_handle(struct ask_tty *a)
 		                                         NULL;
 		if (!ans)
 			continue;
+		if (strcmp(ans, "once") == 0 && strncmp(a->pending.items[0], "write-", 6) == 0)
+			continue; /* a write is allowed for the session or not at all */
 		cleanup_free char *id = xstrdup(a->pending.items[0]);
 		char err[512];
 		if (session_decision_answer(a->s, id, ans, err, sizeof err) < 0) {
