@@ -30,7 +30,7 @@ SH
 	gbrun ctl "$SID" allow-write "$out"
 	assert_rc "ctl allow-write exits 0" 0
 	assert_eq "ctl allow-write reports the effect" "add allow_write $out: writable" "$OUT"
-	if wait_grep "$W/res" '^W' 5; then ok "after allow-write the running command writes $out"
+	if wait_grep "$W/res" '^W' 15; then ok "after allow-write the running command writes $out"
 	else fail "after allow-write the running command writes $out" "$(tail -3 "$W/res")"; fi
 	local first
 	first=$(grep -m1 '^W' "$W/res" | cut -d' ' -f2)
@@ -43,7 +43,10 @@ SH
 	assert_contains "it says why" "$ERR" "is hidden (deny-read); lift that first"
 	gbrun ctl "$SID" revoke-write "$out"
 	assert_rc "ctl revoke-write exits 0" 0
-	assert_eq "ctl revoke-write unmounts the bind" "remove allow_write $out: unmounted" "$OUT"
+	# The loop may hold a file open at that instant: then the bind is made
+	# read-only or detached instead (the cases below pin those down).
+	assert_match "ctl revoke-write takes the bind off" "$OUT" \
+		"^remove allow_write $out: (unmounted|made read-only|detached)"
 	local m
 	m=$(wc -l <"$W/res")
 	wait_lines "$W/res" $((m + 6))
@@ -73,13 +76,13 @@ SH
 	gbrun ctl "$SID" allow-write "$out"
 	assert_rc "allow-write (open-writer case)" 0
 	touch "$W/go"
-	wait_for_file "$W/opened" 5 || fail "the command opened $out/held" "$(cat "$UD/sess.err")"
+	wait_for_file "$W/opened" 15 || fail "the command opened $out/held" "$(cat "$UD/sess.err")"
 	gbrun ctl "$SID" revoke-write "$out"
 	assert_rc "revoke-write with a file open for writing exits 0" 0
 	assert_contains "it says the bind was detached and open writers keep their fds" "$OUT" \
 		"detached (files open for writing keep their descriptors until closed)"
 	touch "$W/revoked"
-	wait_lines "$W/res2" 2 5
+	wait_lines "$W/res2" 2 15
 	assert_eq "the open fd keeps writing; a new open is refused" "fd-ok new-refused" \
 		"$(tr '\n' ' ' <"$W/res2" | sed 's/ $//')"
 	assert_eq "the host file got both writes" "first second" "$(tr '\n' ' ' <"$out/held" | sed 's/ $//')"
@@ -102,12 +105,12 @@ SH
 	start_session "$log" -- sh busy.sh "$out" || { fail "session starts" "$(cat "$UD/sess.err")"; return; }
 	gbrun ctl "$SID" allow-write "$out"
 	touch "$W/go"
-	wait_for_file "$W/inside" 5 || fail "the command entered $out" "$(cat "$UD/sess.err")"
+	wait_for_file "$W/inside" 15 || fail "the command entered $out" "$(cat "$UD/sess.err")"
 	gbrun ctl "$SID" revoke-write "$out"
 	assert_rc "revoke-write with a cwd inside exits 0" 0
 	assert_contains "it makes the busy bind read-only instead" "$OUT" "made read-only (in use, so left in place)"
 	touch "$W/revoked"
-	wait_lines "$W/res3" 2 5
+	wait_lines "$W/res3" 2 15
 	assert_eq "writes from the cwd inside are refused after the revoke" "wrote-a b-refused" \
 		"$(tr '\n' ' ' <"$W/res3" | sed 's/ $//')"
 	end_session
