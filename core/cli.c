@@ -47,6 +47,8 @@ enum opt_id {
 	OPT_RESTORE,
 	OPT_SNAPSHOT_PATH,
 	OPT_SNAPSHOT_EXCLUDE,
+	OPT_ASK,
+	OPT_ASK_TIMEOUT,
 	OPT_VERSION,
 	OPT_HELP,
 };
@@ -90,6 +92,8 @@ static const struct opt_def opt_table[] = {
 	{ "restore", 0, ARG_NONE, OPT_RESTORE },
 	{ "snapshot-path", 0, ARG_REQUIRED, OPT_SNAPSHOT_PATH },
 	{ "snapshot-exclude", 0, ARG_REQUIRED, OPT_SNAPSHOT_EXCLUDE },
+	{ "ask", 0, ARG_EQ_ONLY, OPT_ASK },
+	{ "ask-timeout", 0, ARG_REQUIRED, OPT_ASK_TIMEOUT },
 	{ "version", 'V', ARG_NONE, OPT_VERSION },
 	{ "help", 'h', ARG_NONE, OPT_HELP },
 };
@@ -101,6 +105,7 @@ static const char cli_usage_text[] =
         "       glassbox snapshot list | diff ID [-p] [PATH...] | restore ID [PATH...]\n"
         "       glassbox snapshot clean [--older-than DAYS]\n"
         "       glassbox report LOG.jsonl\n"
+        "       glassbox ls | glassbox ctl SESSION COMMAND [ARG...]\n"
         "\n"
         "Runs CMD (default: $SHELL) in a sandbox: no writes, a clean environment\n"
         "and only what the options and profiles allow.\n"
@@ -137,6 +142,12 @@ static const char cli_usage_text[] =
         "                         network permissions (env rules still apply)\n"
         "  --no-sandbox           run without the sandbox\n"
         "  --strict-sandbox       fail rather than run with weaker isolation\n"
+        "  --ask[=net,write]      hold a network request no rule allows, or a write\n"
+        "                         --allow-write would allow, and ask (an event;\n"
+        "                         answer with glassbox ctl SESSION answer ID\n"
+        "                         once|session|deny, writes session|deny);\n"
+        "                         unanswered it is refused\n"
+        "  --ask-timeout=SECONDS  how long a question waits (default 30)\n"
         "\n"
         "Snapshots:\n"
         "  --snapshot             record the tracked paths before the command and show\n"
@@ -182,6 +193,16 @@ static const char cli_usage_text[] =
         "  snapshot clean [--older-than DAYS]\n"
         "                         delete sessions (all, or older than DAYS) and the\n"
         "                         content no remaining session needs\n"
+        "  ls                     running sessions: id, pid, start, cwd, command\n"
+        "  ctl SESSION policy     print the running session's policy (JSON)\n"
+        "  ctl SESSION allow-write|deny-write|revoke-write|allow-read|deny-read PATH\n"
+        "                         change file permissions inside the running sandbox\n"
+        "  ctl SESSION allow-net|deny-net|revoke-net HOST[:PORT]\n"
+        "                         change network rules for its next requests\n"
+        "  ctl SESSION remove LIST VALUE   take an item off a list (e.g. deny-read)\n"
+        "  ctl SESSION answer ID once|session|deny   answer an --ask question\n"
+        "  ctl SESSION events     follow its events (JSON lines)\n"
+        "                         (the sandbox sees its id in $GLASSBOX_SESSION)\n"
         "  report LOG.jsonl       summarise a --log file: files read, written and run,\n"
         "                         hosts contacted, denials\n"
         "\n"
@@ -328,6 +349,37 @@ static int add_secret_hosts(struct cli_options *o, const char *value, char *err,
 	return 0;
 }
 
+static int parse_count(const char *flag, const char *v, unsigned long *out, char *err,
+                       size_t errlen);
+
+/* --ask (everything that can be asked: network and writes) or
+ * --ask=net[,write]. */
+static int set_ask(struct cli_options *o, const char *value, char *err, size_t errlen)
+{
+	if (!value) {
+		o->ask_net = o->ask_write = true;
+		return 0;
+	}
+	struct strlist items = { 0 };
+	if (!strlist_split_append(&items, value)) {
+		cleanup_free char *s = sanitize_str(value);
+		return cli_fail(err, errlen, "--ask: malformed list '%s'", s);
+	}
+	int rc = 0;
+	for (size_t i = 0; i < items.len && rc == 0; i++) {
+		if (strcmp(items.items[i], "net") == 0) {
+			o->ask_net = true;
+		} else if (strcmp(items.items[i], "write") == 0) {
+			o->ask_write = true;
+		} else {
+			cleanup_free char *s = sanitize_str(items.items[i]);
+			rc = cli_fail(err, errlen, "--ask: unknown category '%s' (net, write)", s);
+		}
+	}
+	strlist_clear(&items);
+	return rc;
+}
+
 static void set_string(char **dst, const char *value)
 {
 	free(*dst);
@@ -421,6 +473,17 @@ static int apply_option(struct cli_options *o, const struct opt_def *def, const 
 		return add_list(&o->snapshot_paths, name, value, false, err, errlen);
 	case OPT_SNAPSHOT_EXCLUDE:
 		return add_list(&o->snapshot_excludes, name, value, false, err, errlen);
+	case OPT_ASK:
+		return set_ask(o, value, err, errlen);
+	case OPT_ASK_TIMEOUT: {
+		unsigned long n;
+		if (parse_count(name, value, &n, err, errlen) < 0)
+			return -1;
+		if (n < 1 || n > 3600)
+			return cli_fail(err, errlen, "option '%s' needs 1 to 3600 seconds", name);
+		o->ask_timeout_s = (unsigned)n;
+		return 0;
+	}
 	case OPT_VERSION:
 		o->action = CLI_VERSION;
 		return 0;
@@ -637,6 +700,20 @@ static int parse_args(int argc, char **argv, struct cli_options *o, char *err, s
 		return parse_profile_command(argc, argv, o, err, errlen);
 	if (argc >= 2 && strcmp(argv[1], "snapshot") == 0)
 		return parse_snapshot_command(argc, argv, o, err, errlen);
+	if (argc >= 2 && strcmp(argv[1], "ctl") == 0) {
+		/* The words are checked by the ctl face (tui/ctl_cmd.c). */
+		o->action = CLI_CTL;
+		for (int k = 2; k < argc; k++)
+			strlist_push(&o->ctl_args, argv[k]);
+		return 0;
+	}
+	if (argc >= 2 && strcmp(argv[1], "ls") == 0) {
+		if (argc > 2)
+			return cli_fail(err, errlen,
+			                "usage: glassbox ls (to run ls: glassbox -- ls)");
+		o->action = CLI_LS;
+		return 0;
+	}
 	if (argc >= 2 && strcmp(argv[1], "report") == 0) {
 		if (argc != 3 || argv[2][0] == '\0')
 			return cli_fail(err, errlen, "usage: glassbox report LOG.jsonl");
@@ -699,6 +776,7 @@ void cli_options_free(struct cli_options *o)
 	strlist_clear(&o->snapshot_paths);
 	strlist_clear(&o->snapshot_excludes);
 	strlist_clear(&o->snap_paths);
+	strlist_clear(&o->ctl_args);
 	free(o->snap_id);
 	memset(o, 0, sizeof *o);
 }

@@ -3,6 +3,7 @@
  *
  *   glassbox [OPTIONS] [--] [CMD ARG...]
  *   glassbox profile list | profile show NAME
+ *   glassbox ctl SESSION COMMAND [ARG] | glassbox ls
  *   glassbox snapshot list | diff ID [-p] [--checkpoint N] [--now] [PATH...]
  *                   | restore ID [--checkpoint N] [PATH...] | clean [--older-than DAYS]
  *   glassbox report LOG.jsonl
@@ -28,6 +29,8 @@ enum cli_action {
 	CLI_SNAPSHOT_RESTORE,
 	CLI_SNAPSHOT_CLEAN,
 	CLI_REPORT,       /* summarise a --log file */
+	CLI_CTL, /* glassbox ctl SESSION ... (args in ctl_args) */
+	CLI_LS,  /* glassbox ls: running sessions */
 };
 
 struct cli_options {
@@ -58,6 +61,12 @@ struct cli_options {
 	bool snap_now;             /* diff --now: against the tree as it is */
 	double snap_older_than;    /* clean --older-than DAYS; < 0: all */
 	struct strlist snap_paths; /* PATH... (as given) */
+
+	/* --ask[=net,write]: hold what the policy would deny and ask */
+	bool ask_net;
+	bool ask_write;
+	unsigned ask_timeout_s;  /* --ask-timeout=SECONDS; 0 = default (30) */
+	struct strlist ctl_args; /* `ctl`: everything after the word ctl */
 };
 
 /* Returns 0 on success; on bad input returns -1 with one line (no newline)

@@ -12,14 +12,23 @@
  *      resolved inside the new root without following symlinks;
  *   3. pivot_root into it, bring up loopback, set the hostname, chdir;
  *   4. enter a nested user namespace mapping the real uid (so ids look as on
- *      the host and every mount becomes locked), drop all capabilities, set
- *      no_new_privs and load the seccomp filter (compiled by the supervisor
- *      meanwhile, passed as a memfd of BPF); then the observation filter,
- *      whose listener fd goes back to the supervisor (core/observer.c);
+ *      the host and the workload has no capability over the mounts), drop all
+ *      capabilities, add the Landlock fence, set no_new_privs and load the
+ *      seccomp filter (compiled by the supervisor meanwhile, passed as a memfd
+ *      of BPF); then the observation filter, whose listener fd goes back to
+ *      the supervisor (core/observer.c);
  *   5. fork the command into its own session, then reap, forward signals and
  *      report its exit; on request start more commands on their own ptys
  *      (the TUI's extra shells) and live until the last one has exited.
- * Everything reported back is one JSON line per message on fd 3. */
+ * Everything reported back is one JSON line per message on fd 3.
+ *
+ * Live changes: the mounts built here stay changeable by the supervisor's
+ * helper (core/live_mount.c joins the outer user namespace, which owns this
+ * mount namespace). So Landlock fences only what mounts cannot — files
+ * reached along host paths (fds passed in) — and grants everything within
+ * the sandbox's own tree, where the mounts decide; a ruleset mirroring the
+ * start-time mounts would keep refusing a write granted live, and a Landlock
+ * domain can never be loosened (see apply_landlock). */
 #include "jail.h"
 #include "jail_internal.h"
 #include "sanitize.h"
@@ -786,12 +795,21 @@ static void ll_rule(int ruleset, const char *path, uint64_t access, uint64_t han
 	close(fd);
 }
 
-/* A second, path-based fence with the same shape as the mounts. Its job is
- * what mounts cannot do: an fd passed in from the host (a file given as
- * stdin) lives on the host's mount, and reopening it through
- * /proc/self/fd/N for writing would bypass a read-only bind; Landlock checks
- * the file itself against these rules, which grant writing only beneath the
- * writable mounts. */
+/* A second, path-based fence for what mounts cannot do. An fd passed in from
+ * the host (a file given as stdin) lives on the host's mount, and reopening
+ * it through /proc/self/fd/N for writing would bypass a read-only bind.
+ *
+ * Landlock rules attach to inodes and are checked along the path the file is
+ * reached by. Everything reached through the sandbox's own tree passes
+ * through the root of the new tmpfs — an inode that no host path has — so
+ * one rule there grants every right and leaves the decision inside the tree
+ * to the mounts (which glassbox can change live: `glassbox ctl` binds a
+ * writable clone over a read-only path; a ruleset mirroring the mounts at
+ * start would keep refusing it, and a Landlock domain can never be
+ * loosened). A passed-in host file is reached along host paths only, where
+ * the rules grant reading beneath the readable binds and writing beneath the
+ * writable ones, as the mounts did at start. /dev is a read-only mount (see
+ * build_dev), so the root rule opens nothing there. */
 static void apply_landlock(const struct plan *p)
 {
 	int abi = (int)syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
@@ -816,8 +834,7 @@ static void apply_landlock(const struct plan *p)
 		weaker("cannot create a Landlock ruleset: %s", strerror(errno));
 		return;
 	}
-	const uint64_t dev_rights = LL_READ | LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_TRUNCATE;
-	ll_rule(rs, "/", LL_READ, handled);
+	ll_rule(rs, "/", handled, handled);
 	for (size_t i = 0; i < p->n_ops; i++) {
 		const struct mount_op *op = &p->ops[i];
 		switch (op->kind) {
@@ -825,19 +842,14 @@ static void apply_landlock(const struct plan *p)
 			ll_rule(rs, op->dst, LL_READ, handled);
 			break;
 		case MK_BIND_RW:
-		case MK_TMPFS:
 			ll_rule(rs, op->dst, handled, handled);
 			break;
+		case MK_TMPFS:
 		case MK_PROC:
-			ll_rule(rs, op->dst, LL_READ | LANDLOCK_ACCESS_FS_WRITE_FILE, handled);
-			break;
 		case MK_DEV:
-			ll_rule(rs, op->dst, dev_rights, handled);
-			ll_rule(rs, "/dev/shm", handled, handled);
-			break;
 		case MK_MASK:
 		case MK_SYMLINK:
-			break;
+			break; /* no host path reaches these */
 		}
 	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||

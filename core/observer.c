@@ -30,6 +30,16 @@
 
 #define MAX_QUEUED 100000
 
+/* A write held in ask mode until answered or timed out. */
+struct held {
+	struct held *next;
+	uint64_t qid;
+	struct seccomp_notif_resp deny; /* sent on deny or timeout */
+	uint64_t deadline;
+	char *allow_path;
+	int answer; /* 0 pending, 1 allow, -1 deny */
+};
+
 struct observer {
 	struct obs_ctx ctx;
 	pthread_t thread;
@@ -38,9 +48,16 @@ struct observer {
 	pthread_mutex_t lock;
 	pthread_cond_t attached; /* the listener fd arrived, or stop */
 	bool stopping;
+	pthread_mutex_t policy_lock; /* held by the thread while it decides */
 	struct obs_record *head, **tail;
 	size_t queued;
 	size_t dropped;
+	/* ask mode; the held list is under lock */
+	bool ask;
+	uint64_t ask_timeout_ns;
+	uint64_t next_qid;
+	struct held *held;
+	int answer_fd; /* eventfd: an answer is waiting for the thread */
 };
 
 void obs_record_free(struct obs_record *r)
@@ -76,6 +93,85 @@ static void enqueue(struct observer *o, struct obs_record *r)
 	}
 }
 
+/* ---- ask mode (thread side) ------------------------------------------------ */
+
+/* Holds a write denial that --allow-write could lift. true: held. */
+static bool hold(struct observer *o, const struct seccomp_notif *n,
+                 const struct seccomp_notif_resp *resp, struct obs_record *rec)
+{
+	static const char flag[] = "--allow-write=";
+	if (!rec->denied || !rec->flag || strncmp(rec->flag, flag, sizeof flag - 1) != 0)
+		return false;
+	struct held *h = xcalloc(1, sizeof *h);
+	h->deny = *resp;
+	h->deadline = now_mono_ns() + o->ask_timeout_ns;
+	h->allow_path = xstrdup(rec->flag + sizeof flag - 1);
+	(void)n;
+	pthread_mutex_lock(&o->lock);
+	h->qid = ++o->next_qid;
+	h->next = o->held;
+	o->held = h;
+	pthread_mutex_unlock(&o->lock);
+	rec->ask_state = OBS_ASK_PENDING;
+	rec->ask_id = h->qid;
+	rec->ask_timeout_s = (unsigned)(o->ask_timeout_ns / 1000000000ull);
+	return true;
+}
+
+static int held_timeout_ms(struct observer *o)
+{
+	pthread_mutex_lock(&o->lock);
+	uint64_t first = UINT64_MAX;
+	for (struct held *h = o->held; h; h = h->next)
+		if (h->deadline < first)
+			first = h->deadline;
+	pthread_mutex_unlock(&o->lock);
+	if (first == UINT64_MAX)
+		return -1;
+	uint64_t now = now_mono_ns();
+	return first <= now ? 0 : (int)((first - now) / 1000000 + 1);
+}
+
+/* Answers what was answered or timed out. */
+static void send_answers(struct observer *o)
+{
+	uint64_t now = now_mono_ns();
+	for (;;) {
+		struct held *done = NULL;
+		pthread_mutex_lock(&o->lock);
+		for (struct held **pp = &o->held; *pp; pp = &(*pp)->next) {
+			if ((*pp)->answer || (*pp)->deadline <= now) {
+				done = *pp;
+				*pp = done->next;
+				break;
+			}
+		}
+		pthread_mutex_unlock(&o->lock);
+		if (!done)
+			return;
+		struct seccomp_notif_resp resp = done->deny;
+		if (done->answer > 0) {
+			resp.error = 0;
+			resp.val = 0;
+			resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+		}
+		/* ENOENT: the process died meanwhile. */
+		ioctl(o->ctx.notify_fd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+		if (!done->answer) {
+			struct obs_record *r = xcalloc(1, sizeof *r);
+			r->time_ns = now_real_ns();
+			r->ask_state = OBS_ASK_TIMEOUT;
+			r->ask_id = done->qid;
+			r->op = "write";
+			r->syscall = "";
+			r->target = xstrdup(done->allow_path);
+			enqueue(o, r);
+		}
+		free(done->allow_path);
+		free(done);
+	}
+}
+
 static void *observer_main(void *arg)
 {
 	struct observer *o = arg;
@@ -90,15 +186,24 @@ static void *observer_main(void *arg)
 	 * ~12 µs instead of ~100 µs); older kernels just take longer. */
 	ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
 	for (;;) {
-		struct pollfd p[2] = { { .fd = fd, .events = POLLIN },
-			               { .fd = o->stop_fd, .events = POLLIN } };
-		if (poll(p, 2, -1) < 0) {
+		struct pollfd p[3] = { { .fd = fd, .events = POLLIN },
+			               { .fd = o->stop_fd, .events = POLLIN },
+			               { .fd = o->answer_fd, .events = POLLIN } };
+		if (poll(p, 3, held_timeout_ms(o)) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
 		if (p[1].revents)
 			break;
+		if (p[2].revents) {
+			uint64_t v;
+			ssize_t rd = read(o->answer_fd, &v, sizeof v);
+			(void)rd;
+		}
+		send_answers(o);
+		if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL)))
+			continue;
 		if (p[0].revents & (POLLHUP | POLLERR | POLLNVAL) && !(p[0].revents & POLLIN))
 			break; /* no process uses the filter any more */
 		struct seccomp_notif n;
@@ -110,8 +215,15 @@ static void *observer_main(void *arg)
 		}
 		struct seccomp_notif_resp resp = { .id = n.id };
 		struct obs_record *rec = NULL;
-		if (obs_decide(&o->ctx, &n, &resp, &rec) < 0) {
+		pthread_mutex_lock(&o->policy_lock);
+		int decided = obs_decide(&o->ctx, &n, &resp, &rec);
+		pthread_mutex_unlock(&o->policy_lock);
+		if (decided < 0) {
 			obs_record_free(rec);
+			continue;
+		}
+		if (rec && __atomic_load_n(&o->ask, __ATOMIC_ACQUIRE) && hold(o, &n, &resp, rec)) {
+			enqueue(o, rec);
 			continue;
 		}
 		if (ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, &resp) < 0) {
@@ -135,9 +247,12 @@ struct observer *observer_start(const struct jail_plan *plan, const struct polic
 	o->tail = &o->head;
 	o->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	o->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	o->answer_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	o->ask_timeout_ns = 30ull * 1000000000ull;
 	pthread_mutex_init(&o->lock, NULL);
 	pthread_cond_init(&o->attached, NULL);
-	int rc = o->wake_fd < 0 || o->stop_fd < 0 ? errno : 0;
+	pthread_mutex_init(&o->policy_lock, NULL);
+	int rc = o->wake_fd < 0 || o->stop_fd < 0 || o->answer_fd < 0 ? errno : 0;
 	if (!rc)
 		rc = pthread_create(&o->thread, NULL, observer_main, o);
 	if (rc) {
@@ -147,7 +262,10 @@ struct observer *observer_start(const struct jail_plan *plan, const struct polic
 		if (o->stop_fd >= 0)
 			close(o->stop_fd);
 		pthread_cond_destroy(&o->attached);
+		if (o->answer_fd >= 0)
+			close(o->answer_fd);
 		pthread_mutex_destroy(&o->lock);
+		pthread_mutex_destroy(&o->policy_lock);
 		free(o);
 		return NULL;
 	}
@@ -195,8 +313,39 @@ static const char *errno_name(int e)
 
 /* "denied write /home/u/.bashrc (rule: not in allow-write; allow with
  * --allow-write=/home/u/.bashrc)": the --debug line and the TUI's row. */
+static void emit_question(const struct obs_record *r)
+{
+	char id[32];
+	snprintf(id, sizeof id, "write-%llu", (unsigned long long)r->ask_id);
+	cJSON *d = cJSON_CreateObject();
+	cJSON_AddStringToObject(d, "id", id);
+	cJSON_AddStringToObject(d, "category", "write");
+	if (r->ask_state == OBS_ASK_TIMEOUT) {
+		cJSON_AddStringToObject(d, "state", "timeout");
+		cJSON_AddStringToObject(d, "answer", "deny");
+		event_emitf(EV_DECISION, d, "ask %s: timeout: deny", id);
+		return;
+	}
+	cJSON_AddStringToObject(d, "state", "pending");
+	cJSON_AddStringToObject(d, "what", r->op);
+	cJSON_AddStringToObject(d, "target", r->target);
+	cJSON_AddStringToObject(d, "flag", r->flag);
+	cJSON_AddNumberToObject(d, "timeout_s", r->ask_timeout_s);
+	struct event ev = { .kind = EV_DECISION, .time_ns = r->time_ns, .pid = r->pid, .data = d };
+	char msg[2048];
+	snprintf(msg, sizeof msg,
+	         "ask %s: %s %s by %s (would need %s); denied in %u s unless answered", id, r->op,
+	         r->target, r->comm, r->flag, r->ask_timeout_s);
+	ev.message = msg;
+	event_emit(&ev);
+}
+
 static void emit_record(const struct obs_record *r)
 {
+	if (r->ask_state) {
+		emit_question(r);
+		return;
+	}
 	cJSON *d = cJSON_CreateObject();
 	cJSON_AddStringToObject(d, "op", r->op);
 	cJSON_AddStringToObject(d, "target", r->target);
@@ -254,6 +403,71 @@ void observer_dispatch(struct observer *o)
 		            "%zu observed accesses were not reported (queue full)", dropped);
 }
 
+void observer_set_ask(struct observer *o, bool on, unsigned timeout_s)
+{
+	pthread_mutex_lock(&o->lock);
+	o->ask_timeout_ns = (uint64_t)(timeout_s ? timeout_s : 30) * 1000000000ull;
+	pthread_mutex_unlock(&o->lock);
+	__atomic_store_n(&o->ask, on, __ATOMIC_RELEASE);
+}
+
+static struct held *find_held(struct observer *o, const char *id)
+{
+	if (strncmp(id, "write-", 6) != 0)
+		return NULL;
+	char *end;
+	unsigned long long q = strtoull(id + 6, &end, 10);
+	if (*end || !q)
+		return NULL;
+	for (struct held *h = o->held; h; h = h->next)
+		if (h->qid == q && !h->answer)
+			return h;
+	return NULL;
+}
+
+int observer_question_path(struct observer *o, const char *id, char *path, size_t len)
+{
+	pthread_mutex_lock(&o->lock);
+	struct held *h = find_held(o, id);
+	if (h)
+		snprintf(path, len, "%s", h->allow_path);
+	pthread_mutex_unlock(&o->lock);
+	return h ? 0 : -ENOENT;
+}
+
+int observer_answer(struct observer *o, const char *id, bool allow)
+{
+	pthread_mutex_lock(&o->lock);
+	struct held *h = find_held(o, id);
+	if (h)
+		h->answer = allow ? 1 : -1;
+	pthread_mutex_unlock(&o->lock);
+	if (!h)
+		return -ENOENT;
+	uint64_t one = 1;
+	ssize_t w = write(o->answer_fd, &one, sizeof one);
+	(void)w;
+	cJSON *d = cJSON_CreateObject();
+	cJSON_AddStringToObject(d, "id", id);
+	cJSON_AddStringToObject(d, "state", "answered");
+	cJSON_AddStringToObject(d, "category", "write");
+	cJSON_AddStringToObject(d, "answer", allow ? "session" : "deny");
+	event_emitf(EV_DECISION, d, "ask %s: answered: %s", id, allow ? "session" : "deny");
+	return 0;
+}
+
+void observer_policy_lock(struct observer *o)
+{
+	if (o)
+		pthread_mutex_lock(&o->policy_lock);
+}
+
+void observer_policy_unlock(struct observer *o)
+{
+	if (o)
+		pthread_mutex_unlock(&o->policy_lock);
+}
+
 void observer_stop(struct observer *o)
 {
 	if (!o)
@@ -274,6 +488,14 @@ void observer_stop(struct observer *o)
 	close(o->wake_fd);
 	close(o->stop_fd);
 	pthread_cond_destroy(&o->attached);
+	close(o->answer_fd);
+	while (o->held) {
+		struct held *h = o->held;
+		o->held = h->next;
+		free(h->allow_path);
+		free(h);
+	}
 	pthread_mutex_destroy(&o->lock);
+	pthread_mutex_destroy(&o->policy_lock);
 	free(o);
 }

@@ -35,6 +35,22 @@ void observer_attach(struct observer *o, int notify_fd);
 int observer_fd(const struct observer *o);
 /* Emits the queued events on the calling thread; never blocks. */
 void observer_dispatch(struct observer *o);
+/* The thread reads the policy while it explains a denial; whoever changes
+ * that policy while the sandbox runs (live changes) holds this lock
+ * meanwhile. NULL is fine (no-op). */
+void observer_policy_lock(struct observer *o);
+void observer_policy_unlock(struct observer *o);
+/* Ask mode for writes: a write the layout refuses and --allow-write could
+ * allow is held (the process waits) and announced as an EV_DECISION
+ * question "write-N"; unanswered after timeout_s (0: 30) it is refused. */
+void observer_set_ask(struct observer *o, bool on, unsigned timeout_s);
+/* The path --allow-write must name to allow question id. 0, or -ENOENT
+ * when it is not pending. */
+int observer_question_path(struct observer *o, const char *id, char *path, size_t len);
+/* Answers question id: allow (the caller has made the path writable: the
+ * syscall runs again and the kernel decides on the new layout) or refuse.
+ * Emits the EV_DECISION that closes it. 0, or -ENOENT. */
+int observer_answer(struct observer *o, const char *id, bool allow);
 /* Stops the thread, emits what is still queued, frees o. NULL is fine. */
 void observer_stop(struct observer *o);
 

@@ -23,7 +23,13 @@ struct obs_record {
 	char *rule;   /* what denied it (denied only) */
 	char *flag;   /* the flag that would allow it, or NULL */
 	char *hint;   /* one more sentence, or NULL */
+	/* ask mode (--ask=write): this denial is held as question write-N */
+	int ask_state; /* 0 none, OBS_ASK_PENDING, OBS_ASK_TIMEOUT */
+	uint64_t ask_id;
+	unsigned ask_timeout_s;
 };
+#define OBS_ASK_PENDING 1
+#define OBS_ASK_TIMEOUT 2
 
 struct obs_ctx {
 	int notify_fd;

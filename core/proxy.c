@@ -106,6 +106,7 @@ enum cstate {
 	CS_TUNNEL,
 	CS_MITM, /* a CONNECT to a secret's host, TLS intercepted (proxy_tls.c) */
 	CS_CLOSING,
+	CS_ASKING, /* held in ask mode until answered or timed out */
 };
 
 enum proto { P_HTTP, P_CONNECT, P_SOCKS5 };
@@ -145,6 +146,10 @@ struct conn {
 	char up_addr[INET6_ADDRSTRLEN];
 
 	uint64_t head_since; /* when it began waiting for a request head */
+	/* ask mode */
+	uint64_t ask_id; /* the question about this attempt, 0 = none */
+	uint64_t ask_deadline;
+	bool ask_allowed_once; /* answered "once": skip the name's rules */
 	struct conn *prev, *next;
 };
 
@@ -172,6 +177,10 @@ struct proxy {
 	 * so the owner's disposition is left alone. */
 	bool sigpipe_blocked;
 	sigset_t sigmask_saved;
+	bool ask;
+	uint64_t ask_timeout_ns;
+	uint64_t next_ask_id;
+	size_t n_asking;
 };
 
 static void conn_close(struct conn *c);
@@ -654,10 +663,107 @@ static bool is_localhost(const char *h)
 	return strcmp(h, "localhost") == 0 || (n > 10 && strcmp(h + n - 10, ".localhost") == 0);
 }
 
+/* ---- ask mode ----------------------------------------------------------- */
+
+static void arm_sweep(struct proxy *px)
+{
+	/* Questions time out to the quarter second; otherwise a slow tick. */
+	struct itimerspec its = { .it_interval = { .tv_sec = 5 }, .it_value = { .tv_sec = 5 } };
+	if (px->n_asking)
+		its = (struct itimerspec){ .it_interval = { .tv_nsec = 250000000 },
+			                   .it_value = { .tv_nsec = 250000000 } };
+	if (px->sweep.fd >= 0)
+		timerfd_settime(px->sweep.fd, 0, &its, NULL);
+}
+
+static void ask_hold(struct conn *c)
+{
+	struct proxy *px = c->px;
+	c->ask_id = ++px->next_ask_id;
+	c->ask_deadline = now_mono_ns() + px->ask_timeout_ns;
+	c->st = CS_ASKING;
+	if (px->n_asking++ == 0)
+		arm_sweep(px);
+	char id[32], dest[NET_HOST_MAX + 16];
+	snprintf(id, sizeof id, "net-%llu", (unsigned long long)c->ask_id);
+	net_dest_text(&c->dest, dest, sizeof dest);
+	cJSON *d = cJSON_CreateObject();
+	cJSON_AddStringToObject(d, "id", id);
+	cJSON_AddStringToObject(d, "state", "pending");
+	cJSON_AddStringToObject(d, "category", "net");
+	cJSON_AddStringToObject(d, "what", proto_names[c->proto]);
+	cJSON_AddStringToObject(d, "method", c->method);
+	cJSON_AddStringToObject(d, "target", dest);
+	cJSON_AddStringToObject(d, "flag", c->dec.hint);
+	cJSON_AddNumberToObject(d, "timeout_s", (double)(px->ask_timeout_ns / 1000000000ull));
+	event_emitf(EV_DECISION, d,
+	            "ask %s: %s %s %s (would need %s); denied in %llu s unless answered", id,
+	            proto_names[c->proto], c->method, dest, c->dec.hint,
+	            (unsigned long long)(px->ask_timeout_ns / 1000000000ull));
+}
+
+static void ask_close(struct conn *c, const char *state, const char *answer)
+{
+	struct proxy *px = c->px;
+	char id[32];
+	snprintf(id, sizeof id, "net-%llu", (unsigned long long)c->ask_id);
+	c->ask_id = 0;
+	if (--px->n_asking == 0)
+		arm_sweep(px);
+	cJSON *d = cJSON_CreateObject();
+	cJSON_AddStringToObject(d, "id", id);
+	cJSON_AddStringToObject(d, "state", state);
+	cJSON_AddStringToObject(d, "category", "net");
+	if (answer)
+		cJSON_AddStringToObject(d, "answer", answer);
+	event_emitf(EV_DECISION, d, "ask %s: %s%s%s", id, state, answer ? ": " : "",
+	            answer ? answer : "");
+}
+
+static struct conn *find_question(const struct proxy *px, const char *id)
+{
+	if (strncmp(id, "net-", 4) != 0)
+		return NULL;
+	char *end;
+	unsigned long long n = strtoull(id + 4, &end, 10);
+	if (*end || !n)
+		return NULL;
+	for (struct conn *c = px->conns; c; c = c->next)
+		if (!c->dead && c->st == CS_ASKING && c->ask_id == n)
+			return c;
+	return NULL;
+}
+
+static void ask_expire(struct proxy *px, uint64_t now)
+{
+	for (struct conn *c = px->conns, *next; c; c = next) {
+		next = c->next;
+		if (c->dead || c->st != CS_ASKING || now < c->ask_deadline)
+			continue;
+		ask_close(c, "timeout", "deny");
+		snprintf(c->dec.reason, sizeof c->dec.reason,
+		         "no --allow-net rule; not answered in time");
+		refuse(c);
+		conn_progress(c);
+	}
+}
+
 /* Decides c->dest and starts reaching it (the attempt is open). */
 static void start_attempt(struct conn *c)
 {
-	net_policy_check_dest(&c->px->pol, &c->dest, &c->dec);
+	if (c->ask_allowed_once) {
+		/* Answered "allow once": as if a rule named this host. */
+		c->ask_allowed_once = false;
+		memset(&c->dec, 0, sizeof c->dec);
+		c->dec.allow = c->dec.explicit_rule = true;
+		snprintf(c->dec.rule, sizeof c->dec.rule, "ask:once");
+	} else {
+		net_policy_check_dest(&c->px->pol, &c->dest, &c->dec);
+	}
+	if (!c->dec.allow && c->px->ask && strcmp(c->dec.rule, "default") == 0 && c->dec.hint[0]) {
+		ask_hold(c);
+		return;
+	}
 	if (!c->dec.allow) {
 		refuse(c);
 		return;
@@ -1105,6 +1211,13 @@ static bool conn_step(struct conn *c)
 		}
 		return false;
 	}
+	case CS_ASKING:
+		if (c->cli_eof) {
+			ask_close(c, "abandoned", NULL);
+			snprintf(c->error, sizeof c->error, "the client left while asked about");
+			conn_close(c);
+		}
+		return false;
 	case CS_CLOSING:
 		if (!c->out.lim) {
 			conn_close(c);
@@ -1378,6 +1491,8 @@ static void conn_close(struct conn *c)
 	if (c->dead)
 		return;
 	struct proxy *px = c->px;
+	if (c->ask_id)
+		ask_close(c, "abandoned", NULL);
 	if (c->attempt_open && !c->error[0] && c->st != CS_TUNNEL && c->st != CS_CLOSING &&
 	    c->st != CS_MITM &&
 	    !(c->proto == P_HTTP && c->resp_done))
@@ -1515,6 +1630,16 @@ struct proxy *proxy_new(const struct policy *p, char *err, size_t errlen)
 	return px;
 }
 
+int proxy_set_policy(struct proxy *px, const struct policy *p, char *err, size_t errlen)
+{
+	struct net_policy np;
+	if (net_policy_init(&np, p, err, errlen) < 0)
+		return -1;
+	net_policy_free(&px->pol);
+	px->pol = np;
+	return 0;
+}
+
 /* A client gets HEAD_DEADLINE to send a complete request head (or SOCKS5
  * handshake), also between keep-alive requests: a sandbox holding
  * connections open byte by byte cannot pin the supervisor's memory. */
@@ -1538,6 +1663,45 @@ static void sweep_slow_clients(struct proxy *px)
 		if (waiting && now - c->head_since > HEAD_DEADLINE_NS)
 			conn_close(c);
 	}
+	if (px->n_asking)
+		ask_expire(px, now);
+}
+
+void proxy_set_ask(struct proxy *px, bool on, unsigned timeout_s)
+{
+	px->ask = on;
+	px->ask_timeout_ns = (uint64_t)(timeout_s ? timeout_s : 30) * 1000000000ull;
+}
+
+int proxy_question_rule(const struct proxy *px, const char *id, char *rule, size_t len)
+{
+	const struct conn *c = find_question(px, id);
+	if (!c)
+		return -ENOENT;
+	const char *eq = strchr(c->dec.hint, '=');
+	snprintf(rule, len, "%s", eq ? eq + 1 : c->dec.hint);
+	return 0;
+}
+
+int proxy_answer(struct proxy *px, const char *id, const char *answer)
+{
+	bool once = strcmp(answer, "once") == 0, session = strcmp(answer, "session") == 0;
+	if (!once && !session && strcmp(answer, "deny") != 0)
+		return -EINVAL;
+	struct conn *c = find_question(px, id);
+	if (!c)
+		return -ENOENT;
+	ask_close(c, "answered", answer);
+	if (once || session) {
+		c->ask_allowed_once = once;
+		start_attempt(c); /* "session": the new rule decides */
+	} else {
+		snprintf(c->dec.reason, sizeof c->dec.reason,
+		         "no --allow-net rule; denied when asked");
+		refuse(c);
+	}
+	conn_progress(c);
+	return 0;
 }
 
 int proxy_add_listener(struct proxy *px, int fd)

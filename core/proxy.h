@@ -14,6 +14,7 @@
  * proxy_add_listener raises RLIMIT_NOFILE to its hard limit. */
 #ifndef GLASSBOX_PROXY_H
 #define GLASSBOX_PROXY_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,6 +31,25 @@ struct proxy_stats {
 /* Builds the rules from p (copied: p may change or go away). Returns NULL with
  * one line in err when a rule is invalid or the resolver cannot start. */
 struct proxy *proxy_new(const struct policy *p, char *err, size_t errlen);
+/* Replaces the rules with those of p (live changes): new attempts, and the
+ * next request on a kept-alive connection, are judged by them; open tunnels
+ * and requests under way are not cut. Returns 0, or -1 with one line in err
+ * (the old rules stay). */
+int proxy_set_policy(struct proxy *px, const struct policy *p, char *err, size_t errlen);
+/* Ask mode: an attempt no rule decides (the default deny) is held instead of
+ * refused — the client gets no answer yet — and an EV_DECISION event
+ * announces it (id "net-N", target, the flag that would allow it). The owner
+ * answers with proxy_answer(); after timeout_s it is refused. */
+void proxy_set_ask(struct proxy *px, bool on, unsigned timeout_s);
+/* The allow rule a held attempt asks for ("host:port"), for "allow for the
+ * session" (the owner adds it to the policy, then answers). Returns 0, or
+ * -ENOENT when id is not pending (answered, timed out, or the client left). */
+int proxy_question_rule(const struct proxy *px, const char *id, char *rule, size_t len);
+/* Answers a held attempt: answer is "once" (this attempt only), "session"
+ * (the rule is in the policy by now: decided again) or "deny". Emits the
+ * EV_DECISION that closes the question. Returns 0, -ENOENT as above, or
+ * -EINVAL for another answer. */
+int proxy_answer(struct proxy *px, const char *id, const char *answer);
 /* Starts accepting on a listening socket (duplicated: the caller keeps fd). */
 int proxy_add_listener(struct proxy *px, int fd);
 /* The fd to poll for POLLIN. */

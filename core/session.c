@@ -8,9 +8,12 @@
  * sandbox sent its notification listener); session_dispatch() serves
  * whichever is ready. */
 #include "session.h"
+#include "ctl_dir.h"
+#include "ctl_server.h"
 #include "env.h"
 #include "event.h"
 #include "jail.h"
+#include "live_policy.h"
 #include "observer.h"
 #include "profile.h"
 #include "proxy.h"
@@ -51,7 +54,16 @@ struct session {
 	int epfd;
 	struct jail *jail;            /* NULL until started, and after finish */
 	bool ended;
+
+	/* live control */
+	struct ctl_server *ctl; /* NULL when it could not be created */
+	struct live_policy *live;
+	struct strlist protected_paths; /* stay hidden whatever is patched */
+	uint64_t started_ns;            /* wall clock */
 };
+
+static void control_open(struct session *s);
+static void control_protect(struct session *s);
 
 static void make_session_id(char *buf, size_t len)
 {
@@ -133,6 +145,7 @@ static void protect_store(struct session *s, const char *store)
 		return;
 	if (!strlist_contains(&s->policy.deny_read, store))
 		strlist_push(&s->policy.deny_read, store);
+	strlist_push(&s->protected_paths, store);
 }
 
 /* The tracked roots: --snapshot-path entries (against the invoking
@@ -245,6 +258,8 @@ int session_open(const struct cli_options *o, struct session **out, char *err, s
 		protect_store(s, store_path);
 	if (o->restore)
 		lock_untracked_git(s);
+	if (!s->policy.no_sandbox)
+		control_protect(s);
 
 	struct jail_spec *spec = &s->spec;
 	spec->policy = &s->policy;
@@ -265,7 +280,11 @@ int session_open(const struct cli_options *o, struct session **out, char *err, s
 		if (!(s->proxy = proxy_new(&s->policy, err, errlen)))
 			return 125;
 		spec->ca_cert_pem = proxy_ca_cert_pem(s->proxy); /* with --secret */
+		proxy_set_ask(s->proxy, o->ask_net, o->ask_timeout_s);
 	}
+	/* Lets the command (and tests) name its session to `glassbox ctl`. */
+	cleanup_free char *sid_env = xasprintf("GLASSBOX_SESSION=%s", s->id);
+	policy_env_set(&spec->env, sid_env);
 	if (o->command.len) {
 		strlist_copy(&spec->argv, &o->command);
 	} else {
@@ -320,6 +339,7 @@ int session_start(struct session *s, const struct session_io *io, char *err, siz
 		jail_signal(s->jail, SIGKILL);
 		return 125;
 	}
+	control_open(s);
 	return 0;
 }
 
@@ -341,6 +361,8 @@ int session_dispatch(struct session *s)
 		} else if (fd == jail_fd(s->jail)) {
 			if (jail_handle_input(s->jail) != 0)
 				s->ended = true;
+		} else if (s->ctl && fd == ctl_server_fd(s->ctl)) {
+			ctl_server_dispatch(s->ctl);
 		} else if (jail_observer(s->jail) && fd == observer_fd(jail_observer(s->jail))) {
 			observer_dispatch(jail_observer(s->jail));
 		}
@@ -351,6 +373,7 @@ int session_dispatch(struct session *s)
 			event_emitf(EV_WARNING, NULL, "denied accesses cannot be reported: %s",
 			            strerror(errno));
 		s->observer_added = true;
+		observer_set_ask(jail_observer(s->jail), s->o->ask_write, s->o->ask_timeout_s);
 	}
 	if (s->proxy && !s->listener_added && jail_proxy_listener(s->jail) >= 0) {
 		/* The sandbox sent its proxy listener: start accepting. */
@@ -427,6 +450,9 @@ int session_finish(struct session *s, char *err, size_t errlen)
 	struct jail_result res;
 	jail_finish(s->jail, &res);
 	s->jail = NULL;
+	/* The exit event has reached subscribers; `glassbox ls` stops listing it. */
+	ctl_server_free(s->ctl);
+	s->ctl = NULL;
 	if (res.setup_failed)
 		error_set(err, errlen, "%s", res.err);
 	return res.status;
@@ -441,6 +467,9 @@ void session_free(struct session *s)
 		jail_signal(s->jail, SIGKILL);
 		session_finish(s, err, sizeof err);
 	}
+	ctl_server_free(s->ctl);
+	live_policy_free(s->live);
+	strlist_clear(&s->protected_paths);
 	proxy_free(s->proxy);
 	if (s->snap)
 		snap_session_close(s->snap);
@@ -502,4 +531,181 @@ void session_take_snapshot(struct session *s, struct snap_store **st, struct sna
 	*sn = s->snap;
 	s->snap_store = NULL;
 	s->snap = NULL;
+}
+
+/* ---- live control --------------------------------------------------------
+ * The control socket and live changes (live_policy.h), kept apart from the
+ * session's life cycle above: they only read the jail and proxy it holds. */
+
+/* The control directory is never visible inside: masked like the snapshot
+ * store (and pinned, so the sandbox cannot move the mask away). */
+static void control_protect(struct session *s)
+{
+	char dir[PATH_MAX], err[512];
+	if (ctl_dir_get(dir, sizeof dir, true, err, sizeof err) < 0)
+		return; /* no socket will be made there: control_open says so */
+	if (!strlist_contains(&s->policy.deny_read, dir))
+		strlist_push(&s->policy.deny_read, dir);
+	strlist_push(&s->pins, dir);
+	strlist_push(&s->protected_paths, dir);
+}
+
+static struct live_target live_target_of(struct session *s)
+{
+	return (struct live_target){ .policy = &s->policy,
+		                     .init_pid = s->jail && !s->ended && !s->policy.no_sandbox ?
+		                                         jail_pid(s->jail) :
+		                                         -1,
+		                     .proxy = s->proxy,
+		                     .observer = s->jail ? jail_observer(s->jail) : NULL,
+		                     .protected_paths = &s->protected_paths };
+}
+
+cJSON *session_policy_json(const struct session *s)
+{
+	char *txt = profile_policy_to_json(&s->policy);
+	cJSON *o = cJSON_Parse(txt);
+	free(txt);
+	return o ? o : cJSON_CreateObject();
+}
+
+cJSON *session_policy_patch(struct session *s, const cJSON *patch, char *err, size_t errlen)
+{
+	if (!s->live)
+		s->live = live_policy_new();
+	struct live_target t = live_target_of(s);
+	return live_policy_patch(s->live, &t, patch, err, errlen);
+}
+
+/* A held write: "session" makes the path writable live, then the syscall
+ * runs again against the new layout; a write cannot be allowed "once" (the
+ * kernel enforces the mounts, not the answer). */
+static int answer_write(struct session *s, const char *id, const char *answer, char *err,
+                        size_t errlen)
+{
+	struct observer *obs = s->jail ? jail_observer(s->jail) : NULL;
+	char path[4096];
+	if (!obs || observer_question_path(obs, id, path, sizeof path) < 0)
+		return error_set(err, errlen,
+		                 "no pending question %s (answered, timed out, or its process left)",
+		                 id);
+	if (strcmp(answer, "once") == 0)
+		return error_set(err, errlen,
+		                 "a write cannot be allowed once: answer session (%s becomes "
+		                 "writable) or deny",
+		                 path);
+	if (strcmp(answer, "session") == 0) {
+		if (!s->live)
+			s->live = live_policy_new();
+		struct live_target t = live_target_of(s);
+		cJSON *r = live_policy_change(s->live, &t, "add", "allow_write", path, err, errlen);
+		if (!r)
+			return -1;
+		cJSON_Delete(r);
+	}
+	return observer_answer(obs, id, strcmp(answer, "session") == 0) < 0
+	               ? error_set(err, errlen, "no pending question %s", id)
+	               : 0;
+}
+
+int session_decision_answer(struct session *s, const char *id, const char *answer, char *err,
+                            size_t errlen)
+{
+	if (strncmp(id, "write-", 6) == 0)
+		return answer_write(s, id, answer, err, errlen);
+	if (!s->proxy)
+		return error_set(err, errlen, "no question %s: this session has no proxy", id);
+	bool session_wide = strcmp(answer, "session") == 0;
+	if (!session_wide && strcmp(answer, "once") != 0 && strcmp(answer, "deny") != 0)
+		return error_set(err, errlen, "answer must be once, session or deny");
+	char rule[300];
+	if (proxy_question_rule(s->proxy, id, rule, sizeof rule) < 0)
+		return error_set(err, errlen,
+		                 "no pending question %s (answered, timed out, or its client left)",
+		                 id);
+	if (session_wide) {
+		if (!s->live)
+			s->live = live_policy_new();
+		struct live_target t = live_target_of(s);
+		cJSON *r = live_policy_change(s->live, &t, "add", "allow_net", rule, err, errlen);
+		if (!r)
+			return -1;
+		cJSON_Delete(r);
+	}
+	return proxy_answer(s->proxy, id, answer) < 0 ?
+	               error_set(err, errlen, "cannot answer %s", id) :
+	               0;
+}
+
+const char *session_control_path(const struct session *s)
+{
+	return s->ctl ? ctl_server_path(s->ctl) : NULL;
+}
+
+static cJSON *session_info(const struct session *s)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "session", s->id);
+	cJSON_AddNumberToObject(o, "pid", getpid());
+	cJSON_AddStringToObject(o, "cwd", s->cwd);
+	cJSON *argv = cJSON_AddArrayToObject(o, "argv");
+	for (size_t i = 0; i < s->spec.argv.len; i++)
+		cJSON_AddItemToArray(argv, cJSON_CreateString(s->spec.argv.items[i]));
+	cJSON_AddNumberToObject(o, "started", (double)(s->started_ns / 1000000000ull));
+	cJSON_AddBoolToObject(o, "sandbox", !s->policy.no_sandbox);
+	return o;
+}
+
+/* The control socket's requests (ctl_server.h). */
+static cJSON *control_request(void *arg, const char *cmd, const cJSON *req, char *err,
+                              size_t errlen)
+{
+	struct session *s = arg;
+	if (strcmp(cmd, "session.info") == 0)
+		return session_info(s);
+	if (strcmp(cmd, "policy.get") == 0) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddItemToObject(o, "policy", session_policy_json(s));
+		return o;
+	}
+	if (strcmp(cmd, "policy.patch") == 0) {
+		cJSON *o = session_policy_patch(s, req, err, errlen);
+		if (o)
+			cJSON_AddItemToObject(o, "policy", session_policy_json(s));
+		return o;
+	}
+	if (strcmp(cmd, "decision.answer") == 0) {
+		const cJSON *id = cJSON_GetObjectItemCaseSensitive(req, "decision");
+		const cJSON *ans = cJSON_GetObjectItemCaseSensitive(req, "answer");
+		if (!cJSON_IsString(id) || !cJSON_IsString(ans)) {
+			error_set(err, errlen,
+			          "decision.answer needs \"decision\" (an id) and "
+			          "\"answer\" (once, session or deny)");
+			return NULL;
+		}
+		if (session_decision_answer(s, id->valuestring, ans->valuestring, err, errlen) < 0)
+			return NULL;
+		return cJSON_CreateObject();
+	}
+	error_set(err, errlen,
+	          "unknown command %.60s (session.info, policy.get, policy.patch, "
+	          "events.subscribe, decision.answer)",
+	          cmd);
+	return NULL;
+}
+
+static void control_open(struct session *s)
+{
+	s->started_ns = now_real_ns();
+	char err[512];
+	s->ctl = ctl_server_open(s->id, control_request, s, err, sizeof err);
+	if (!s->ctl) {
+		event_emitf(EV_WARNING, NULL, "no control socket: %s", err);
+		return;
+	}
+	if (epoll_watch(s->epfd, ctl_server_fd(s->ctl)) < 0) {
+		event_emitf(EV_WARNING, NULL, "no control socket: epoll: %s", strerror(errno));
+		ctl_server_free(s->ctl);
+		s->ctl = NULL;
+	}
 }

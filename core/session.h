@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include <cjson/cJSON.h>
 #include "cli.h"
 #include "policy.h"
 #include "snapshot.h"
@@ -98,5 +99,24 @@ struct snap_store *session_snapshot_store(struct session *s);
 /* Hands the snapshot over to the caller (for the end-of-run summary and
  * --restore), after session_finish(); the session no longer closes them. */
 void session_take_snapshot(struct session *s, struct snap_store **st, struct snap_session **sn);
+
+/* ---- live control: the control socket, live permission changes, ask mode ----
+ * Every running session listens on a control socket (ctl_server.h) whose
+ * requests land here; faces may call these directly too. Changes apply to
+ * the running sandbox at once and are each an EV_POLICY_CHANGE event. */
+
+/* The effective policy as JSON (the profile format, live changes included). */
+cJSON *session_policy_json(const struct session *s);
+/* Applies a patch ({"add": {LIST: [...]}, "remove": {...}}, see
+ * live_policy.h). Returns the reply object ({"applied": [...]}) or NULL with
+ * one line in err. */
+cJSON *session_policy_patch(struct session *s, const cJSON *patch, char *err, size_t errlen);
+/* Answers a held question (EV_DECISION id): "once", "session" (adds the
+ * allow rule live, then lets it through) or "deny". Returns 0, or -1 with one
+ * line in err. */
+int session_decision_answer(struct session *s, const char *id, const char *answer, char *err,
+                            size_t errlen);
+/* The control socket's path, or NULL when it could not be created. */
+const char *session_control_path(const struct session *s);
 
 #endif

@@ -9,6 +9,7 @@
  * work) and we relay bytes and window-size changes; the user's terminal stays
  * out of the sandbox's reach. */
 #include "headless.h"
+#include "ask_tty.h"
 #include "event.h"
 #include "pty.h"
 #include "relay.h"
@@ -50,6 +51,7 @@ struct loop {
 	int term_fd;  /* the user's terminal among our fds 0-2 */
 	int master;
 	struct relay relay;
+	struct ask_tty *ask; /* --ask questions on our terminal, or NULL */
 };
 
 static void run_loop(struct loop *l)
@@ -65,6 +67,11 @@ static void run_loop(struct loop *l)
 			relay_init(&l->relay, isatty(0) ? 0 : -1, isatty(1) ? 1 : 2, l->master);
 			if (isatty(0))
 				term_raw(0);
+		}
+		int ai = -1;
+		if (ask_tty_fd(l->ask) >= 0) {
+			ai = n;
+			p[n++] = (struct pollfd){ .fd = ask_tty_fd(l->ask), .events = POLLIN };
 		}
 		int rn = l->master >= 0 ? relay_pollfds(&l->relay, p + n) : 0;
 		if (poll(p, (nfds_t)(n + rn), -1) < 0) {
@@ -83,6 +90,8 @@ static void run_loop(struct loop *l)
 				}
 			}
 		}
+		if (ai >= 0 && p[ai].revents)
+			ask_tty_handle(l->ask);
 		if (rn)
 			relay_handle(&l->relay, p + n, rn);
 		if (p[0].revents && session_dispatch(l->session) != 0)
@@ -135,6 +144,10 @@ int headless_run(const struct cli_options *o)
 	sigprocmask(SIG_BLOCK, &mask, &old);
 	l.sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 
+	/* Answers are read from the terminal only when the command's pty does
+	 * not take the keyboard (stdin is not a terminal). */
+	if (o->ask_net)
+		l.ask = ask_tty_open(l.session, !isatty(0));
 	status = session_start(l.session, &io, err, sizeof err);
 	if (status) {
 		if (err[0])
@@ -155,6 +168,7 @@ int headless_run(const struct cli_options *o)
 		snapshot_end(o, session_cwd(l.session), st, sn); /* keeps the command's status */
 	if (l.sfd >= 0)
 		close(l.sfd);
+	ask_tty_close(l.ask);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	session_free(l.session);
 	return status;

@@ -3,6 +3,7 @@
  * terminal with no command (or --tui), otherwise the headless runner
  * (headless.c). Exit status 2 means bad input; nothing was started. */
 #include "cli.h"
+#include "ctl_cmd.h"
 #include "headless.h"
 #include "profile.h"
 #include "report_cmd.h"
@@ -74,6 +75,12 @@ int main(int argc, char **argv)
 	case CLI_SNAPSHOT_RESTORE:
 	case CLI_SNAPSHOT_CLEAN:
 		rc = snapshot_command(&o);
+		break;
+	case CLI_CTL:
+		rc = ctl_command(&o);
+		break;
+	case CLI_LS:
+		rc = ls_command();
 		break;
 	case CLI_REPORT:
 		rc = report_command(o.report_path);

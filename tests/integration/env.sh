@@ -19,7 +19,8 @@ body() {
 	local names
 	names=$(env_names)
 	# plus the proxy variables glassbox sets (every connection goes through it)
-	local allowed=" HOME LANG PATH SHELL TERM USER HTTP_PROXY HTTPS_PROXY ALL_PROXY http_proxy https_proxy all_proxy "
+	# and the session's id (for glassbox ctl)
+	local allowed=" HOME LANG PATH SHELL TERM USER HTTP_PROXY HTTPS_PROXY ALL_PROXY http_proxy https_proxy all_proxy GLASSBOX_SESSION "
 	local n extra=""
 	for n in $names; do
 		[[ "$allowed" == *" $n "* ]] || extra="$extra $n"

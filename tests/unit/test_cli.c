@@ -426,6 +426,40 @@ static void test_switch_with_value(void **state)
 	expect_error(PARSE("--version=2"), "option '--version' takes no value");
 }
 
+static void test_ask(void **state)
+{
+	(void)state;
+	assert_int_equal(PARSE("--ask", "true"), 0);
+	assert_true(opts.ask_net);
+	assert_true(opts.ask_write);
+	assert_int_equal(opts.ask_timeout_s, 0);
+	assert_int_equal(PARSE("--ask=net", "--ask-timeout=5", "true"), 0);
+	assert_true(opts.ask_net);
+	assert_int_equal(opts.ask_timeout_s, 5);
+	assert_int_equal(PARSE("true"), 0);
+	assert_false(opts.ask_net);
+	expect_error(PARSE("--ask=disk"), "--ask: unknown category 'disk' (net, write)");
+	assert_int_equal(PARSE("--ask=write", "true"), 0);
+	assert_true(opts.ask_write);
+	assert_false(opts.ask_net);
+	expect_error(PARSE("--ask-timeout=0"), "option '--ask-timeout' needs 1 to 3600 seconds");
+	expect_error(PARSE("--ask-timeout=x"), "option '--ask-timeout' needs a number, got 'x'");
+}
+
+static void test_ctl_and_ls(void **state)
+{
+	(void)state;
+	assert_int_equal(PARSE("ctl", "abc", "allow-write", "/x"), 0);
+	assert_int_equal(opts.action, CLI_CTL);
+	ASSERT_LIST(&opts.ctl_args, "abc", "allow-write", "/x");
+	assert_int_equal(PARSE("ls"), 0);
+	assert_int_equal(opts.action, CLI_LS);
+	assert_int_equal(PARSE("ls", "-la"), -1);
+	assert_int_equal(PARSE("--", "ls", "-la"), 0);
+	assert_int_equal(opts.action, CLI_RUN);
+	ASSERT_LIST(&opts.command, "ls", "-la");
+}
+
 static void test_errors_are_sanitized(void **state)
 {
 	(void)state;
@@ -514,6 +548,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_malformed_lists, teardown),
 		cmocka_unit_test_teardown(test_env_errors, teardown),
 		cmocka_unit_test_teardown(test_switch_with_value, teardown),
+		cmocka_unit_test_teardown(test_ask, teardown),
+		cmocka_unit_test_teardown(test_ctl_and_ls, teardown),
 		cmocka_unit_test_teardown(test_errors_are_sanitized, teardown),
 		cmocka_unit_test_teardown(test_usage_text, teardown),
 		cmocka_unit_test_teardown(test_tui_and_theme, teardown),

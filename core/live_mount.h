@@ -1,0 +1,50 @@
+/* live_mount: changes the mounts of a running sandbox. The supervisor forks a
+ * short-lived helper that joins the sandbox's mount namespace (and first the
+ * user namespace that owns it), does one change and exits; the answer comes
+ * back over a pipe.
+ *
+ * Every change stacks a new mount on the path, cloned from what the sandbox
+ * sees there (so masks and read-only binds beneath it come along), or takes
+ * one off again. Nothing from the host's tree is brought in: a path that is
+ * not visible inside cannot be granted live. */
+#ifndef GLASSBOX_LIVE_MOUNT_H
+#define GLASSBOX_LIVE_MOUNT_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+enum live_mount_op {
+	LIVE_BIND_RW, /* writable clone of the sandbox's view of the path over it */
+	LIVE_BIND_RO, /* read-only clone (recursive) over it */
+	LIVE_MASK,    /* empty read-only dir or file over it */
+	LIVE_UNMOUNT, /* take the topmost mount at the path off (see below) */
+	LIVE_UNMASK,  /* the same, only if that mount is a mask (a tmpfs) */
+};
+
+/* How an LIVE_UNMOUNT went: taking a mount off fails with EBUSY while
+ * anything inside is open (or a cwd); then the mount is made read-only
+ * instead (hard: no write through it any more), and when even that is busy
+ * (files open for writing) it is detached: new opens see what lies beneath,
+ * but the open writers keep writing through their descriptors. */
+enum live_unmount_how {
+	LIVE_UNMOUNTED,
+	LIVE_MADE_READONLY,
+	LIVE_DETACHED
+};
+
+struct live_mount_result {
+	uint64_t mnt_id; /* the mount placed (0 for LIVE_UNMOUNT) */
+	enum live_unmount_how how;
+	double ms; /* wall time of the helper, fork to exit */
+};
+
+/* Applies op on path (absolute, as the sandbox sees it) in the sandbox whose
+ * init is init_pid. expect_mnt_id, for LIVE_UNMOUNT: the mount id the
+ * topmost mount at path must have (0: any). Returns 0, or -errno with one
+ * line in err. */
+int live_mount_apply(pid_t init_pid, enum live_mount_op op, const char *path,
+                     uint64_t expect_mnt_id, struct live_mount_result *res, char *err,
+                     size_t errlen);
+
+#endif
