@@ -139,42 +139,8 @@ body() {
 	golden "help-200x50"
 	tmux_keys q
 
-	# --- scrollback, paste ------------------------------------------------------
+	# --- exit: the prefix key, then 1, gives the shell the keyboard back ---------
 	tmux_keys C-g 1
-	tmux_keys 'clear; seq 1 120' Enter
-	tmux_wait "^│120 " 5
-	tmux_keys S-PPage
-	tmux_wait "scrolled back" 5 && ok "Shift-PgUp scrolls the shell back" ||
-		fail "Shift-PgUp scrolls the shell back" "$(tmux_screen)"
-	tmux_keys S-NPage S-NPage
-	tmux_wait -v "scrolled back" 5 && ok "Shift-PgDn returns to the live screen" ||
-		fail "Shift-PgDn returns to the live screen" "$(tmux_screen)"
-	tmux_cmd set-buffer 'echo pasted-$((2+3))'
-	tmux_cmd paste-buffer -p -t 0
-	tmux_keys Enter
-	tmux_wait "^│pasted-5" 5 && ok "a (bracketed) paste reaches the shell" ||
-		fail "a (bracketed) paste reaches the shell" "$(tmux_screen)"
-
-	# --- more shells in the same sandbox (prefix c, n) ------------------------------
-	tmux_keys 'clear; echo first-$$' Enter
-	tmux_keys C-g c
-	tmux_wait "Shell \\[2/2\\]" 5
-	tmux_wait "$PS_RE" 5
-	tmux_keys 'echo second-$$; touch from-second' Enter
-	tmux_wait "^│second-" 5
-	s=$(tmux_screen)
-	assert_contains "prefix c opens a second shell, shown in the pane" "$s" "1 Shell [2/2]"
-	assert_not_contains "the second shell has its own screen" "$s" "first-"
-	tmux_keys C-g n
-	tmux_wait "^│first-" 5 && ok "prefix n shows the first shell again" ||
-		fail "prefix n shows the first shell again" "$(tmux_screen)"
-	tmux_keys C-g n 'exit 0' Enter
-	tmux_wait "^─ 1 Shell ─|┌─ 1 Shell ─" 5
-	assert_not_contains "the exited shell leaves the pane" "$(tmux_screen)" "[2/2]"
-	[ -e "$W/from-second" ] && ok "the second shell runs with the same working directory" ||
-		fail "the second shell runs with the same working directory" "$(ls -la "$W")"
-
-	# --- exit ----------------------------------------------------------------------
 	tmux_keys 'clear; exit 7' Enter
 	tmux_wait "GB-EXIT=7" 10 && ok "the shell's exit status is glassbox's" ||
 		fail "the shell's exit status is glassbox's" "$(tmux_screen)"
