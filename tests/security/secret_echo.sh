@@ -7,7 +7,9 @@
 # Now a tail that begins a value is held until the rest arrives, and the rest
 # of a value whose first bytes already went out (at most 3 of them) is
 # masked. Server: net_secrets_server.py /reflect/N (N dots, then the
-# Authorization value) on 127.0.0.2, the secret's host.
+# Authorization value) on 127.0.0.2, the secret's host. Plain HTTP: a
+# server on 127.0.0.2 that sends the echo in two writes 0.3 s apart, split
+# after K bytes of the value (GET /split/K), so the proxy reads it in two.
 . "$(dirname "$0")/../lib.sh"
 
 NET=$TROOT/net
@@ -24,6 +26,30 @@ chmod 644 "$NET/ca.pem"
 bg $PY "$GB_TESTS_DIR/integration/net_secrets_server.py" "$NET" \
 	"https:127.0.0.2:$TP:$NET/good.pem:$NET/good.key"
 wait_for_file "$NET/ready" 20 || { echo "FAIL test server did not start"; exit 1; }
+read -r HP < <($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.2",0)); print(s.getsockname()[1])')
+bg $PY -c '
+import socket, sys, threading, time
+def serve(c):
+    head = b""
+    while b"\r\n\r\n" not in head:
+        d = c.recv(4096)
+        if not d: return
+        head += d
+    lines = head.decode().split("\r\n")
+    k = int(lines[0].split()[1].rsplit("/", 1)[1])
+    auth = next((l.split(":", 1)[1].strip() for l in lines if l.lower().startswith("authorization:")), "")
+    body = (auth + "\n").encode()
+    cut = len("Bearer ") + k
+    c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body[:cut])
+    time.sleep(0.3)
+    c.sendall(body[cut:])
+    c.close()
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.2", int(sys.argv[1]))); s.listen(16); open(sys.argv[2], "w").close()
+while True:
+    threading.Thread(target=serve, args=(s.accept()[0],), daemon=True).start()
+' "$HP" "$NET/split-ready"
+wait_for_file "$NET/split-ready" 20 || { echo "FAIL split server did not start"; exit 1; }
 
 GB_TIMEOUT=60
 VALUE="sv-$($PY -c 'import secrets; print(secrets.token_hex(12))')-real-value"
@@ -47,6 +73,14 @@ body() {
 	# At most the first 3 bytes of a value may precede a split unmasked.
 	if [[ "$OUT" != *"${VALUE:3}"* ]]; then ok "  ... nor its rest after a split"; else
 		fail "  ... nor its rest after a split" "$(grep -F -- "${VALUE:3}" <<<"$OUT" | head -c 300)"; fi
+	assert_contains "  ... masked (a split after 12 bytes: the whole value)" "$OUT" "Bearer $(printf '%*s' "$PRE" '' | tr ' ' '*')"
+	gbrun "${SEC[@]}" -- sh -c 'for k in '"$SPLITS"'; do
+		curl -sS -m 20 -H "Authorization: Bearer $TOK" http://127.0.0.2:'"$HP"'/split/$k; done'
+	assert_rc "the plain HTTP echo requests ran" 0
+	[ "$(grep -c '^Bearer ' <<<"$OUT")" = 6 ] && ok "  ... six echoes came back" ||
+		fail "  ... six echoes came back" "$OUT"
+	if [[ "$OUT" != *"${VALUE:3}"* ]]; then ok "plain HTTP: an echoed value split between two reads does not reach the sandbox"; else
+		fail "plain HTTP: an echoed value split between two reads does not reach the sandbox" "$(grep -F -- "${VALUE:3}" <<<"$OUT" | head -c 300)"; fi
 	assert_contains "  ... masked (a split after 12 bytes: the whole value)" "$OUT" "Bearer $(printf '%*s' "$PRE" '' | tr ' ' '*')"
 	# The held tail must not stall a response: a plain echo still ends.
 	gbrun "${SEC[@]}" -- sh -c 'curl -sS -m 20 -H "Authorization: Bearer $TOK" https://127.0.0.2:'"$TP"'/echo; echo "curl=$?"'
