@@ -280,8 +280,8 @@ size_t secrets_value_begins(const struct secrets *s, const char *p, size_t len, 
 	size_t best = 0;
 	for (size_t i = 0; i < s->n; i++) {
 		const struct secret *x = &s->v[i];
-		for (size_t k = x->value_len - 1 < len ? x->value_len - 1 : len; k >= min && k > best;
-		     k--)
+		for (size_t k = x->value_len - 1 < len ? x->value_len - 1 : len;
+		     k >= min && k > best; k--)
 			if (memcmp(p + len - k, x->value, k) == 0) {
 				best = k;
 				break;
