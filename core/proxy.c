@@ -136,6 +136,8 @@ struct conn {
 	char error[160];
 	uint64_t secrets_used, secrets_withheld; /* plain HTTP: bit i = secret i */
 	uint64_t secrets_masked;                 /* values echoed back, masked */
+	char *sent; /* plain HTTP with secrets: the last bytes sent to the client */
+	size_t sent_len;
 	struct mitm *mitm;
 
 	/* HTTP */
@@ -298,6 +300,9 @@ static bool up_may_write(const struct conn *c)
 	return c->up.fd >= 0 && (c->st == CS_HTTP_FWD || c->st == CS_TUNNEL);
 }
 
+static size_t echo_guard(struct conn *c, struct buf *b);
+static void remember_sent(struct conn *c, const char *p, size_t n);
+
 static void conn_arm(struct conn *c)
 {
 	if (c->dead)
@@ -311,8 +316,8 @@ static void conn_arm(struct conn *c)
 	}
 	if (c->st != CS_CLOSING && !c->cli_eof && relay_has_room(&c->c2u, &c->in))
 		cm |= EPOLLIN;
-	if (c->out.lim || c->u2c.len)
-		cm |= EPOLLOUT;
+	if (echo_guard(c, &c->out) || c->u2c.len)
+		cm |= EPOLLOUT; /* (not for bytes held back: see echo_guard) */
 	if (c->up.fd >= 0) {
 		if (c->st == CS_CONNECTING) {
 			um = EPOLLOUT;
@@ -1267,10 +1272,13 @@ static bool do_read(struct conn *c, int fd, struct buf *b, bool *eof, uint64_t *
 
 static bool do_write(struct conn *c, int fd, struct buf *b, uint64_t *count)
 {
-	if (!b->lim)
+	size_t len = b == &c->out ? echo_guard(c, b) : b->lim;
+	if (!len)
 		return true;
-	ssize_t n = send(fd, b->d + b->r, b->lim, MSG_NOSIGNAL);
+	ssize_t n = send(fd, b->d + b->r, len, MSG_NOSIGNAL);
 	if (n >= 0) {
+		if (b == &c->out && c->sent)
+			remember_sent(c, b->d + b->r, (size_t)n);
 		buf_consume(b, (size_t)n);
 		if (count)
 			*count += (uint64_t)n;
@@ -1283,8 +1291,8 @@ static bool do_write(struct conn *c, int fd, struct buf *b, uint64_t *count)
 }
 
 /* A server echoing a secret's value back (plain HTTP) finds it masked in
- * what reaches the sandbox; bytes already sent cannot be, so a value split
- * across that point survives (intercepted TLS holds back and has no gap). */
+ * what reaches the sandbox. A value split between two reads is caught by
+ * echo_guard (as in proxy_tls.c releasable()). */
 static void mask_echoed_secrets(struct conn *c, size_t had)
 {
 	struct buf *b = &c->out;
@@ -1293,6 +1301,38 @@ static void mask_echoed_secrets(struct conn *c, size_t had)
 	if (b->d && buf_len(b) > from)
 		c->secrets_masked += secrets_mask(&c->px->secrets, b->d + b->r + from,
 		                                  buf_len(b) - from);
+}
+
+/* The sandbox can place an echo so that a value straddles two reads: of a
+ * response still arriving, a tail of 4 bytes or more that begins a value is
+ * held back until the rest comes, and the rest of a value whose first bytes
+ * already went out is masked. Returns how much of b may go to the client. */
+static size_t echo_guard(struct conn *c, struct buf *b)
+{
+	const struct secrets *s = &c->px->secrets;
+	if (!s->n || c->proto != P_HTTP || c->st != CS_HTTP_FWD || !b->lim)
+		return b->lim;
+	if (!c->sent)
+		c->sent = xmalloc(secrets_max_value_len(s) + 1);
+	c->secrets_masked +=
+	        secrets_mask_rest(s, c->sent, c->sent_len, b->d + b->r, buf_len(b));
+	if (c->resp_done || c->up_eof || buf_len(b) > b->lim)
+		return b->lim; /* the response is complete, or more follows at once */
+	return b->lim - secrets_value_begins(s, b->d + b->r, b->lim, 4);
+}
+
+static void remember_sent(struct conn *c, const char *p, size_t n)
+{
+	size_t cap = secrets_max_value_len(&c->px->secrets);
+	if (n >= cap) {
+		memcpy(c->sent, p + n - cap, cap);
+		c->sent_len = cap;
+		return;
+	}
+	size_t keep = c->sent_len + n > cap ? cap - n : c->sent_len;
+	memmove(c->sent, c->sent + c->sent_len - keep, keep);
+	memcpy(c->sent + keep, p, n);
+	c->sent_len = keep + n;
 }
 
 /* Sends what is cleared in either buffer to a socket not already waiting
@@ -1506,6 +1546,9 @@ static void conn_close(struct conn *c)
 	emit_attempt(c);
 	mitm_free(c->mitm);
 	c->mitm = NULL;
+	free(c->sent);
+	c->sent = NULL;
+	c->sent_len = 0;
 	dns_cancel(c->dq);
 	c->dq = NULL;
 	close_upstream(c);

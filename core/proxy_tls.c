@@ -76,6 +76,8 @@ struct mitm {
 	uint8_t cwant, uwant;
 	bool stuck;     /* the run loop gave up early: poll both ways */
 	size_t scanned; /* bytes at the start of rs already masked */
+	char *sent;     /* the last bytes of rs that went to the client */
+	size_t sent_len, sent_cap;
 	struct mitm_report rep;
 	char error[256];
 	char refusal[200]; /* why the real server was refused ("" when it was not) */
@@ -208,6 +210,8 @@ struct mitm *mitm_new(struct tls_ctx *t, const struct secrets *s, const struct n
 	m->pre_len = strlen(preamble);
 	m->st = M_PRE;
 	m->rep.error = "";
+	m->sent_cap = secrets_max_value_len(s);
+	m->sent = xmalloc(m->sent_cap + 1);
 	m->cs = SSL_new(t->server);
 	m->us = SSL_new(t->client);
 	char err[200] = "";
@@ -240,6 +244,7 @@ void mitm_free(struct mitm *m)
 	free(m->rq.d);
 	free(m->fwd.d);
 	free(m->rs.d);
+	free(m->sent);
 	free(m);
 }
 
@@ -512,6 +517,22 @@ static bool pump_read(struct mitm *m, SSL *ssl, struct pbuf *b, bool *eof, uint8
 	return true;
 }
 
+/* Keeps the last sent_cap bytes sent to the client (see releasable). */
+static void remember_sent(struct mitm *m, const char *p, size_t n)
+{
+	if (!m->sent_cap)
+		return;
+	if (n >= m->sent_cap) {
+		memcpy(m->sent, p + n - m->sent_cap, m->sent_cap);
+		m->sent_len = m->sent_cap;
+		return;
+	}
+	size_t keep = m->sent_len + n > m->sent_cap ? m->sent_cap - n : m->sent_len;
+	memmove(m->sent, m->sent + m->sent_len - keep, keep);
+	memcpy(m->sent + keep, p, n);
+	m->sent_len = keep + n;
+}
+
 static bool pump_write(struct mitm *m, SSL *ssl, struct pbuf *b, size_t n, uint8_t *want,
                        uint64_t *count, const char *side, bool *progress)
 {
@@ -522,9 +543,11 @@ static bool pump_write(struct mitm *m, SSL *ssl, struct pbuf *b, size_t n, uint8
 	int r = SSL_write(ssl, b->d + b->r, n > INT32_MAX ? INT32_MAX : (int)n);
 	switch (ssl_io(ssl, r, want, &se)) {
 	case IO_OK:
-		pb_consume(b, (size_t)r);
-		if (b == &m->rs)
+		if (b == &m->rs) {
 			m->scanned = m->scanned > (size_t)r ? m->scanned - (size_t)r : 0;
+			remember_sent(m, b->d + b->r, (size_t)r);
+		}
+		pb_consume(b, (size_t)r);
 		*count += (uint64_t)r;
 		*progress = true;
 		return true;
@@ -557,21 +580,31 @@ static void pump_shutdown(SSL *ssl, int fd, bool *shut, uint8_t *want, bool *pro
 	*progress = true;
 }
 
-/* What the server sent, with any secret's value it echoed masked. Best
- * effort against accidental echoes: a value split across two reads whose
- * first part already went out is not caught (holding bytes back would stall
- * a keep-alive response that happens to end like a value begins). */
+/* What the server sent, with any secret's value it echoed masked. The
+ * sandbox chooses where an echo falls (padding moves it across the
+ * server's TLS records, which arrive one read at a time), so a value split
+ * between reads must not get out in pieces: a tail of HOLD_MIN bytes or
+ * more that begins a value waits for the next read (or the server's EOF),
+ * and the rest of a value whose first (shorter) part already went out is
+ * masked. At most HOLD_MIN - 1 bytes of a value can reach the client; a
+ * shorter hold would risk stalling a keep-alive response that ends like a
+ * value begins. */
+#define HOLD_MIN 4
 static size_t releasable(struct mitm *m)
 {
 	size_t len = pb_len(&m->rs);
 	if (!len || !m->sec->n)
 		return len;
+	char *d = m->rs.d + m->rs.r;
 	size_t hold = secrets_max_value_len(m->sec) - 1;
 	size_t from = m->scanned > hold ? m->scanned - hold : 0;
 	if (from < len)
-		m->rep.masked += secrets_mask(m->sec, m->rs.d + m->rs.r + from, len - from);
+		m->rep.masked += secrets_mask(m->sec, d + from, len - from);
+	m->rep.masked += secrets_mask_rest(m->sec, m->sent, m->sent_len, d, len);
 	m->scanned = len;
-	return len;
+	if (m->up_eof)
+		return len;
+	return len - secrets_value_begins(m->sec, d, len, HOLD_MIN);
 }
 
 static enum mitm_status pass(struct mitm *m, bool *progress)

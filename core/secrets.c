@@ -255,6 +255,41 @@ size_t secrets_mask(const struct secrets *s, char *p, size_t len)
 	return n;
 }
 
+size_t secrets_mask_rest(const struct secrets *s, const char *sent, size_t sent_len, char *p,
+                         size_t len)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->n; i++) {
+		const struct secret *x = &s->v[i];
+		for (size_t k = 1; k < x->value_len && k <= sent_len; k++) {
+			size_t rest = x->value_len - k;
+			size_t have = rest < len ? rest : len;
+			if (have && memcmp(sent + sent_len - k, x->value, k) == 0 &&
+			    memcmp(p, x->value + k, have) == 0) {
+				memset(p, '*', have);
+				n++;
+				break;
+			}
+		}
+	}
+	return n;
+}
+
+size_t secrets_value_begins(const struct secrets *s, const char *p, size_t len, size_t min)
+{
+	size_t best = 0;
+	for (size_t i = 0; i < s->n; i++) {
+		const struct secret *x = &s->v[i];
+		for (size_t k = x->value_len - 1 < len ? x->value_len - 1 : len;
+		     k >= min && k > best; k--)
+			if (memcmp(p + len - k, x->value, k) == 0) {
+				best = k;
+				break;
+			}
+	}
+	return best;
+}
+
 size_t secrets_max_value_len(const struct secrets *s)
 {
 	size_t m = 0;

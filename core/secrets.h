@@ -61,6 +61,14 @@ void secrets_scan(const struct secrets *s, const char *p, size_t len, uint64_t *
 size_t secrets_mask(const struct secrets *s, char *p, size_t len);
 /* The longest value: a match may straddle two reads by this many bytes - 1. */
 size_t secrets_max_value_len(const struct secrets *s);
+/* A stream split at p: sent (sent_len bytes) went out just before it. The
+ * bytes at the start of p that finish a value whose first bytes end sent
+ * become '*'; returns how many values were cut so. */
+size_t secrets_mask_rest(const struct secrets *s, const char *sent, size_t sent_len, char *p,
+                         size_t len);
+/* The longest tail of p (at least min bytes, shorter than the value) that
+ * is how a value begins, or 0: bytes to hold back until the rest arrives. */
+size_t secrets_value_begins(const struct secrets *s, const char *p, size_t len, size_t min);
 /* "A,B" for the secrets in mask (names only), into buf. */
 void secrets_names(const struct secrets *s, uint64_t mask, char *buf, size_t len);
 

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -169,6 +170,35 @@ static void test_mask(void **state)
 	policy_free(&p);
 }
 
+/* A value split between two reads: its start waits (4+ bytes), and the
+ * rest of one whose start (1-3 bytes) already went out is masked. */
+static void test_split(void **state)
+{
+	(void)state;
+	struct policy p;
+	struct secrets s;
+	load(&p, &s, "K=a.example");
+	size_t vl = strlen(VALUE);
+	char tail[64];
+	snprintf(tail, sizeof tail, "abc%.*s", 5, VALUE);
+	assert_int_equal(secrets_value_begins(&s, tail, strlen(tail), 4), 5);
+	assert_int_equal(secrets_value_begins(&s, tail, strlen(tail) - 2, 4), 0); /* 3 bytes */
+	assert_int_equal(secrets_value_begins(&s, "abc\n", 4, 4), 0);
+	assert_int_equal(secrets_value_begins(&s, VALUE, vl, 4), 0); /* whole: not a begin */
+	char sent[64], rest[64];
+	snprintf(sent, sizeof sent, "Bearer %.*s", 3, VALUE);
+	snprintf(rest, sizeof rest, "%s\nmore", VALUE + 3);
+	assert_int_equal(secrets_mask_rest(&s, sent, strlen(sent), rest, strlen(rest)), 1);
+	assert_null(strstr(rest, VALUE + 3));
+	assert_string_equal(rest + vl - 3, "\nmore");
+	assert_int_equal(rest[0], '*');
+	snprintf(rest, sizeof rest, "%s", VALUE + 4); /* not the continuation */
+	assert_int_equal(secrets_mask_rest(&s, sent, strlen(sent), rest, strlen(rest)), 0);
+	assert_int_equal(secrets_mask_rest(&s, "xyz", 3, rest, strlen(rest)), 0);
+	secrets_free(&s);
+	policy_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -176,6 +206,7 @@ int main(void)
 		cmocka_unit_test(test_env_placeholders),
 		cmocka_unit_test(test_subst),
 		cmocka_unit_test(test_mask),
+		cmocka_unit_test(test_split),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
