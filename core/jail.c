@@ -45,10 +45,12 @@ struct jail {
 	int shell_master[JAIL_MAX_SHELLS];
 	pid_t shell_pid[JAIL_MAX_SHELLS];
 	bool shell_alive[JAIL_MAX_SHELLS];
+	uint64_t shell_start_ns[JAIL_MAX_SHELLS];
 	struct strlist shell_argv[JAIL_MAX_SHELLS];
 	int next_shell;
 	int listener;       /* proxy listener inside the sandbox's netns, or -1 */
-	struct observer *observer; /* seccomp notifications, NULL until sent */
+	struct observer *observer; /* seccomp notifications (its thread waits for them) */
+	bool observing;            /* the sandbox sent the listener */
 	int pending_fd;     /* fd received with the message being parsed */
 	struct jail_plan plan;
 	char buf[8192];
@@ -313,7 +315,9 @@ static void send_observe_filter(struct jail *j)
 	int bpf = -1;
 	char err[512];
 	if (j->spec->observe) {
-		bpf = seccomp_observe_export(j->spec->trace, err, sizeof err);
+		j->observer = observer_start(&j->plan, j->spec->policy, j->spec->trace, err,
+		                             sizeof err);
+		bpf = j->observer ? seccomp_observe_export(j->spec->trace, err, sizeof err) : -1;
 		if (bpf < 0)
 			event_emitf(EV_WARNING, NULL, "denied accesses are not reported: %s", err);
 	}
@@ -437,7 +441,7 @@ int jail_fd(const struct jail *j) { return j->fd; }
 pid_t jail_pid(const struct jail *j) { return j->pid; }
 int jail_pty_master(const struct jail *j) { return j->master; }
 int jail_proxy_listener(const struct jail *j) { return j->listener; }
-struct observer *jail_observer(const struct jail *j) { return j->observer; }
+struct observer *jail_observer(const struct jail *j) { return j->observing ? j->observer : NULL; }
 
 static void emit_ready(struct jail *j)
 {
@@ -496,6 +500,7 @@ static void handle_shell_message(struct jail *j, const cJSON *o, int shell)
 		}
 	} else if ((v = cJSON_GetObjectItemCaseSensitive(o, "started")) && cJSON_IsNumber(v)) {
 		j->shell_pid[shell] = (pid_t)v->valuedouble;
+		j->shell_start_ns[shell] = now_mono_ns();
 		emit_exec(j->shell_pid[shell], &j->shell_argv[shell], true, shell);
 	} else if ((v = cJSON_GetObjectItemCaseSensitive(o, "exit")) && cJSON_IsNumber(v)) {
 		j->shell_alive[shell] = false;
@@ -505,6 +510,10 @@ static void handle_shell_message(struct jail *j, const cJSON *o, int shell)
 		cJSON_AddNumberToObject(d, "code", (int)v->valuedouble);
 		cJSON_AddNumberToObject(d, "signal", sig);
 		cJSON_AddNumberToObject(d, "shell", shell);
+		double ms = j->shell_start_ns[shell]
+		                    ? (double)(now_mono_ns() - j->shell_start_ns[shell]) / 1e6
+		                    : 0;
+		cJSON_AddNumberToObject(d, "duration_ms", (double)(int64_t)(ms * 1000) / 1000);
 		struct event ev = {.kind = EV_EXIT, .pid = j->shell_pid[shell], .data = d};
 		char msg[128];
 		snprintf(msg, sizeof msg, "shell %d exited with status %d", shell, (int)v->valuedouble);
@@ -537,14 +546,10 @@ static void handle_message(struct jail *j, const char *line)
 			j->pending_fd = -1;
 		}
 	} else if ((v = cJSON_GetObjectItemCaseSensitive(o, "observer")) && cJSON_IsTrue(v)) {
-		if (!j->observer && j->pending_fd >= 0) {
-			char err[256];
-			j->observer = observer_start(j->pending_fd, &j->plan, j->spec->policy,
-			                             j->spec->trace, err, sizeof err);
+		if (j->observer && j->pending_fd >= 0) {
+			observer_attach(j->observer, j->pending_fd);
 			j->pending_fd = -1;
-			if (!j->observer)
-				event_emitf(EV_WARNING, NULL, "denied accesses are not reported: %s",
-				            err);
+			j->observing = true;
 		}
 	} else if ((v = cJSON_GetObjectItemCaseSensitive(o, "ready")) && cJSON_IsTrue(v)) {
 		emit_ready(j);

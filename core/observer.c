@@ -36,6 +36,8 @@ struct observer {
 	int wake_fd; /* eventfd: records are queued */
 	int stop_fd; /* eventfd: the thread should leave */
 	pthread_mutex_t lock;
+	pthread_cond_t attached; /* the listener fd arrived, or stop */
+	bool stopping;
 	struct obs_record *head, **tail;
 	size_t queued;
 	size_t dropped;
@@ -77,7 +79,16 @@ static void enqueue(struct observer *o, struct obs_record *r)
 static void *observer_main(void *arg)
 {
 	struct observer *o = arg;
+	pthread_mutex_lock(&o->lock);
+	while (o->ctx.notify_fd < 0 && !o->stopping)
+		pthread_cond_wait(&o->attached, &o->lock);
 	int fd = o->ctx.notify_fd;
+	pthread_mutex_unlock(&o->lock);
+	if (fd < 0)
+		return NULL;
+	/* 6.6+: wake the handler on the waiting task's CPU (a round trip of
+	 * ~12 µs instead of ~100 µs); older kernels just take longer. */
+	ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
 	for (;;) {
 		struct pollfd p[2] = { { .fd = fd, .events = POLLIN },
 			               { .fd = o->stop_fd, .events = POLLIN } };
@@ -114,22 +125,18 @@ static void *observer_main(void *arg)
 	return NULL;
 }
 
-struct observer *observer_start(int notify_fd, const struct jail_plan *plan,
-                                const struct policy *policy, bool trace, char *err, size_t errlen)
+struct observer *observer_start(const struct jail_plan *plan, const struct policy *policy,
+                                bool trace, char *err, size_t errlen)
 {
 	struct observer *o = xcalloc(1, sizeof *o);
-	o->ctx = (struct obs_ctx){ .notify_fd = notify_fd,
-		                   .root_fd = -1,
-		                   .plan = plan,
-		                   .policy = policy,
-		                   .trace = trace };
+	o->ctx = (struct obs_ctx){
+		.notify_fd = -1, .root_fd = -1, .plan = plan, .policy = policy, .trace = trace
+	};
 	o->tail = &o->head;
 	o->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	o->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	pthread_mutex_init(&o->lock, NULL);
-	/* 6.6+: wake the handler on the waiting task's CPU (a round trip of
-	 * ~12 µs instead of ~100 µs); older kernels just take longer. */
-	ioctl(notify_fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
+	pthread_cond_init(&o->attached, NULL);
 	int rc = o->wake_fd < 0 || o->stop_fd < 0 ? errno : 0;
 	if (!rc)
 		rc = pthread_create(&o->thread, NULL, observer_main, o);
@@ -139,12 +146,24 @@ struct observer *observer_start(int notify_fd, const struct jail_plan *plan,
 			close(o->wake_fd);
 		if (o->stop_fd >= 0)
 			close(o->stop_fd);
-		close(notify_fd);
+		pthread_cond_destroy(&o->attached);
 		pthread_mutex_destroy(&o->lock);
 		free(o);
 		return NULL;
 	}
 	return o;
+}
+
+void observer_attach(struct observer *o, int notify_fd)
+{
+	pthread_mutex_lock(&o->lock);
+	bool taken = o->ctx.notify_fd >= 0 || o->stopping;
+	if (!taken)
+		o->ctx.notify_fd = notify_fd;
+	pthread_cond_signal(&o->attached);
+	pthread_mutex_unlock(&o->lock);
+	if (taken)
+		close(notify_fd);
 }
 
 int observer_fd(const struct observer *o)
@@ -239,16 +258,22 @@ void observer_stop(struct observer *o)
 {
 	if (!o)
 		return;
+	pthread_mutex_lock(&o->lock);
+	o->stopping = true;
+	pthread_cond_signal(&o->attached);
+	pthread_mutex_unlock(&o->lock);
 	uint64_t one = 1;
 	ssize_t w = write(o->stop_fd, &one, sizeof one);
 	(void)w;
 	pthread_join(o->thread, NULL);
 	observer_dispatch(o);
-	close(o->ctx.notify_fd);
+	if (o->ctx.notify_fd >= 0)
+		close(o->ctx.notify_fd);
 	if (o->ctx.root_fd >= 0)
 		close(o->ctx.root_fd);
 	close(o->wake_fd);
 	close(o->stop_fd);
+	pthread_cond_destroy(&o->attached);
 	pthread_mutex_destroy(&o->lock);
 	free(o);
 }

@@ -3,7 +3,7 @@
  *
  * glassbox-init loads a seccomp filter answering SECCOMP_RET_USER_NOTIF on the
  * syscalls that signal intent and hands its listener fd to the supervisor.
- * observer_start() services that fd on a thread of its own: it reads the
+ * The observer services that fd on a thread of its own: it reads the
  * syscall's arguments from the sandboxed process, checks the target against
  * the sandbox's mount layout (seen through /proc/PID/root) and answers the
  * same errno the kernel would give, or CONTINUE. CONTINUE is never a security
@@ -22,10 +22,15 @@
 struct observer;
 struct jail_plan;
 
-/* Starts servicing notify_fd (taken over in every case). plan and policy
- * explain denials and must outlive the observer. NULL with one line in err. */
-struct observer *observer_start(int notify_fd, const struct jail_plan *plan,
-                                const struct policy *policy, bool trace, char *err, size_t errlen);
+/* Starts the observer's thread, which waits for the listener fd (see
+ * observer_attach). Created before the sandbox is asked to install the
+ * filter, so a listener never arrives with nobody to answer it (trapped
+ * syscalls would fail with ENOSYS). plan and policy explain denials and must
+ * outlive the observer. NULL with one line in err. */
+struct observer *observer_start(const struct jail_plan *plan, const struct policy *policy,
+                                bool trace, char *err, size_t errlen);
+/* Hands over the sandbox's notification listener (taken in every case). */
+void observer_attach(struct observer *o, int notify_fd);
 /* Readable (POLLIN) when observer_dispatch() has events to emit. */
 int observer_fd(const struct observer *o);
 /* Emits the queued events on the calling thread; never blocks. */

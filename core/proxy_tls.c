@@ -5,7 +5,8 @@
  *
  * States: PRE (the CONNECT's 200 goes out in clear) -> UP_HS (handshake with
  * the real server: no client byte is read before the server proved who it
- * is) -> CLI_HS -> RELAY. Both SSL objects sit directly on the non-blocking
+ * is; if it cannot, the client still gets its handshake and then a 502 saying
+ * why) -> CLI_HS -> RELAY. Both SSL objects sit directly on the non-blocking
  * sockets; every SSL call that returns WANT_READ/WANT_WRITE records which
  * readiness it waits for, and mitm_interest() turns that into the epoll
  * mask, so nothing here ever blocks the proxy's loop.
@@ -77,6 +78,7 @@ struct mitm {
 	size_t scanned; /* bytes at the start of rs already masked */
 	struct mitm_report rep;
 	char error[256];
+	char refusal[200]; /* why the real server was refused ("" when it was not) */
 };
 
 /* ---- context ------------------------------------------------------------ */
@@ -402,6 +404,26 @@ static bool process_requests(struct mitm *m)
 
 /* ---- the pump ----------------------------------------------------------- */
 
+/* The real server failed verification: nothing goes to it. The client
+ * still gets its handshake and then a 502 saying why (as for any other
+ * connection the proxy cannot make), instead of a bare reset. */
+static void refuse_client(struct mitm *m)
+{
+	char dest[NET_HOST_MAX + 16], body[512];
+	net_dest_text(&m->dest, dest, sizeof dest);
+	int bl = snprintf(body, sizeof body, "glassbox: cannot reach %s: %s\n", dest, m->refusal);
+	char head[256];
+	int hl =
+	        snprintf(head, sizeof head,
+	                 "HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain; charset=utf-8\r\n"
+	                 "Content-Length: %d\r\nConnection: close\r\nProxy-Agent: glassbox\r\n\r\n",
+	                 bl);
+	pb_put(&m->rs, head, (size_t)hl);
+	pb_put(&m->rs, body, (size_t)bl);
+	m->up_eof = m->up_shut = true;
+	m->st = M_CLI_HS;
+}
+
 static enum mitm_status handshake(struct mitm *m, bool *progress)
 {
 	int se = 0;
@@ -413,14 +435,20 @@ static enum mitm_status handshake(struct mitm *m, bool *progress)
 			return MITM_RUNNING;
 		if (io != IO_OK) {
 			long v = SSL_get_verify_result(m->us);
+			char why[160];
 			if (v != X509_V_OK) {
 				ERR_clear_error();
-				return fail(m, "the server's certificate was rejected: %s",
-				            X509_verify_cert_error_string(v));
+				snprintf(m->refusal, sizeof m->refusal,
+				         "the server's certificate was rejected: %s",
+				         X509_verify_cert_error_string(v));
+			} else {
+				ossl_reason(why, sizeof why, se);
+				snprintf(m->refusal, sizeof m->refusal,
+				         "TLS handshake with the server failed: %s", why);
 			}
-			char why[160];
-			ossl_reason(why, sizeof why, se);
-			return fail(m, "TLS handshake with the server failed: %s", why);
+			refuse_client(m);
+			*progress = true;
+			return MITM_RUNNING;
 		}
 		m->st = M_CLI_HS;
 		*progress = true;
@@ -434,6 +462,8 @@ static enum mitm_status handshake(struct mitm *m, bool *progress)
 	if (io != IO_OK) {
 		char why[160];
 		ossl_reason(why, sizeof why, se);
+		if (m->refusal[0])
+			return fail(m, "%s", m->refusal);
 		return fail(m,
 		            "TLS handshake with the client failed: %s (does it trust the "
 		            "session CA? see SSL_CERT_FILE inside)",
@@ -567,6 +597,17 @@ static enum mitm_status pass(struct mitm *m, bool *progress)
 		return handshake(m, progress);
 	case M_RELAY:
 		break;
+	}
+	if (m->refusal[0]) { /* the 502, then wait for the client to close */
+		if (!pump_read(m, m->cs, &m->rq, &m->cli_eof, &m->cwant, "client", progress))
+			return fail(m, "%s", m->refusal);
+		pb_consume(&m->rq, pb_len(&m->rq));
+		if (!m->cli_shut && !pump_write(m, m->cs, &m->rs, pb_len(&m->rs), &m->cwant,
+		                                &m->rep.bytes_down, "client", progress))
+			return fail(m, "%s", m->refusal);
+		if (!pb_len(&m->rs))
+			pump_shutdown(m->cs, m->cfd, &m->cli_shut, &m->cwant, progress);
+		return m->cli_shut && m->cli_eof ? fail(m, "%s", m->refusal) : MITM_RUNNING;
 	}
 	if (!pump_read(m, m->cs, &m->rq, &m->cli_eof, &m->cwant, "client", progress))
 		return MITM_FAILED;

@@ -123,8 +123,9 @@ static void add_event(struct report *r, const cJSON *o)
 			tally_add(&r->read, target);
 		else if (strcmp(op, "exec") == 0)
 			tally_add(&r->run, target);
-		else if (strcmp(op, "connect") == 0)
-			tally_add(&r->hosts, target);
+		else if (strcmp(op, "connect") == 0 && !strstr(target, " (proxy)"))
+			tally_add(&r->hosts,
+			          target); /* through the proxy: its network events say where */
 		else if (is_change_op(op)) {
 			cleanup_free char *item = xasprintf("%s %s", op, target);
 			tally_add(&r->written, item);
