@@ -41,6 +41,8 @@ enum opt_id {
 	OPT_DEBUG,
 	OPT_TRACE,
 	OPT_LOG,
+	OPT_TUI,
+	OPT_THEME,
 	OPT_SNAPSHOT,
 	OPT_RESTORE,
 	OPT_SNAPSHOT_PATH,
@@ -82,6 +84,8 @@ static const struct opt_def opt_table[] = {
 	{ "debug", 0, ARG_NONE, OPT_DEBUG },
 	{ "trace", 0, ARG_NONE, OPT_TRACE },
 	{ "log", 0, ARG_REQUIRED, OPT_LOG },
+	{ "tui", 0, ARG_NONE, OPT_TUI },
+	{ "theme", 0, ARG_REQUIRED, OPT_THEME },
 	{ "snapshot", 0, ARG_NONE, OPT_SNAPSHOT },
 	{ "restore", 0, ARG_NONE, OPT_RESTORE },
 	{ "snapshot-path", 0, ARG_REQUIRED, OPT_SNAPSHOT_PATH },
@@ -148,6 +152,11 @@ static const char cli_usage_text[] =
         "  -C DIR                 working directory of the command\n"
         "  --debug                print sandbox events to stderr\n"
         "  --log FILE             write sandbox events to FILE as JSON lines\n"
+        "  --tui                  open the terminal UI even with a command (-- CMD);\n"
+        "                         the default when stdin and stdout are terminals and\n"
+        "                         no command is given\n"
+        "  --theme NAME           TUI colours: dark, light, high-contrast, mono, or a\n"
+        "                         theme file path (NO_COLOR is honoured)\n"
         "  --trace                also report every file read, program run and\n"
         "                         connection (denied accesses are always reported)\n"
         "  -V, --version          print the version\n"
@@ -395,6 +404,12 @@ static int apply_option(struct cli_options *o, const struct opt_def *def, const 
 		return 0;
 	case OPT_LOG:
 		set_string(&o->log_path, value);
+		return 0;
+	case OPT_TUI:
+		o->tui = true;
+		return 0;
+	case OPT_THEME:
+		set_string(&o->theme, value);
 		return 0;
 	case OPT_SNAPSHOT:
 		o->snapshot = true;
@@ -679,6 +694,7 @@ void cli_options_free(struct cli_options *o)
 	free(o->profile_show);
 	free(o->cwd);
 	free(o->log_path);
+	free(o->theme);
 	free(o->report_path);
 	strlist_clear(&o->snapshot_paths);
 	strlist_clear(&o->snapshot_excludes);

@@ -38,6 +38,8 @@ struct cli_options {
 	char *cwd;                 /* -C DIR (as given) */
 	char *log_path;            /* --log FILE */
 	bool debug;
+	bool tui;                  /* --tui: the terminal UI even with a command */
+	char *theme;               /* --theme NAME or path (TUI) */
 	bool trace;                /* --trace: observe reads, execs, connects too */
 	char *report_path;         /* `report LOG.jsonl` */
 	struct strlist command;    /* argv of the command; empty = interactive */

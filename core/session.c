@@ -17,6 +17,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -288,8 +289,13 @@ static int epoll_watch(int epfd, int fd)
 int session_start(struct session *s, const struct session_io *io, char *err, size_t errlen)
 {
 	struct jail_spec *spec = &s->spec;
+	/* pty_only: the command's fds are all the pty's slave, but the jail
+	 * arranges three open fds before the slave replaces them. */
+	cleanup_fd int devnull = -1;
+	if (io->pty_only && (devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
+		return error_set(err, errlen, "/dev/null: %s", strerror(errno)), 125;
 	for (int i = 0; i < 3; i++) {
-		spec->stdio[i] = io->pty_only ? -1 : io->stdio[i];
+		spec->stdio[i] = io->pty_only ? devnull : io->stdio[i];
 		spec->tty_fds[i] = io->pty_only || io->tty_fds[i];
 		spec->tty = spec->tty || spec->tty_fds[i];
 	}

@@ -1,12 +1,13 @@
 /* main: glassbox's entry point. Parses the command line and hands over to a
- * face: the subcommands here, otherwise the headless runner (headless.c).
- * Until the TUI lands, `glassbox` without a command runs the sandboxed $SHELL
- * headless in a PTY. Exit status 2 means bad input; nothing was started. */
+ * face: the subcommands here, the terminal UI (tui.c) for `glassbox` in a
+ * terminal with no command (or --tui), otherwise the headless runner
+ * (headless.c). Exit status 2 means bad input; nothing was started. */
 #include "cli.h"
 #include "headless.h"
 #include "profile.h"
 #include "report_cmd.h"
 #include "snapshot_cmd.h"
+#include "tui.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -78,7 +79,10 @@ int main(int argc, char **argv)
 		rc = report_command(o.report_path);
 		break;
 	case CLI_RUN:
-		rc = headless_run(&o);
+		if (o.tui || (o.command.len == 0 && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)))
+			rc = tui_run(&o);
+		else
+			rc = headless_run(&o);
 		break;
 	}
 	free(cwd);

@@ -194,6 +194,22 @@ static void test_cwd_and_log(void **state)
 	assert_string_equal(opts.log_path, "-");
 }
 
+static void test_tui_and_theme(void **state)
+{
+	(void)state;
+	assert_int_equal(PARSE("true"), 0);
+	assert_false(opts.tui);
+	assert_null(opts.theme);
+	assert_int_equal(PARSE("--tui", "--theme", "light", "--", "sh"), 0);
+	assert_true(opts.tui);
+	assert_string_equal(opts.theme, "light");
+	ASSERT_LIST(&opts.command, "sh");
+	assert_int_equal(PARSE("--theme=./my.theme"), 0);
+	assert_string_equal(opts.theme, "./my.theme");
+	expect_error(PARSE("--tui=yes"), "option '--tui' takes no value");
+	expect_error(PARSE("--theme"), "option '--theme' needs a value");
+}
+
 static void test_double_dash(void **state)
 {
 	(void)state;
@@ -500,6 +516,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_switch_with_value, teardown),
 		cmocka_unit_test_teardown(test_errors_are_sanitized, teardown),
 		cmocka_unit_test_teardown(test_usage_text, teardown),
+		cmocka_unit_test_teardown(test_tui_and_theme, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,287 @@
+#!/bin/bash
+# The TUI end to end: the real binary in a private tmux server at fixed
+# sizes, driven with send-keys and read with capture-pane. Screens that do
+# not depend on timing are compared with golden files (tests/e2e/golden/,
+# normalised: session id, clock times, CPU and memory figures, ports); the
+# rest is checked by content. GB_UPDATE_GOLDEN=1 rewrites the golden files.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/tmux.sh"
+
+PS='gb$ '
+WEB=$TROOT/web
+mkdir -p "$WEB"
+echo "served file" >"$WEB/existing.txt"
+chmod -R a+rX "$WEB"
+read -r PORT OTHER < <($PY -c '
+import socket
+s=[socket.socket() for _ in range(2)]
+[x.bind(("127.0.0.1",0)) for x in s]
+print(*[x.getsockname()[1] for x in s])')
+bg $PY -m http.server --bind 127.0.0.1 --directory "$WEB" "$PORT" >/dev/null 2>&1
+for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$PORT/" && break; sleep 0.1; done
+PS_RE='gb[$]'
+
+# The shell used everywhere: dash with a fixed prompt, the same for every user.
+start_gb() { # COLS ROWS GLASSBOX-ARGS...
+	local cols=$1 rows=$2
+	shift 2
+	GB_ENV=(SHELL=/bin/sh TMUX_TMPDIR="$UD/tmux")
+	tmux_start "$cols" "$rows" "$GB_BIN" --env "PS1=$PS" "$@"
+}
+
+body() {
+	mkdir_user "$UD/tmux"
+	local port=$PORT other=$OTHER
+
+	# --- start-up, narrow: tabs ---------------------------------------------
+	start_gb 80 24 --allow-net=127.0.0.1:$port
+	if ! tmux_wait "$PS_RE" 10; then
+		fail "the TUI starts and the shell prompts" "$(tmux_screen)"
+		tmux_kill
+		return
+	fi
+	ok "the TUI starts and the shell prompts"
+	golden "startup-80x24"
+
+	# --- the mouse: tabs and the key bar are clickable -------------------------
+	tmux_click 12 0
+	tmux_wait "no network activity yet" 5 && ok "clicking the Network tab shows it" ||
+		fail "clicking the Network tab shows it" "$(tmux_screen)"
+	tmux_click 2 0
+	tmux_wait -v "no network activity yet" 5
+	tmux_click 1 23
+	tmux_wait "glassbox keys" 5 && ok "clicking F1 in the key bar opens the help" ||
+		fail "clicking F1 in the key bar opens the help" "$(tmux_screen)"
+	tmux_keys q
+
+	# --- typing in the shell ------------------------------------------------
+	tmux_keys 'echo hello-$((6*7)) $TERM' Enter
+	tmux_wait "hello-42" 5 && ok "typed command's output in the shell pane" ||
+		fail "typed command's output in the shell pane" "$(tmux_screen)"
+	assert_contains "programs in the pane get TERM=xterm-256color" "$(tmux_screen)" "hello-42 xterm-256color"
+
+	# --- colours --------------------------------------------------------------
+	tmux_keys 'mkdir -p colourdir && ls --color=always -d colourdir' Enter
+	tmux_wait "colourdir" 5
+	local esc
+	esc=$(tmux_screen -e)
+	assert_match "ls --color reaches the pane in colour" "$esc" $'\e\\[[0-9;]*(34|94)m[^\n]*colourdir'
+
+	# --- a full-screen program: less on the alternate screen ------------------
+	tmux_keys 'seq 1 200 | LESSHISTFILE=- less' Enter
+	tmux_wait '^│1 +│$' 5 >/dev/null
+	tmux_wait ":" 5 >/dev/null
+	local s
+	s=$(tmux_screen)
+	assert_match "less fills the pane from line 1" "$s" $'\n│1 +│'
+	assert_not_contains "less hides the shell's screen" "$s" "seq 1 200"
+	tmux_keys q
+	tmux_wait "hello-42" 5 && ok "leaving less restores the shell's screen" ||
+		fail "leaving less restores the shell's screen" "$(tmux_screen)"
+
+	# --- resize to wide: side panes -------------------------------------------
+	tmux_resize 200 50
+	tmux_wait "2 Network" 5
+	tmux_keys 'clear; stty size' Enter
+	tmux_wait "^│46 122" 5 && ok "resize: the shell sees its pane's size (46 122)" ||
+		fail "resize: the shell sees its pane's size (46 122)" "$(tmux_screen)"
+	golden "wide-200x50"
+
+	# --- mouse passthrough: a program that asked for reports gets them ----------
+	tmux_keys 'clear; stty raw -echo; printf "\033[?1000h"; head -c 6 | od -An -tx1; printf "\033[?1000l"; stty sane' Enter
+	sleep 0.5
+	tmux_click 10 10
+	tmux_wait "1b 5b 4d 20 2a 2a" 5 && ok "a click reaches a program in mouse mode (pane-relative)" ||
+		fail "a click reaches a program in mouse mode (pane-relative)" "$(tmux_screen)"
+
+	# --- network: one denied, one allowed -------------------------------------
+	tmux_keys "clear; curl -s -o /dev/null -w 'code=%{http_code}\\n' http://127.0.0.1:$other/nope" Enter
+	tmux_wait "code=403" 10
+	tmux_keys "curl -s -o /dev/null -w 'code=%{http_code}\\n' http://127.0.0.1:$port/existing.txt" Enter
+	tmux_wait "code=200" 10
+	tmux_wait "allow GET 127.0.0.1" 5
+	s=$(tmux_screen)
+	assert_match "Network shows the denied attempt" "$s" "HH:MM:SS deny  GET 127.0.0.1:PORT"
+	assert_match "Network shows the allowed one" "$s" "HH:MM:SS allow GET 127.0.0.1:PORT 200 N up N down"
+	assert_contains "Network's title counts them" "$s" "2 Network 2 (1 denied)"
+
+	# --- focus, details, filter -----------------------------------------------
+	tmux_keys M-2
+	tmux_keys Up Enter
+	tmux_wait "To allow it: --allow-net=127.0.0.1:PORT" 5 &&
+		ok "Enter on a denied attempt shows the flag that allows it" ||
+		fail "Enter on a denied attempt shows the flag that allows it" "$(tmux_screen)"
+	tmux_keys q
+	tmux_keys / a l l o w Enter
+	tmux_wait "/allow" 5
+	s=$(tmux_screen)
+	assert_contains "the filter line is shown" "$s" "/allow"
+	assert_not_contains "the filter hides the denied attempt" "$s" "deny  GET"
+	assert_contains "the filter keeps the allowed one" "$s" "allow GET"
+	tmux_keys / Escape
+
+	# --- denied: a write outside the writable paths ------------------------------
+	tmux_keys M-1 'clear; echo x > /etc/gb-e2e-denied' Enter
+	tmux_wait "sh create /etc/gb-e2e-denied" 10 && ok "Denied shows the refused write" ||
+		fail "Denied shows the refused write" "$(tmux_screen)"
+	tmux_keys M-3 Enter
+	tmux_wait "To allow it: --allow-write=/etc" 5 && ok "Enter on a denial shows the flag that allows it" ||
+		fail "Enter on a denial shows the flag that allows it" "$(tmux_screen)"
+	tmux_keys q M-2
+
+	# --- zoom and help ----------------------------------------------------------
+	tmux_keys F5
+	tmux_wait "zoomed" 5
+	golden "zoom-network-200x50"
+	tmux_keys F5 Escape
+	tmux_keys F1
+	tmux_wait "Everywhere" 5
+	golden "help-200x50"
+	tmux_keys q
+
+	# --- scrollback, paste ------------------------------------------------------
+	tmux_keys C-g 1
+	tmux_keys 'clear; seq 1 120' Enter
+	tmux_wait "^│120 " 5
+	tmux_keys S-PPage
+	tmux_wait "scrolled back" 5 && ok "Shift-PgUp scrolls the shell back" ||
+		fail "Shift-PgUp scrolls the shell back" "$(tmux_screen)"
+	tmux_keys S-NPage S-NPage
+	tmux_wait -v "scrolled back" 5 && ok "Shift-PgDn returns to the live screen" ||
+		fail "Shift-PgDn returns to the live screen" "$(tmux_screen)"
+	tmux_cmd set-buffer 'echo pasted-$((2+3))'
+	tmux_cmd paste-buffer -p -t 0
+	tmux_keys Enter
+	tmux_wait "^│pasted-5" 5 && ok "a (bracketed) paste reaches the shell" ||
+		fail "a (bracketed) paste reaches the shell" "$(tmux_screen)"
+
+	# --- more shells in the same sandbox (prefix c, n) ------------------------------
+	tmux_keys 'clear; echo first-$$' Enter
+	tmux_keys C-g c
+	tmux_wait "Shell \\[2/2\\]" 5
+	tmux_wait "$PS_RE" 5
+	tmux_keys 'echo second-$$; touch from-second' Enter
+	tmux_wait "^│second-" 5
+	s=$(tmux_screen)
+	assert_contains "prefix c opens a second shell, shown in the pane" "$s" "1 Shell [2/2]"
+	assert_not_contains "the second shell has its own screen" "$s" "first-"
+	tmux_keys C-g n
+	tmux_wait "^│first-" 5 && ok "prefix n shows the first shell again" ||
+		fail "prefix n shows the first shell again" "$(tmux_screen)"
+	tmux_keys C-g n 'exit 0' Enter
+	tmux_wait "^─ 1 Shell ─|┌─ 1 Shell ─" 5
+	assert_not_contains "the exited shell leaves the pane" "$(tmux_screen)" "[2/2]"
+	[ -e "$W/from-second" ] && ok "the second shell runs with the same working directory" ||
+		fail "the second shell runs with the same working directory" "$(ls -la "$W")"
+
+	# --- exit ----------------------------------------------------------------------
+	tmux_keys 'clear; exit 7' Enter
+	tmux_wait "GB-EXIT=7" 10 && ok "the shell's exit status is glassbox's" ||
+		fail "the shell's exit status is glassbox's" "$(tmux_screen)"
+	assert_eq "the terminal is back from the alternate screen" 0 "$(tmux_alt_on)"
+	tmux_kill
+
+	# --- NO_COLOR: no colour at all, the shell's included ----------------------
+	GB_ENV=(SHELL=/bin/sh TMUX_TMPDIR="$UD/tmux" NO_COLOR=1)
+	tmux_start 200 50 "$GB_BIN" --env "PS1=$PS"
+	tmux_wait "$PS_RE" 10
+	tmux_keys 'ls --color=always -d colourdir' Enter
+	tmux_wait "^│colourdir" 5
+	esc=$(tmux_screen -e)
+	if [[ "$esc" =~ $'\e'\[[0-9\;]*(3[0-7]|38\;|9[0-7])[m\;] ]]; then
+		fail "NO_COLOR: no foreground colours" "$(printf '%q' "${BASH_REMATCH[0]}")"
+	else
+		ok "NO_COLOR: no foreground colours"
+	fi
+
+	# --- the terminal is restored after a crash -----------------------------------
+	local gpid
+	gpid=$(pgrep -P "$(tmux_cmd display-message -p -t 0 '#{pane_pid}')" -x glassbox)
+	kill -SEGV "$gpid"
+	tmux_wait "GB-EXIT=139" 10 && ok "a crashing glassbox dies of its signal" ||
+		fail "a crashing glassbox dies of its signal" "$(tmux_screen)"
+	assert_eq "after a crash the terminal is back from the alternate screen" 0 "$(tmux_alt_on)"
+	tmux_kill
+
+	# --- changes with --snapshot, a configured prefix key -----------------------
+	mkdir_user "$H/.config" "$H/.config/glassbox"
+	echo "prefix = C-a" >"$H/.config/glassbox/config"
+	start_gb 200 50 --snapshot --secret GBTOKEN=supersecret-value --secret-host GBTOKEN=api.example
+	tmux_wait "$PS_RE" 10
+	tmux_keys 'printf "one\ntwo\n" > created.txt' Enter
+	tmux_wait "A created.txt" 10 && ok "a created file appears in Changes" ||
+		fail "a created file appears in Changes" "$(tmux_screen)"
+	tmux_keys 'touch "$(printf "bad\033[2Jname\033]2;x\007")"' Enter
+	tmux_wait 'A bad' 10
+	assert_contains "a file name's escape sequences are shown, not run" "$(tmux_screen)" \
+		'A bad\e[2Jname\e]2;x\x07'
+	tmux_keys M-4 Enter
+	tmux_wait '[+]two' 5 && ok "Enter on a change shows its diff" ||
+		fail "Enter on a change shows its diff" "$(tmux_screen)"
+	golden "diff-200x50"
+	tmux_keys q
+
+	# --- F3 Snapshots: a checkpoint, then restore the start (confirmed) ---------
+	tmux_keys F3
+	tmux_wait "1 checkpoint" 5 && ok "F3 lists the session's checkpoints" ||
+		fail "F3 lists the session's checkpoints" "$(tmux_screen)"
+	tmux_keys c
+	tmux_wait "checkpoint 1 recorded" 5 && ok "c records a checkpoint" ||
+		fail "c records a checkpoint" "$(tmux_screen)"
+	tmux_keys r
+	tmux_wait "Press y to restore" 5
+	[ -e "$W/created.txt" ] && ok "the file is still there while asking" ||
+		fail "the file is still there while asking" "$(ls -la "$W")"
+	tmux_keys y
+	tmux_wait "restored the start" 10 && ok "y restores the start" ||
+		fail "y restores the start" "$(tmux_screen)"
+	assert_absent "the created file is gone on the host" "$W/created.txt"
+	tmux_keys q
+	tmux_wait "no changes yet" 5 && ok "Changes is empty again after the restore" ||
+		fail "Changes is empty again after the restore" "$(tmux_screen)"
+
+	# --- F2 Permissions ------------------------------------------------------------
+	tmux_keys F2
+	tmux_wait "Permissions" 5
+	s=$(tmux_screen)
+	assert_contains "F2 says the rules are fixed for this session" "$s" "live changes are not available yet"
+	assert_contains "F2 lists the writable working directory" "$s" "$W"
+	assert_contains "F2 shows the network rule" "$s" "nothing (add --allow-net=HOST)"
+	tmux_keys End
+	s=$(tmux_screen)
+	assert_match "F2 names the secret and where it may go" "$s" "GBTOKEN +sent only to api.example"
+	assert_not_contains "F2 never shows a secret's value" "$s" "supersecret-value"
+	tmux_keys q C-a '?'
+	tmux_wait "After the prefix key C-a" 5 && ok "the prefix key comes from the config file" ||
+		fail "the prefix key comes from the config file" "$(tmux_screen)"
+	tmux_keys q F10
+	tmux_wait "GB-EXIT=" 10
+	assert_contains "F10 ends the session (the shell is hung up)" "$(tmux_screen)" "GB-EXIT=129"
+	tmux_kill
+}
+
+# Bad input before anything starts: one line, exit 2.
+bad_input() {
+	GB_ENV=(TMUX_TMPDIR="$UD/tmux")
+	mkdir_user "$UD/tmux"
+	tmux_start 80 24 "$GB_BIN" --tui --theme no-such-theme -- touch "$W/started"
+	tmux_wait "GB-EXIT=" 10
+	local s
+	s=$(tmux_screen)
+	assert_contains "an unknown --theme is bad input (exit 2)" "$s" "GB-EXIT=2"
+	assert_match "the error names the available themes" "$s" "no-such-theme.*dark"
+	assert_absent "nothing started" "$W/started"
+	tmux_kill
+	gbrun --tui -- touch "$W/started"
+	assert_rc "--tui without a terminal is bad input" 2
+	assert_contains "it says so" "$ERR" "--tui needs a terminal"
+	assert_eq "one line on stderr" 1 "$(printf '%s\n' "$ERR" | wc -l)"
+	assert_absent "nothing started" "$W/started"
+	# no command and no terminal: headless, as before
+	gbrun </dev/null
+	assert_rc "no command, stdin not a terminal: headless \$SHELL exits 0" 0
+}
+
+for_each_user body
+for_each_user bad_input
+finish
