@@ -167,6 +167,7 @@ tui_views() {
 		--tui -- bash --norc --noprofile
 	wait_for '$ '
 	keys 'ls --color=always' Enter
+	wait_for 'old.txt' # each command's output before the next is typed
 	keys "curl -s http://127.0.0.2:$port/" Enter
 	wait_for 'hello from a local server'
 	keys 'curl -sI http://example.com/ | head -1' Enter

@@ -41,10 +41,11 @@ static void pane(int y, int x, int h, int w, const char *title, bool focused)
 }
 
 /* Shell-pane cells the way the TUI draws them: a pair per cell colour. */
-static void shell_cell_text(int y, int x, const char *text, int kind, int index, int r, int g, int b)
+static void shell_cell_text(int y, int x, const char *text, int kind, int index, int r, int g,
+                            int b)
 {
-	int pair = theme_cell_pair(kind, index, (uint8_t)r, (uint8_t)g, (uint8_t)b, TERM_COLOR_DEFAULT, 0,
-	                           0, 0, 0);
+	int pair = theme_cell_pair(kind, index, (uint8_t)r, (uint8_t)g, (uint8_t)b,
+	                           TERM_COLOR_DEFAULT, 0, 0, 0, 0);
 	attr_set(A_NORMAL, (short)0, &pair);
 	mvaddstr(y, x, text);
 	attrset(A_NORMAL);
@@ -79,9 +80,11 @@ static void draw(const struct theme *t)
 	shell_cell_text(3, 28, "old.tar", TERM_COLOR_INDEXED, 9, 0, 0, 0);
 	put(4, 2, ROLE_TEXT, "$ ./colours  # 256 and truecolour cells");
 	for (int i = 0; i < 24 && i * 2 + 2 < left - 2; i++)
-		shell_cell_text(5, 2 + i * 2, "\u2588\u2588", TERM_COLOR_INDEXED, 16 + i * 9, 0, 0, 0);
+		shell_cell_text(5, 2 + i * 2, "\u2588\u2588", TERM_COLOR_INDEXED, 16 + i * 9, 0, 0,
+		                0);
 	for (int i = 0; i < 24 && i * 2 + 2 < left - 2; i++)
-		shell_cell_text(6, 2 + i * 2, "\u2588\u2588", TERM_COLOR_RGB, 0, 255 - i * 10, i * 10, 128);
+		shell_cell_text(6, 2 + i * 2, "\u2588\u2588", TERM_COLOR_RGB, 0, 255 - i * 10,
+		                i * 10, 128);
 	put(7, 2, ROLE_TEXT, "$ echo hi > /etc/motd");
 	put(8, 2, ROLE_TEXT, "bash: /etc/motd: Read-only file system");
 	put(9, 2, ROLE_TEXT, "$ curl -sI https://example.com | head -1");
@@ -144,9 +147,11 @@ static void draw(const struct theme *t)
 
 	/* status and F-key bars */
 	fill(rows - 2, 0, cols, ROLE_STATUS);
-	put(rows - 2, 1, ROLE_STATUS, "glassbox  ~/project  net: ask  write: ./  3 denied  2 changes");
+	put(rows - 2, 1, ROLE_STATUS,
+	    "glassbox  ~/project  net: ask  write: ./  3 denied  2 changes");
 	fill(rows - 1, 0, cols, ROLE_TEXT);
-	static const char *const keys[] = { "Help", "Perms", "Snaps", "", "Zoom", "", "", "", "", "Quit" };
+	static const char *const keys[] = { "Help", "Perms", "Snaps", "", "Zoom",
+		                            "",     "",      "",      "", "Quit" };
 	int x = 0;
 	for (int i = 0; i < 10 && x < cols - 10; i++) {
 		if (!keys[i][0])

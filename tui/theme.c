@@ -49,9 +49,9 @@ static const char *const role_names[ROLE__COUNT] = {
 };
 
 static const char *const colour_names[16] = {
-	"black", "red", "green", "yellow", "blue", "magenta", "cyan", "white",
-	"brightblack", "brightred", "brightgreen", "brightyellow",
-	"brightblue", "brightmagenta", "brightcyan", "brightwhite",
+	"black",      "red",           "green",       "yellow",      "blue",        "magenta",
+	"cyan",       "white",         "brightblack", "brightred",   "brightgreen", "brightyellow",
+	"brightblue", "brightmagenta", "brightcyan",  "brightwhite",
 };
 
 const char *theme_role_name(enum theme_role r)
@@ -90,8 +90,8 @@ static const char *shown(const char *word, char *buf, size_t len)
 #define SHOWN(word) shown((word), (char[64]){ 0 }, 64)
 
 /* One "FILE:LINE: problem" line into the caller's buffer; returns -1. */
-__attribute__((format(printf, 2, 3)))
-static int parse_error(const struct parser *p, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static int parse_error(const struct parser *p,
+                                                             const char *fmt, ...)
 {
 	char msg[384];
 	va_list ap;
@@ -152,13 +152,15 @@ static bool parse_colour_rgb(const char *word, int32_t *out)
 	return true;
 }
 
-#define COLOUR_HELP "(expected black, red, green, yellow, blue, magenta, cyan, white, bright<colour> or default)"
+#define COLOUR_HELP \
+	"(expected black, red, green, yellow, blue, magenta, cyan, white, bright<colour> or default)"
 
 /* The words after "ROLE =": FG BG [bold] [underline] [reverse] [256: FG BG] [rgb: FG BG]. */
 static int parse_style(const struct parser *p, char **w, int n, struct theme_style *s)
 {
-	*s = (struct theme_style){ .fg256 = THEME_NONE, .bg256 = THEME_NONE,
-	                           .fg_rgb = THEME_NONE, .bg_rgb = THEME_NONE };
+	*s = (struct theme_style){
+		.fg256 = THEME_NONE, .bg256 = THEME_NONE, .fg_rgb = THEME_NONE, .bg_rgb = THEME_NONE
+	};
 	if (n < 2)
 		return parse_error(p, "expected a foreground and a background colour after '='");
 	if (!parse_colour16(w[0], &s->fg16))
@@ -178,30 +180,42 @@ static int parse_style(const struct parser *p, char **w, int n, struct theme_sty
 				return parse_error(p, "'256:' given twice");
 			seen256 = true;
 			if (i + 2 >= n)
-				return parse_error(p, "'256:' needs two colours (0..255, default or -)");
+				return parse_error(
+				        p, "'256:' needs two colours (0..255, default or -)");
 			for (int k = 1; k <= 2; k++)
 				if (!parse_colour256(w[i + k], k == 1 ? &s->fg256 : &s->bg256))
-					return parse_error(p, "bad 256-colour index '%s' (expected 0..255, default or -)",
-					                   SHOWN(w[i + k]));
+					return parse_error(
+					        p,
+					        "bad 256-colour index '%s' (expected 0..255, default or -)",
+					        SHOWN(w[i + k]));
 			i += 2;
 		} else if (strcmp(w[i], "rgb:") == 0) {
 			if (seen_rgb)
 				return parse_error(p, "'rgb:' given twice");
 			seen_rgb = true;
 			if (i + 2 >= n)
-				return parse_error(p, "'rgb:' needs two colours (#RRGGBB, default or -)");
+				return parse_error(
+				        p, "'rgb:' needs two colours (#RRGGBB, default or -)");
 			for (int k = 1; k <= 2; k++)
 				if (!parse_colour_rgb(w[i + k], k == 1 ? &s->fg_rgb : &s->bg_rgb))
-					return parse_error(p, "bad RGB colour '%s' (expected #RRGGBB, default or -)",
-					                   SHOWN(w[i + k]));
+					return parse_error(
+					        p,
+					        "bad RGB colour '%s' (expected #RRGGBB, default or -)",
+					        SHOWN(w[i + k]));
 			i += 2;
 		} else if (strcmp(w[i], "dim") == 0 || strcmp(w[i], "blink") == 0 ||
 		           strcmp(w[i], "italic") == 0) {
-			return parse_error(p, "attribute '%s' is not supported (many terminals do not show it; "
-			                      "use bold, underline or reverse)", SHOWN(w[i]));
+			return parse_error(
+			        p,
+			        "attribute '%s' is not supported (many terminals do not show it; "
+			        "use bold, underline or reverse)",
+			        SHOWN(w[i]));
 		} else {
-			return parse_error(p, "unexpected '%s' (expected bold, underline, reverse, '256: FG BG' "
-			                      "or 'rgb: #RRGGBB #RRGGBB')", SHOWN(w[i]));
+			return parse_error(
+			        p,
+			        "unexpected '%s' (expected bold, underline, reverse, '256: FG BG' "
+			        "or 'rgb: #RRGGBB #RRGGBB')",
+			        SHOWN(w[i]));
 		}
 	}
 	return 0;
@@ -226,8 +240,8 @@ static void name_from_filename(const char *filename, char *name, size_t len)
 		n = len - 1;
 	for (size_t i = 0; i < n; i++) {
 		char c = base[i];
-		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		          c == '.' || c == '_' || c == '-';
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		          (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
 		name[i] = ok ? c : '_';
 	}
 	name[n] = 0;
@@ -241,15 +255,19 @@ static int parse_line(struct parser *p, char *line, struct theme *out, int *role
 	char *save, *tok;
 	if (!eq) {
 		tok = strtok_r(line, " \t", &save);
-		return parse_error(p, "expected 'ROLE = FG BG [bold] [underline] [reverse] [256: FG BG] "
-		                      "[rgb: FG BG]', got '%s'", SHOWN(tok ? tok : ""));
+		return parse_error(
+		        p,
+		        "expected 'ROLE = FG BG [bold] [underline] [reverse] [256: FG BG] "
+		        "[rgb: FG BG]', got '%s'",
+		        SHOWN(tok ? tok : ""));
 	}
 	*eq = 0;
 	char *key = strtok_r(line, " \t", &save);
 	if (!key)
 		return parse_error(p, "missing role name before '='");
 	if (strtok_r(NULL, " \t", &save))
-		return parse_error(p, "expected one role name before '=', got '%s ...'", SHOWN(key));
+		return parse_error(p, "expected one role name before '=', got '%s ...'",
+		                   SHOWN(key));
 	for (tok = strtok_r(eq + 1, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
 		if (n == (int)(sizeof words / sizeof *words))
 			return parse_error(p, "too many words after '%s ='", SHOWN(key));
@@ -260,18 +278,22 @@ static int parse_line(struct parser *p, char *line, struct theme *out, int *role
 		if (*named)
 			return parse_error(p, "duplicate 'name'");
 		if (n != 1 || !valid_theme_name(words[0]))
-			return parse_error(p, "bad theme name '%s' (one word of letters, digits, '.', '_', '-')",
-			                   SHOWN(n ? words[0] : ""));
+			return parse_error(
+			        p,
+			        "bad theme name '%s' (one word of letters, digits, '.', '_', '-')",
+			        SHOWN(n ? words[0] : ""));
 		snprintf(out->name, sizeof out->name, "%s", words[0]);
 		*named = true;
 		return 0;
 	}
 	int r = theme_role_from_name(key);
 	if (r < 0)
-		return parse_error(p, "unknown role '%s' (see the list at the top of themes/dark.theme)",
-		                   SHOWN(key));
+		return parse_error(
+		        p, "unknown role '%s' (see the list at the top of themes/dark.theme)",
+		        SHOWN(key));
 	if (role_line[r])
-		return parse_error(p, "duplicate role '%s' (first set on line %d)", key, role_line[r]);
+		return parse_error(p, "duplicate role '%s' (first set on line %d)", key,
+		                   role_line[r]);
 	role_line[r] = p->line;
 	return parse_style(p, words, n, &out->role[r]);
 }
@@ -306,8 +328,11 @@ int theme_parse(const char *text, const char *filename, struct theme *out, char 
 		if (!role_line[r]) {
 			if (p.line == 0)
 				p.line = 1;
-			return parse_error(&p, "missing role '%s' (every role needs a line 'ROLE = FG BG'; "
-			                       "see themes/dark.theme)", role_names[r]);
+			return parse_error(
+			        &p,
+			        "missing role '%s' (every role needs a line 'ROLE = FG BG'; "
+			        "see themes/dark.theme)",
+			        role_names[r]);
 		}
 	*out = t;
 	return 0;
@@ -390,9 +415,9 @@ static int parse_loaded(const char *path, int r, const char *text, size_t len, s
 	if (r < 0 || strlen(text) != len) {
 		cleanup_free char *file = sanitize_str(path);
 		return error_set(err, errlen, "theme %s: %s", file,
-		                 r == -EFBIG ? "file too large (at most 64 KiB)"
-		                 : r < 0     ? strerror(-r)
-		                             : "contains a NUL byte");
+		                 r == -EFBIG ? "file too large (at most 64 KiB)" :
+		                 r < 0       ? strerror(-r) :
+		                               "contains a NUL byte");
 	}
 	return theme_parse(text, path, out, err, errlen);
 }
@@ -411,8 +436,10 @@ int theme_load(const char *name_or_path, struct theme *out, char *err, size_t er
 		return load_file(name_or_path, out, err, errlen);
 	if (!valid_theme_name(name_or_path)) {
 		cleanup_free char *shown = sanitize_str(name_or_path);
-		return error_set(err, errlen, "bad theme name '%s' (a name like 'dark', or a path containing '/')",
-		                 shown);
+		return error_set(
+		        err, errlen,
+		        "bad theme name '%s' (a name like 'dark', or a path containing '/')",
+		        shown);
 	}
 
 	struct strlist dirs = { 0 };
@@ -432,7 +459,8 @@ int theme_load(const char *name_or_path, struct theme *out, char *err, size_t er
 	for (const struct theme_builtin *b = theme_builtins; b->name; b++)
 		if (strcmp(b->name, name_or_path) == 0) {
 			char filename[128];
-			snprintf(filename, sizeof filename, "%s.theme", b->name); /* the compiled-in copy */
+			snprintf(filename, sizeof filename, "%s.theme",
+			         b->name); /* the compiled-in copy */
 			return theme_parse(b->text, filename, out, err, errlen);
 		}
 
@@ -445,7 +473,8 @@ void theme_mono(struct theme *out)
 {
 	char err[256];
 	for (const struct theme_builtin *b = theme_builtins; b->name; b++)
-		if (strcmp(b->name, "mono") == 0 && theme_parse(b->text, "mono.theme", out, err, sizeof err) == 0)
+		if (strcmp(b->name, "mono") == 0 &&
+		    theme_parse(b->text, "mono.theme", out, err, sizeof err) == 0)
 			return;
 	abort(); /* themes/mono.theme is compiled in and parsed by the unit tests */
 }

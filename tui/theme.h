@@ -22,10 +22,31 @@
 #include <curses.h> /* attr_t, for the curses half at the end */
 
 enum theme_role {
-	ROLE_TEXT, ROLE_MUTED, ROLE_BORDER, ROLE_BORDER_FOCUS, ROLE_TITLE, ROLE_TITLE_FOCUS,
-	ROLE_STATUS, ROLE_FKEY_NUM, ROLE_FKEY_LABEL, ROLE_SELECTED, ROLE_TAB, ROLE_TAB_ACTIVE,
-	ROLE_ALLOW, ROLE_DENY, ROLE_WARN, ROLE_ADDED, ROLE_MODIFIED, ROLE_DELETED,
-	ROLE_DIFF_ADD, ROLE_DIFF_DEL, ROLE_DIFF_HUNK, ROLE_DIALOG, ROLE_DIALOG_BORDER, ROLE_INPUT, ROLE_ASK,
+	ROLE_TEXT,
+	ROLE_MUTED,
+	ROLE_BORDER,
+	ROLE_BORDER_FOCUS,
+	ROLE_TITLE,
+	ROLE_TITLE_FOCUS,
+	ROLE_STATUS,
+	ROLE_FKEY_NUM,
+	ROLE_FKEY_LABEL,
+	ROLE_SELECTED,
+	ROLE_TAB,
+	ROLE_TAB_ACTIVE,
+	ROLE_ALLOW,
+	ROLE_DENY,
+	ROLE_WARN,
+	ROLE_ADDED,
+	ROLE_MODIFIED,
+	ROLE_DELETED,
+	ROLE_DIFF_ADD,
+	ROLE_DIFF_DEL,
+	ROLE_DIFF_HUNK,
+	ROLE_DIALOG,
+	ROLE_DIALOG_BORDER,
+	ROLE_INPUT,
+	ROLE_ASK,
 	ROLE__COUNT
 };
 
@@ -39,10 +60,11 @@ enum theme_role {
 #define THEME_DEFAULT (-2)
 
 struct theme_style {
-	short fg16, bg16;       /* -1 = terminal default, else 0..15 (set for every role) */
-	short fg256, bg256;     /* optional override 0..255, THEME_NONE or THEME_DEFAULT */
-	int32_t fg_rgb, bg_rgb; /* optional truecolour override 0xRRGGBB, THEME_NONE or THEME_DEFAULT */
-	unsigned attrs;         /* THEME_* bits */
+	short fg16, bg16;   /* -1 = terminal default, else 0..15 (set for every role) */
+	short fg256, bg256; /* optional override 0..255, THEME_NONE or THEME_DEFAULT */
+	/* optional truecolour override 0xRRGGBB, THEME_NONE or THEME_DEFAULT */
+	int32_t fg_rgb, bg_rgb;
+	unsigned attrs; /* THEME_* bits */
 };
 
 struct theme {
@@ -58,7 +80,8 @@ int theme_role_from_name(const char *name);
 /* Parses theme file text; filename names the file in messages and gives the
  * default theme name. On error returns -1 with one line "FILE:LINE: problem"
  * in err (untrusted words in it are sanitised); 0 on success. */
-int theme_parse(const char *text, const char *filename, struct theme *out, char *err, size_t errlen);
+int theme_parse(const char *text, const char *filename, struct theme *out, char *err,
+                size_t errlen);
 
 /* NAME or a path containing '/'. A NAME ([A-Za-z0-9._-], no ".theme") is
  * looked up as NAME.theme in, first to last: $GLASSBOX_THEME_DIR,
@@ -101,7 +124,7 @@ short theme_pair(enum theme_role r);
  * (the default pair) when both colours are the default. Pairs 1..ROLE__COUNT
  * belong to the roles; every other pair must come from here (a cache in front
  * of alloc_pair relies on it). About 20 ns a call when cached. */
-int theme_cell_pair(int fg_kind, int fg_index, uint8_t fr, uint8_t fg, uint8_t fb,
-                    int bg_kind, int bg_index, uint8_t br, uint8_t bgc, uint8_t bb);
+int theme_cell_pair(int fg_kind, int fg_index, uint8_t fr, uint8_t fg, uint8_t fb, int bg_kind,
+                    int bg_index, uint8_t br, uint8_t bgc, uint8_t bb);
 
 #endif

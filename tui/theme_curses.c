@@ -50,8 +50,9 @@ static int role_colour(int colours, short c16, short c256, int32_t rgb)
 	if (colours >= COLOUR_DIRECT_MIN && rgb != THEME_NONE)
 		return rgb == THEME_DEFAULT ? -1 : rgb_for_terminal(colours, rgb);
 	if (colours >= 88 && c256 != THEME_NONE)
-		return c256 == THEME_DEFAULT ? -1
-		                             : colour_for_terminal(colours, TERM_COLOR_INDEXED, c256, 0, 0, 0);
+		return c256 == THEME_DEFAULT ?
+		               -1 :
+		               colour_for_terminal(colours, TERM_COLOR_INDEXED, c256, 0, 0, 0);
 	if (colours >= 88 && rgb != THEME_NONE)
 		return rgb == THEME_DEFAULT ? -1 : rgb_for_terminal(colours, rgb);
 	return c16 < 0 ? -1 : colour_for_terminal(colours, TERM_COLOR_INDEXED, c16, 0, 0, 0);
@@ -134,8 +135,8 @@ short theme_pair(enum theme_role r)
 
 static int alloc_role_safe_pair(int f, int b);
 
-int theme_cell_pair(int fg_kind, int fg_index, uint8_t fr, uint8_t fg, uint8_t fb,
-                    int bg_kind, int bg_index, uint8_t br, uint8_t bgc, uint8_t bb)
+int theme_cell_pair(int fg_kind, int fg_index, uint8_t fr, uint8_t fg, uint8_t fb, int bg_kind,
+                    int bg_index, uint8_t br, uint8_t bgc, uint8_t bb)
 {
 	if (theme_state.mono)
 		return 0;

@@ -32,17 +32,17 @@ static void assert_rgb(int index, int r, int g, int b)
 static void test_palette_values(void **state)
 {
 	(void)state;
-	assert_rgb(1, 205, 0, 0);      /* xterm's base colours */
+	assert_rgb(1, 205, 0, 0); /* xterm's base colours */
 	assert_rgb(8, 127, 127, 127);
 	assert_rgb(12, 92, 92, 255);
-	assert_rgb(16, 0, 0, 0);       /* cube corners and steps */
+	assert_rgb(16, 0, 0, 0); /* cube corners and steps */
 	assert_rgb(21, 0, 0, 255);
 	assert_rgb(59, 95, 95, 95);
 	assert_rgb(67, 95, 135, 175);
 	assert_rgb(196, 255, 0, 0);
 	assert_rgb(208, 255, 135, 0);
 	assert_rgb(231, 255, 255, 255);
-	assert_rgb(232, 8, 8, 8);      /* grey ramp */
+	assert_rgb(232, 8, 8, 8); /* grey ramp */
 	assert_rgb(244, 128, 128, 128);
 	assert_rgb(255, 238, 238, 238);
 	assert_rgb(-1, 0, 0, 0);
@@ -61,7 +61,7 @@ static void test_rgb_to_256_known(void **state)
 	assert_int_equal(colour_rgb_to_256(8, 8, 8), 232);
 	assert_int_equal(colour_rgb_to_256(238, 238, 238), 255);
 	assert_int_equal(colour_rgb_to_256(100, 100, 100), 241); /* grey 98 beats cube 95 */
-	assert_int_equal(colour_rgb_to_256(96, 96, 96), 59);    /* cube 95 beats grey 98 */
+	assert_int_equal(colour_rgb_to_256(96, 96, 96), 59);     /* cube 95 beats grey 98 */
 }
 
 /* Every index 16..255 is its own nearest colour, and the quantiser finds the
@@ -78,7 +78,8 @@ static void test_rgb_to_256_is_nearest(void **state)
 	for (int r = 0; r < 256; r += 5)
 		for (int g = 0; g < 256; g += 5)
 			for (int b = 0; b < 256; b += 5) {
-				uint8_t in[3] = { (uint8_t)r, (uint8_t)g, (uint8_t)b }, got[3], cand[3];
+				uint8_t in[3] = { (uint8_t)r, (uint8_t)g, (uint8_t)b }, got[3],
+				        cand[3];
 				int idx = colour_rgb_to_256(in[0], in[1], in[2]);
 				assert_in_range(idx, 16, 255);
 				colour_256_to_rgb(idx, got);
@@ -138,7 +139,11 @@ static void test_rgb_to_88(void **state)
 	assert_int_equal(colour_rgb_to_88(231, 231, 231), 87);
 }
 
-enum { D = TERM_COLOR_DEFAULT, I = TERM_COLOR_INDEXED, RGB = TERM_COLOR_RGB };
+enum {
+	D = TERM_COLOR_DEFAULT,
+	I = TERM_COLOR_INDEXED,
+	RGB = TERM_COLOR_RGB
+};
 
 static void test_for_terminal(void **state)
 {

@@ -74,7 +74,8 @@ static void test_shipped_themes_parse(void **state)
 			for (;;) {
 				line = strstr(line, theme_role_name(role));
 				assert_non_null(line);
-				if ((line == copy || line[-1] == '\n') && (line[rlen] == ' ' || line[rlen] == '='))
+				if ((line == copy || line[-1] == '\n') &&
+				    (line[rlen] == ' ' || line[rlen] == '='))
 					break;
 				line++;
 			}
@@ -136,16 +137,16 @@ static void test_mono_and_high_contrast(void **state)
 }
 
 static const char *full_theme =
-	"name = t\n"
-	"text = default default\nmuted = white default\nborder = white default\n"
-	"border-focus = brightcyan default bold 256: 51 - rgb: #00ffff default\n"
-	"title = white default\ntitle-focus = black cyan bold\nstatus = brightwhite blue\n"
-	"fkey-num = brightwhite default bold\nfkey-label = black cyan\nselected = black cyan\n"
-	"tab = white default\ntab-active = black white bold\nallow = green default\n"
-	"deny = red default bold\nwarn = yellow default underline reverse\nadded = green default\n"
-	"modified = yellow default\ndeleted = red default\ndiff-add = green default\n"
-	"diff-del = red default\ndiff-hunk = cyan default\ndialog = brightwhite blue\n"
-	"dialog-border = brightcyan blue\ninput = black white\nask = black yellow 256: default 220\n";
+        "name = t\n"
+        "text = default default\nmuted = white default\nborder = white default\n"
+        "border-focus = brightcyan default bold 256: 51 - rgb: #00ffff default\n"
+        "title = white default\ntitle-focus = black cyan bold\nstatus = brightwhite blue\n"
+        "fkey-num = brightwhite default bold\nfkey-label = black cyan\nselected = black cyan\n"
+        "tab = white default\ntab-active = black white bold\nallow = green default\n"
+        "deny = red default bold\nwarn = yellow default underline reverse\nadded = green default\n"
+        "modified = yellow default\ndeleted = red default\ndiff-add = green default\n"
+        "diff-del = red default\ndiff-hunk = cyan default\ndialog = brightwhite blue\n"
+        "dialog-border = brightcyan blue\ninput = black white\nask = black yellow 256: default 220\n";
 
 static void test_parse_values(void **state)
 {
@@ -213,20 +214,27 @@ static void test_parse_errors(void **state)
 	expect_error("muted =", "mutd = white default", 3, "unknown role 'mutd'");
 	expect_error("muted =", "muted = purple default", 3, "unknown colour 'purple'");
 	expect_error("muted =", "muted = white grey", 3, "unknown colour 'grey'");
-	expect_error("muted =", "muted = white default 256: 256 -", 3, "bad 256-colour index '256'");
+	expect_error("muted =", "muted = white default 256: 256 -", 3,
+	             "bad 256-colour index '256'");
 	expect_error("muted =", "muted = white default 256: -1 -", 3, "bad 256-colour index '-1'");
 	expect_error("muted =", "muted = white default 256: 1x -", 3, "bad 256-colour index '1x'");
 	expect_error("muted =", "muted = white default 256: 12", 3, "'256:' needs two colours");
-	expect_error("muted =", "muted = white default rgb: #12345 -", 3, "bad RGB colour '#12345'");
-	expect_error("muted =", "muted = white default rgb: #gg0000 -", 3, "bad RGB colour '#gg0000'");
-	expect_error("muted =", "muted = white default rgb: 00ff00 -", 3, "bad RGB colour '00ff00'");
-	expect_error("muted =", "muted = white default rgb: #00ff00", 3, "'rgb:' needs two colours");
-	expect_error("muted =", "muted = white default blink", 3, "attribute 'blink' is not supported");
+	expect_error("muted =", "muted = white default rgb: #12345 -", 3,
+	             "bad RGB colour '#12345'");
+	expect_error("muted =", "muted = white default rgb: #gg0000 -", 3,
+	             "bad RGB colour '#gg0000'");
+	expect_error("muted =", "muted = white default rgb: 00ff00 -", 3,
+	             "bad RGB colour '00ff00'");
+	expect_error("muted =", "muted = white default rgb: #00ff00", 3,
+	             "'rgb:' needs two colours");
+	expect_error("muted =", "muted = white default blink", 3,
+	             "attribute 'blink' is not supported");
 	expect_error("muted =", "muted = white default dim", 3, "attribute 'dim' is not supported");
 	expect_error("muted =", "muted = white default shiny", 3, "unexpected 'shiny'");
 	expect_error("muted =", "muted = white", 3, "expected a foreground and a background");
 	expect_error("muted =", "muted white default", 3, "expected 'ROLE = FG BG");
-	expect_error("muted =", "text = white default", 3, "duplicate role 'text' (first set on line 2)");
+	expect_error("muted =", "text = white default", 3,
+	             "duplicate role 'text' (first set on line 2)");
 	expect_error("name =", "name = two words", 1, "bad theme name 'two'");
 	/* a missing role is reported at the end of the file */
 	expect_error("ask =", "", 26, "missing role 'ask'");
@@ -314,7 +322,8 @@ static void test_unknown_name_lists_available(void **state)
 	struct theme t;
 	char err[1024] = "";
 	assert_int_equal(theme_load("solarized", &t, err, sizeof err), -1);
-	assert_string_equal(err, "unknown theme 'solarized' (available: dark, high-contrast, light, mono)");
+	assert_string_equal(
+	        err, "unknown theme 'solarized' (available: dark, high-contrast, light, mono)");
 	/* a theme in $GLASSBOX_THEME_DIR is listed, found, and wins over a shipped one */
 	char *dir = xasprintf("%s/envdir", tmpdir);
 	assert_int_equal(mkdir(dir, 0700), 0);
@@ -327,7 +336,8 @@ static void test_unknown_name_lists_available(void **state)
 	assert_int_equal(theme_load("zzz", &t, err, sizeof err), 0);
 	assert_string_equal(t.name, "t");
 	assert_int_equal(theme_load("dark", &t, err, sizeof err), 0);
-	assert_int_equal(t.role[ROLE_DENY].fg16, 1); /* the test file's red, not the shipped brightred */
+	assert_int_equal(t.role[ROLE_DENY].fg16,
+	                 1); /* the test file's red, not the shipped brightred */
 	unsetenv("GLASSBOX_THEME_DIR");
 	assert_int_equal(theme_load("dark", &t, err, sizeof err), 0);
 	assert_int_equal(t.role[ROLE_DENY].fg16, 9);
@@ -358,8 +368,10 @@ int main(void)
 		cmocka_unit_test(test_mono_and_high_contrast),
 		cmocka_unit_test(test_parse_values),
 		cmocka_unit_test(test_parse_errors),
-		cmocka_unit_test_setup_teardown(test_load_by_name_and_path, setup_dirs, teardown_dirs),
-		cmocka_unit_test_setup_teardown(test_unknown_name_lists_available, setup_dirs, teardown_dirs),
+		cmocka_unit_test_setup_teardown(test_load_by_name_and_path, setup_dirs,
+		                                teardown_dirs),
+		cmocka_unit_test_setup_teardown(test_unknown_name_lists_available, setup_dirs,
+		                                teardown_dirs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

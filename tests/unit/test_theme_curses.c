@@ -82,7 +82,8 @@ static void assert_mono_distinct(void)
 	assert_int_not_equal(theme_attr(ROLE_TAB_ACTIVE), theme_attr(ROLE_TAB));
 	assert_int_not_equal(theme_attr(ROLE_ASK), theme_attr(ROLE_TEXT));
 	assert_int_not_equal(theme_attr(ROLE_DIFF_ADD), theme_attr(ROLE_DIFF_DEL));
-	assert_int_equal(theme_cell_pair(TERM_COLOR_RGB, 0, 255, 0, 0, TERM_COLOR_INDEXED, 4, 0, 0, 0), 0);
+	assert_int_equal(
+	        theme_cell_pair(TERM_COLOR_RGB, 0, 255, 0, 0, TERM_COLOR_INDEXED, 4, 0, 0, 0), 0);
 }
 
 static void test_no_color_uses_mono_attrs(void **state)
@@ -126,8 +127,8 @@ static void test_256_colours(void **state)
 		assert_int_equal(PAIR_NUMBER(theme_attr(r)), r + 1);
 	}
 	assert_pair_colours(theme_pair(ROLE_TEXT), -1, -1);
-	assert_pair_colours(theme_pair(ROLE_DENY), 203, -1);      /* the 256: override */
-	assert_pair_colours(theme_pair(ROLE_FKEY_NUM), 15, -1);   /* no override: brightwhite */
+	assert_pair_colours(theme_pair(ROLE_DENY), 203, -1);    /* the 256: override */
+	assert_pair_colours(theme_pair(ROLE_FKEY_NUM), 15, -1); /* no override: brightwhite */
 	assert_pair_colours(theme_pair(ROLE_STATUS), 231, 24);
 	assert_true(theme_attr(ROLE_DENY) & A_BOLD);
 	assert_false(theme_attr(ROLE_TEXT) & A_BOLD);
@@ -136,11 +137,13 @@ static void test_256_colours(void **state)
 	int p = theme_cell_pair(TERM_COLOR_RGB, 0, 255, 0, 0, TERM_COLOR_DEFAULT, 0, 0, 0, 0);
 	assert_true(p > ROLE__COUNT);
 	assert_pair_colours(p, 196, -1);
-	assert_int_equal(theme_cell_pair(TERM_COLOR_RGB, 0, 250, 5, 5, TERM_COLOR_DEFAULT, 0, 0, 0, 0), p);
+	assert_int_equal(
+	        theme_cell_pair(TERM_COLOR_RGB, 0, 250, 5, 5, TERM_COLOR_DEFAULT, 0, 0, 0, 0), p);
 	int q = theme_cell_pair(TERM_COLOR_INDEXED, 9, 0, 0, 0, TERM_COLOR_INDEXED, 236, 0, 0, 0);
 	assert_int_not_equal(q, p);
 	assert_pair_colours(q, 9, 236);
-	assert_int_equal(theme_cell_pair(TERM_COLOR_DEFAULT, 0, 0, 0, 0, TERM_COLOR_DEFAULT, 0, 0, 0, 0), 0);
+	assert_int_equal(
+	        theme_cell_pair(TERM_COLOR_DEFAULT, 0, 0, 0, 0, TERM_COLOR_DEFAULT, 0, 0, 0, 0), 0);
 	close_screen();
 }
 
@@ -153,7 +156,8 @@ static void test_16_and_8_colours(void **state)
 		theme_curses_init(&dark, false);
 		assert_pair_colours(theme_pair(ROLE_DENY), 9, -1); /* the 16-colour value */
 		assert_pair_colours(theme_pair(ROLE_TITLE_FOCUS), 0, 6);
-		int p = theme_cell_pair(TERM_COLOR_INDEXED, 196, 0, 0, 0, TERM_COLOR_RGB, 0, 0, 0, 135);
+		int p = theme_cell_pair(TERM_COLOR_INDEXED, 196, 0, 0, 0, TERM_COLOR_RGB, 0, 0, 0,
+		                        135);
 		assert_pair_colours(p, 9, 4);
 		close_screen();
 	} else {
@@ -180,7 +184,8 @@ static void test_16_and_8_colours(void **state)
 				continue;
 			int fk = f < 0 ? TERM_COLOR_DEFAULT : TERM_COLOR_INDEXED;
 			int bk = b < 0 ? TERM_COLOR_DEFAULT : TERM_COLOR_INDEXED;
-			last = theme_cell_pair(fk, f < 0 ? 0 : f, 0, 0, 0, bk, b < 0 ? 0 : b, 0, 0, 0);
+			last = theme_cell_pair(fk, f < 0 ? 0 : f, 0, 0, 0, bk, b < 0 ? 0 : b, 0, 0,
+			                       0);
 			assert_true(last > 0);
 			assert_pair_colours(last, f, b);
 		}
