@@ -214,6 +214,21 @@ static void client_read(struct ctl_server *s, struct ctl_client *c)
 	}
 }
 
+/* Sandboxed processes run with the owner's uid, so the uid alone does not
+ * tell the owner from the code under watch: a sandbox that can see another
+ * session's socket (host /tmp visible, a different XDG_RUNTIME_DIR) could
+ * otherwise loosen that session's policy. Every sandbox lives in a user
+ * namespace of its own; a client must be in ours. A peer whose namespace
+ * cannot be read is refused. */
+static bool same_user_namespace(pid_t pid)
+{
+	char path[64];
+	struct stat mine, theirs;
+	snprintf(path, sizeof path, "/proc/%d/ns/user", (int)pid);
+	return pid > 0 && stat("/proc/self/ns/user", &mine) == 0 && stat(path, &theirs) == 0 &&
+	       mine.st_ino == theirs.st_ino && mine.st_dev == theirs.st_dev;
+}
+
 static void accept_clients(struct ctl_server *s)
 {
 	for (;;) {
@@ -223,7 +238,7 @@ static void accept_clients(struct ctl_server *s)
 		struct ucred cred;
 		socklen_t len = sizeof cred;
 		bool refused = getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
-		               cred.uid != getuid();
+		               cred.uid != getuid() || !same_user_namespace(cred.pid);
 		if (s->n_clients >= CTL_MAX_CLIENTS) {
 			close(fd);
 			continue;

@@ -122,6 +122,28 @@ SH
 	assert_contains "inside with -A (host /tmp bound): absent" "$OUT" absent
 	assert_not_contains "inside with -A: the directory shows nothing" "$OUT" ".sock"
 	assert_contains "inside with -A: connecting fails" "$OUT" "Error"
+	# Another session computing another control directory (its own
+	# XDG_RUNTIME_DIR) masks only that one: with -A its sandbox sees this
+	# session's socket. Same uid, but a sandboxed client is refused all the
+	# same (its user namespace is not the owner's).
+	mkdir_user "$UD/xdg-other"
+	chmod 700 "$UD/xdg-other"
+	GB_ENV=(XDG_RUNTIME_DIR="$UD/xdg-other")
+	gbrun -A -- $PY -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+try:
+    s.connect(sys.argv[1])
+except OSError as e:
+    print("connect failed:", e.strerror); sys.exit(0)
+s.sendall(b"{\"cmd\":\"policy.patch\",\"add\":{\"allow_net\":[\"planted.example\"]}}\n")
+s.shutdown(socket.SHUT_WR)
+print("reply:", s.makefile().read())' "$sock"
+	GB_ENV=()
+	assert_match "a sandbox that can reach another session's socket is refused" "$OUT" \
+		"connect failed|refused: only the session"
+	gbrun ctl "$SID" policy
+	assert_not_contains "and that session's policy is unchanged" "$OUT" "planted.example"
 
 	touch "$W/stop"
 	end_session
