@@ -19,8 +19,12 @@
  * Cells are 16 bytes; a cell with combining characters keeps them in a pool
  * (compacted when it fills up) so moving a cell is a plain copy.
  *
- * libvterm 0.1.4 does not report SGR 8/28 (conceal), so term_write() scans
- * CSI ... m itself and splits the feed where conceal changes.
+ * Program output is untrusted and libvterm 0.1.4 is not robust against it:
+ * some sequences corrupt its heap, hang it or drive its cursor off the
+ * screen. term_write() therefore runs every byte through an input guard that
+ * mirrors libvterm's parser state and cuts or rewrites those sequences before
+ * libvterm sees them (details above term_write); the same scan tracks SGR
+ * 8/28 (conceal), which 0.1.4 does not report.
  *
  * Allocation failure after term_new() aborts: the UI cannot continue without
  * its screen, and every caller would otherwise have to handle it per byte. */
@@ -78,7 +82,7 @@ struct input_guard {
 		IN_STRING_ESC
 	} state;
 	bool odd;              /* this CSI has a leader or an intermediate */
-	bool private_;         /* this CSI's leader is '?' */
+	bool dec_private;      /* this CSI's leader is '?' */
 	bool esc_intermediate; /* an ESC sequence with intermediates (not DECRC) */
 	bool dropping;         /* parameters past CSI_MAX_PARAMS are being left out */
 	int nparams, digits;
@@ -1160,7 +1164,7 @@ static void guard_csi_final(struct term *t, unsigned char c, const char *bytes, 
                             size_t *fed)
 {
 	struct input_guard *g = &t->guard;
-	if (c == 'l' && g->private_) {
+	if (c == 'l' && g->dec_private) {
 		for (int i = 0; i < g->nparams; i++)
 			if (g->params[i] == 1048 || g->params[i] == 1049) {
 				restored_cursor(t, bytes, at, fed);
@@ -1222,7 +1226,7 @@ static bool guard_byte(struct term *t, unsigned char c, const char *bytes, size_
 	case IN_ESC:
 		if (c == '[') {
 			g->state = IN_CSI_LEADER;
-			g->odd = g->private_ = g->dropping = false;
+			g->odd = g->dec_private = g->dropping = false;
 			g->nparams = g->digits = 0;
 			g->colon = 0;
 		} else if (c == 'P' || c == ']') {
@@ -1238,7 +1242,7 @@ static bool guard_byte(struct term *t, unsigned char c, const char *bytes, size_
 	case IN_CSI_LEADER:
 		if (c >= 0x3c && c <= 0x3f) {
 			g->odd = true;
-			g->private_ = c == '?';
+			g->dec_private = c == '?';
 			return true;
 		}
 		g->state = IN_CSI_ARGS;
