@@ -18,6 +18,7 @@
 
 #include "net_policy.h"
 #include "sanitize.h"
+#include "secrets.h"
 #include "util.h"
 
 enum opt_id {
@@ -30,12 +31,15 @@ enum opt_id {
 	OPT_DENY_ENV,
 	OPT_ALLOW_NET,
 	OPT_DENY_NET,
+	OPT_SECRET,
+	OPT_SECRET_HOST,
 	OPT_PROFILE,
 	OPT_ALLOW_ALL,
 	OPT_NO_SANDBOX,
 	OPT_STRICT_SANDBOX,
 	OPT_CWD,
 	OPT_DEBUG,
+	OPT_TRACE,
 	OPT_LOG,
 	OPT_SNAPSHOT,
 	OPT_RESTORE,
@@ -68,12 +72,15 @@ static const struct opt_def opt_table[] = {
 	{ "deny-env", 0, ARG_REQUIRED, OPT_DENY_ENV },
 	{ "allow-net", 0, ARG_EQ_ONLY, OPT_ALLOW_NET },
 	{ "deny-net", 0, ARG_REQUIRED, OPT_DENY_NET },
+	{ "secret", 0, ARG_REQUIRED, OPT_SECRET },
+	{ "secret-host", 0, ARG_REQUIRED, OPT_SECRET_HOST },
 	{ "profile", 0, ARG_REQUIRED, OPT_PROFILE },
 	{ "allow-all", 'A', ARG_NONE, OPT_ALLOW_ALL },
 	{ "no-sandbox", 0, ARG_NONE, OPT_NO_SANDBOX },
 	{ "strict-sandbox", 0, ARG_NONE, OPT_STRICT_SANDBOX },
 	{ NULL, 'C', ARG_REQUIRED, OPT_CWD },
 	{ "debug", 0, ARG_NONE, OPT_DEBUG },
+	{ "trace", 0, ARG_NONE, OPT_TRACE },
 	{ "log", 0, ARG_REQUIRED, OPT_LOG },
 	{ "snapshot", 0, ARG_NONE, OPT_SNAPSHOT },
 	{ "restore", 0, ARG_NONE, OPT_RESTORE },
@@ -89,6 +96,7 @@ static const char cli_usage_text[] =
         "       glassbox profile show NAME\n"
         "       glassbox snapshot list | diff ID [-p] [PATH...] | restore ID [PATH...]\n"
         "       glassbox snapshot clean [--older-than DAYS]\n"
+        "       glassbox report LOG.jsonl\n"
         "\n"
         "Runs CMD (default: $SHELL) in a sandbox: no writes, a clean environment\n"
         "and only what the options and profiles allow.\n"
@@ -111,6 +119,13 @@ static const char cli_usage_text[] =
         "                         Loopback and private addresses need a rule naming\n"
         "                         them (e.g. --allow-net=localhost:3000)\n"
         "  --deny-net=D,...       never allow D (wins over --allow-net)\n"
+        "  --secret NAME[=VALUE]  $NAME holds a placeholder inside; the proxy puts\n"
+        "                         VALUE (default: $NAME of glassbox's environment)\n"
+        "                         in request headers only for the hosts of\n"
+        "                         --secret-host (HTTPS to them is intercepted with a\n"
+        "                         per-session CA the sandbox trusts)\n"
+        "  --secret-host NAME=H,...  the hosts (net rule syntax) NAME may be sent to;\n"
+        "                         required for every --secret\n"
         "\n"
         "Sandbox:\n"
         "  --profile NAME[,NAME]  named profiles, merged in order (default workspace)\n"
@@ -133,6 +148,8 @@ static const char cli_usage_text[] =
         "  -C DIR                 working directory of the command\n"
         "  --debug                print sandbox events to stderr\n"
         "  --log FILE             write sandbox events to FILE as JSON lines\n"
+        "  --trace                also report every file read, program run and\n"
+        "                         connection (denied accesses are always reported)\n"
         "  -V, --version          print the version\n"
         "  -h, --help             print this help\n"
         "\n"
@@ -156,6 +173,8 @@ static const char cli_usage_text[] =
         "  snapshot clean [--older-than DAYS]\n"
         "                         delete sessions (all, or older than DAYS) and the\n"
         "                         content no remaining session needs\n"
+        "  report LOG.jsonl       summarise a --log file: files read, written and run,\n"
+        "                         hosts contacted, denials\n"
         "\n"
         "User profiles: $XDG_CONFIG_HOME/glassbox/profiles/NAME.json\n"
         "(default ~/.config/glassbox/profiles), shadowing built-ins of the same name.\n"
@@ -246,6 +265,60 @@ static int add_env(struct cli_options *o, const char *value, char *err, size_t e
 	return 0;
 }
 
+/* --secret NAME=VALUE. The value is never echoed in a message. */
+static int add_secret(struct cli_options *o, const char *value, char *err, size_t errlen)
+{
+	const char *eq = strchr(value, '=');
+	size_t nl = eq ? (size_t)(eq - value) : strlen(value);
+	if (!secret_name_valid(value, nl))
+		return cli_fail(err, errlen,
+		                "--secret: expected NAME=VALUE or NAME with NAME a variable name "
+		                "(letters, digits, _)");
+	if (eq) {
+		policy_env_set(&o->flags.secrets, value);
+	} else {
+		/* --secret NAME: the value comes from glassbox's own environment,
+		 * so it is not on a command line other host users can read. */
+		const char *v = getenv(value);
+		if (!v || !*v)
+			return cli_fail(err, errlen,
+			                "--secret %s: %s is not set in glassbox's environment "
+			                "(or use --secret %s=VALUE)", value, value, value);
+		cleanup_free char *entry = xasprintf("%s=%s", value, v);
+		policy_env_set(&o->flags.secrets, entry);
+		explicit_bzero(entry, strlen(entry));
+	}
+	if (policy_env_find(&o->flags.secret_placeholders, value, nl) < 0) {
+		cleanup_free char *ph = secret_new_placeholder();
+		cleanup_free char *entry = xasprintf("%.*s=%s", (int)nl, value, ph);
+		strlist_push(&o->flags.secret_placeholders, entry);
+	}
+	return 0;
+}
+
+/* --secret-host NAME=HOST,... (checked against --secret once all are read). */
+static int add_secret_hosts(struct cli_options *o, const char *value, char *err, size_t errlen)
+{
+	const char *eq = strchr(value, '=');
+	size_t nl = eq ? (size_t)(eq - value) : 0;
+	if (!eq || !secret_name_valid(value, nl)) {
+		cleanup_free char *s = sanitize_str(value);
+		return cli_fail(err, errlen,
+		                "--secret-host: expected NAME=HOST[,HOST...] with NAME a variable "
+		                "name, got '%s'", s);
+	}
+	struct strlist hosts = { 0 };
+	if (add_net_list(&hosts, "--secret-host", eq + 1, err, errlen) < 0)
+		return -1;
+	for (size_t i = 0; i < hosts.len; i++) {
+		cleanup_free char *entry = xasprintf("%.*s=%s", (int)nl, value, hosts.items[i]);
+		if (!strlist_contains(&o->flags.secret_hosts, entry))
+			strlist_push(&o->flags.secret_hosts, entry);
+	}
+	strlist_clear(&hosts);
+	return 0;
+}
+
 static void set_string(char **dst, const char *value)
 {
 	free(*dst);
@@ -296,6 +369,10 @@ static int apply_option(struct cli_options *o, const struct opt_def *def, const 
 		return add_net_list(&p->allow_net, name, value, err, errlen);
 	case OPT_DENY_NET:
 		return add_net_list(&p->deny_net, name, value, err, errlen);
+	case OPT_SECRET:
+		return add_secret(o, value, err, errlen);
+	case OPT_SECRET_HOST:
+		return add_secret_hosts(o, value, err, errlen);
 	case OPT_PROFILE:
 		return add_list(&o->profiles, name, value, false, err, errlen);
 	case OPT_ALLOW_ALL:
@@ -312,6 +389,9 @@ static int apply_option(struct cli_options *o, const struct opt_def *def, const 
 		return 0;
 	case OPT_DEBUG:
 		o->debug = true;
+		return 0;
+	case OPT_TRACE:
+		o->trace = true;
 		return 0;
 	case OPT_LOG:
 		set_string(&o->log_path, value);
@@ -542,6 +622,13 @@ static int parse_args(int argc, char **argv, struct cli_options *o, char *err, s
 		return parse_profile_command(argc, argv, o, err, errlen);
 	if (argc >= 2 && strcmp(argv[1], "snapshot") == 0)
 		return parse_snapshot_command(argc, argv, o, err, errlen);
+	if (argc >= 2 && strcmp(argv[1], "report") == 0) {
+		if (argc != 3 || argv[2][0] == '\0')
+			return cli_fail(err, errlen, "usage: glassbox report LOG.jsonl");
+		o->action = CLI_REPORT;
+		set_string(&o->report_path, argv[2]);
+		return 0;
+	}
 
 	int i = 1;
 	for (; i < argc; i++) {
@@ -559,6 +646,15 @@ static int parse_args(int argc, char **argv, struct cli_options *o, char *err, s
 	}
 	for (; i < argc; i++)
 		strlist_push(&o->command, argv[i]);
+	/* Every secret names its hosts and every host list names a secret. */
+	struct secrets sec;
+	if (secrets_load(&o->flags, &sec, err, errlen) < 0)
+		return -1;
+	secrets_free(&sec);
+	if (o->flags.secrets.len && o->flags.no_sandbox)
+		return cli_fail(err, errlen,
+		                "--secret needs the sandbox's proxy: it cannot be combined with "
+		                "--no-sandbox");
 	return 0;
 }
 
@@ -583,6 +679,7 @@ void cli_options_free(struct cli_options *o)
 	free(o->profile_show);
 	free(o->cwd);
 	free(o->log_path);
+	free(o->report_path);
 	strlist_clear(&o->snapshot_paths);
 	strlist_clear(&o->snapshot_excludes);
 	strlist_clear(&o->snap_paths);

@@ -5,6 +5,7 @@
  *   glassbox profile list | profile show NAME
  *   glassbox snapshot list | diff ID [-p] [--checkpoint N] [--now] [PATH...]
  *                   | restore ID [--checkpoint N] [PATH...] | clean [--older-than DAYS]
+ *   glassbox report LOG.jsonl
  *
  * Lists are comma separated and flags repeat. --allow-write, --allow-env and
  * --allow-net take their value only in the `=` form; the bare flag
@@ -26,6 +27,7 @@ enum cli_action {
 	CLI_SNAPSHOT_DIFF,
 	CLI_SNAPSHOT_RESTORE,
 	CLI_SNAPSHOT_CLEAN,
+	CLI_REPORT,       /* summarise a --log file */
 };
 
 struct cli_options {
@@ -36,6 +38,8 @@ struct cli_options {
 	char *cwd;                 /* -C DIR (as given) */
 	char *log_path;            /* --log FILE */
 	bool debug;
+	bool trace;                /* --trace: observe reads, execs, connects too */
+	char *report_path;         /* `report LOG.jsonl` */
 	struct strlist command;    /* argv of the command; empty = interactive */
 
 	/* --snapshot / --restore (restore implies snapshot) */

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "jail.h"
 #include "util.h"
 
 static const char *const env_essentials[] = {
@@ -56,6 +57,42 @@ void env_build(const struct policy *p, char *const *parent, struct strlist *out)
 	}
 	for (size_t i = 0; i < p->env.len; i++)
 		policy_env_set(out, p->env.items[i]);
+	env_apply_secrets(p, out);
+}
+
+/* Does entry's value hold a secret's value? Short values (a secret "1")
+ * would match everything, so those only match exactly. */
+static bool env_holds_secret(const struct policy *p, const char *entry)
+{
+	const char *v = strchr(entry, '=');
+	v = v ? v + 1 : entry;
+	for (size_t i = 0; i < p->secrets.len; i++) {
+		const char *sv = strchr(p->secrets.items[i], '=');
+		if (!sv || !*++sv)
+			continue;
+		if (strcmp(v, sv) == 0 || (strlen(sv) >= 8 && strstr(v, sv)))
+			return true;
+	}
+	return false;
+}
+
+void env_apply_secrets(const struct policy *p, struct strlist *env)
+{
+	if (!p->secrets.len)
+		return;
+	/* The real values never go in: drop any entry carrying one (an
+	 * inherited variable, an --env copy), then set the placeholders. */
+	for (size_t i = 0; i < env->len;) {
+		if (env_holds_secret(p, env->items[i])) {
+			free(env->items[i]);
+			memmove(&env->items[i], &env->items[i + 1], (env->len - i) * sizeof *env->items);
+			env->len--;
+		} else {
+			i++;
+		}
+	}
+	for (size_t i = 0; i < p->secret_placeholders.len; i++)
+		policy_env_set(env, p->secret_placeholders.items[i]);
 }
 
 void env_set_proxy(const struct policy *p, struct strlist *env, unsigned port)
@@ -83,6 +120,17 @@ void env_set_proxy(const struct policy *p, struct strlist *env, unsigned port)
 		bool all = strcasecmp(vars[k], "ALL_PROXY") == 0;
 		cleanup_free char *entry = xasprintf("%s=%s://127.0.0.1:%u", vars[k],
 		                                     all ? "socks5h" : "http", port);
+		policy_env_set(env, entry);
+	}
+	/* With secrets the proxy intercepts TLS to their hosts: clients must
+	 * trust the session CA (the bundle also holds the host's roots). */
+	static const char *const ca_vars[] = { "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE",
+		                               "CURL_CA_BUNDLE", "NODE_EXTRA_CA_CERTS",
+		                               "GIT_SSL_CAINFO", "PIP_CERT" };
+	for (size_t k = 0; p->secrets.len && k < sizeof ca_vars / sizeof ca_vars[0]; k++) {
+		if (policy_env_find(&p->env, ca_vars[k], strlen(ca_vars[k])) >= 0)
+			continue;
+		cleanup_free char *entry = xasprintf("%s=%s", ca_vars[k], JAIL_CA_BUNDLE);
 		policy_env_set(env, entry);
 	}
 }

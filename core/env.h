@@ -9,9 +9,14 @@
 
 /* parent: NULL-terminated KEY=VALUE array (e.g. environ). out receives copies. */
 void env_build(const struct policy *p, char *const *parent, struct strlist *out);
+/* Secrets: drops entries holding a secret's value and sets each secret's
+ * NAME to its placeholder (env_build does this last). */
+void env_apply_secrets(const struct policy *p, struct strlist *env);
 /* Points HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and their lowercase twins at the
  * proxy on 127.0.0.1:port (unless --env set them) and drops NO_PROXY and
- * no_proxy (unless --env set them). */
+ * no_proxy (unless --env set them). With secrets, also points SSL_CERT_FILE,
+ * REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE, NODE_EXTRA_CA_CERTS, GIT_SSL_CAINFO and
+ * PIP_CERT at the CA bundle (JAIL_CA_BUNDLE). */
 void env_set_proxy(const struct policy *p, struct strlist *env, unsigned port);
 /* True when NAME matches a pattern list entry (exact, or prefix for "P*"). */
 bool env_name_matches(const struct strlist *patterns, const char *name, size_t name_len);

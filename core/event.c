@@ -23,7 +23,7 @@ static const char *const kind_names[EV__COUNT] = {
 	[EV_EXEC] = "exec", [EV_EXIT] = "exit", [EV_SETUP_ERROR] = "setup_error",
 	[EV_WARNING] = "warning", [EV_NETWORK] = "network", [EV_DENIED] = "denied",
 	[EV_CHANGE] = "change", [EV_POLICY_CHANGE] = "policy_change",
-	[EV_DECISION] = "decision",
+	[EV_DECISION] = "decision", [EV_ACCESS] = "access",
 };
 
 const char *event_kind_name(enum event_kind k)
@@ -140,7 +140,10 @@ void event_sink_debug(const struct event *ev, void *arg)
 	char t[32];
 	format_time(ev->time_ns, t, sizeof t, false);
 	char *msg = sanitize_str(ev->message ? ev->message : "");
-	fprintf(fp, "glassbox: %s %-11s %s\n", t, event_kind_name(ev->kind), msg);
+	if (ev->kind == EV_DENIED) /* reads as a sentence: "denied write /x (rule: ...)" */
+		fprintf(fp, "glassbox: %s denied %s\n", t, msg);
+	else
+		fprintf(fp, "glassbox: %s %-11s %s\n", t, event_kind_name(ev->kind), msg);
 	free(msg);
 	fflush(fp);
 }

@@ -26,6 +26,7 @@ enum event_kind {
 	EV_CHANGE,
 	EV_POLICY_CHANGE,
 	EV_DECISION,
+	EV_ACCESS,   /* --trace: an access that was allowed (core/observer.h) */
 	EV__COUNT
 };
 

@@ -13,6 +13,8 @@
 #include "jail.h"
 #include "event.h"
 #include "jail_internal.h"
+#include "ca.h"
+#include "observer.h"
 #include "pty.h"
 #include "sanitize.h"
 #include "seccomp_filter.h"
@@ -43,9 +45,12 @@ struct jail {
 	int shell_master[JAIL_MAX_SHELLS];
 	pid_t shell_pid[JAIL_MAX_SHELLS];
 	bool shell_alive[JAIL_MAX_SHELLS];
+	uint64_t shell_start_ns[JAIL_MAX_SHELLS];
 	struct strlist shell_argv[JAIL_MAX_SHELLS];
 	int next_shell;
 	int listener;       /* proxy listener inside the sandbox's netns, or -1 */
+	struct observer *observer; /* seccomp notifications (its thread waits for them) */
+	bool observing;            /* the sandbox sent the listener */
 	int pending_fd;     /* fd received with the message being parsed */
 	struct jail_plan plan;
 	char buf[8192];
@@ -187,6 +192,14 @@ static cJSON *plan_json(const struct jail_spec *spec, const struct jail_plan *pl
 	for (size_t i = 0; i < spec->env.len; i++)
 		cJSON_AddItemToArray(env, cJSON_CreateString(spec->env.items[i]));
 	cJSON_AddItemToObject(o, "mounts", jail_plan_to_json(plan));
+	if (spec->ca_cert_pem) {
+		/* Certificates only: the CA's key stays in the proxy. */
+		cJSON *ca = cJSON_AddObjectToObject(o, "ca_files");
+		cJSON_AddStringToObject(ca, "ca.pem", spec->ca_cert_pem);
+		char *bundle = ca_bundle_text(spec->ca_cert_pem);
+		cJSON_AddStringToObject(ca, "ca-bundle.pem", bundle);
+		free(bundle);
+	}
 	return o;
 }
 
@@ -294,6 +307,28 @@ static int start_unsandboxed(const struct jail_spec *spec, struct jail *j, struc
 	return 0;
 }
 
+/* The observation filter follows the deny filter; init answers with the
+ * listener fd ("observer") or a warning. Failing to build it only costs the
+ * reports, never the run. */
+static void send_observe_filter(struct jail *j)
+{
+	int bpf = -1;
+	char err[512];
+	if (j->spec->observe) {
+		j->observer = observer_start(&j->plan, j->spec->policy, j->spec->trace, err,
+		                             sizeof err);
+		bpf = j->observer ? seccomp_observe_export(j->spec->trace, err, sizeof err) : -1;
+		if (bpf < 0)
+			event_emitf(EV_WARNING, NULL, "denied accesses are not reported: %s", err);
+	}
+	if (bpf >= 0) {
+		jail_send_fd(j->fd, "{\"observe\":true}\n", bpf);
+		close(bpf);
+	} else {
+		send(j->fd, "{\"observe\":false}\n", 18, MSG_NOSIGNAL);
+	}
+}
+
 int jail_start(const struct jail_spec *spec, struct jail **out, struct jail_result *res)
 {
 	memset(res, 0, sizeof *res);
@@ -388,6 +423,7 @@ int jail_start(const struct jail_spec *spec, struct jail **out, struct jail_resu
 		goto fail;
 	}
 	close(bpf);
+	send_observe_filter(j);
 	*out = j;
 	return 0;
 
@@ -405,6 +441,7 @@ int jail_fd(const struct jail *j) { return j->fd; }
 pid_t jail_pid(const struct jail *j) { return j->pid; }
 int jail_pty_master(const struct jail *j) { return j->master; }
 int jail_proxy_listener(const struct jail *j) { return j->listener; }
+struct observer *jail_observer(const struct jail *j) { return j->observing ? j->observer : NULL; }
 
 static void emit_ready(struct jail *j)
 {
@@ -463,6 +500,7 @@ static void handle_shell_message(struct jail *j, const cJSON *o, int shell)
 		}
 	} else if ((v = cJSON_GetObjectItemCaseSensitive(o, "started")) && cJSON_IsNumber(v)) {
 		j->shell_pid[shell] = (pid_t)v->valuedouble;
+		j->shell_start_ns[shell] = now_mono_ns();
 		emit_exec(j->shell_pid[shell], &j->shell_argv[shell], true, shell);
 	} else if ((v = cJSON_GetObjectItemCaseSensitive(o, "exit")) && cJSON_IsNumber(v)) {
 		j->shell_alive[shell] = false;
@@ -472,6 +510,10 @@ static void handle_shell_message(struct jail *j, const cJSON *o, int shell)
 		cJSON_AddNumberToObject(d, "code", (int)v->valuedouble);
 		cJSON_AddNumberToObject(d, "signal", sig);
 		cJSON_AddNumberToObject(d, "shell", shell);
+		double ms = j->shell_start_ns[shell]
+		                    ? (double)(now_mono_ns() - j->shell_start_ns[shell]) / 1e6
+		                    : 0;
+		cJSON_AddNumberToObject(d, "duration_ms", (double)(int64_t)(ms * 1000) / 1000);
 		struct event ev = {.kind = EV_EXIT, .pid = j->shell_pid[shell], .data = d};
 		char msg[128];
 		snprintf(msg, sizeof msg, "shell %d exited with status %d", shell, (int)v->valuedouble);
@@ -502,6 +544,12 @@ static void handle_message(struct jail *j, const char *line)
 		if (j->listener < 0 && j->pending_fd >= 0) {
 			j->listener = j->pending_fd;
 			j->pending_fd = -1;
+		}
+	} else if ((v = cJSON_GetObjectItemCaseSensitive(o, "observer")) && cJSON_IsTrue(v)) {
+		if (j->observer && j->pending_fd >= 0) {
+			observer_attach(j->observer, j->pending_fd);
+			j->pending_fd = -1;
+			j->observing = true;
 		}
 	} else if ((v = cJSON_GetObjectItemCaseSensitive(o, "ready")) && cJSON_IsTrue(v)) {
 		emit_ready(j);
@@ -627,6 +675,9 @@ void jail_finish(struct jail *j, struct jail_result *res)
 		j->exit_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
 		j->exit_code = WIFSIGNALED(status) ? 128 + j->exit_signal : WEXITSTATUS(status);
 	}
+	/* The sandbox is gone: what the observer still holds comes before exit. */
+	observer_stop(j->observer);
+	j->observer = NULL;
 	if (j->have_exit) {
 		res->status = j->exit_code;
 		res->signal = j->exit_signal;
@@ -690,8 +741,10 @@ int jail_run(const struct jail_spec *spec, struct jail_result *res)
 		return -1;
 	}
 	for (;;) {
-		struct pollfd p[2] = {{.fd = jail_fd(j), .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
-		if (poll(p, sfd >= 0 ? 2 : 1, -1) < 0) {
+		struct observer *obs = jail_observer(j);
+		struct pollfd p[3] = {{.fd = jail_fd(j), .events = POLLIN}, {.fd = sfd, .events = POLLIN},
+		                      {.fd = obs ? observer_fd(obs) : -1, .events = POLLIN}};
+		if (poll(p, 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
@@ -701,6 +754,8 @@ int jail_run(const struct jail_spec *spec, struct jail_result *res)
 			while (read(sfd, &si, sizeof si) == sizeof si)
 				jail_signal(j, (int)si.ssi_signo);
 		}
+		if (obs && p[2].revents)
+			observer_dispatch(obs);
 		if (p[0].revents && jail_handle_input(j) != 0)
 			break;
 	}

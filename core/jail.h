@@ -19,6 +19,11 @@
 /* Where the egress proxy listens inside every sandbox (its network namespace
  * is private, so a fixed port cannot collide). */
 #define JAIL_PROXY_PORT 3128
+/* With --secret, the proxy's session CA and a bundle of it plus the host's
+ * trusted roots, on a read-only mount in the sandbox's private /run. */
+#define JAIL_CA_DIR "/run/glassbox"
+#define JAIL_CA_CERT JAIL_CA_DIR "/ca.pem"
+#define JAIL_CA_BUNDLE JAIL_CA_DIR "/ca-bundle.pem"
 
 struct jail_spec {
 	const struct policy *policy;
@@ -40,9 +45,16 @@ struct jail_spec {
 	/* Deny paths named on the command line: only these get placeholders
 	 * on the host when they are missing under a writable directory. */
 	const struct strlist *explicit_deny;
+	/* Report denied accesses (core/observer.h); with trace also every
+	 * read, exec and connect. */
+	bool observe;
+	bool trace;
 	/* Directories the sandbox must not rename or remove (the ancestors of
 	 * the snapshot store, which glassbox trusts after the run). */
 	const struct strlist *pin_paths;
+	/* The proxy's session CA certificate (PEM), or NULL: glassbox-init
+	 * writes it and the combined bundle under JAIL_CA_DIR. */
+	const char *ca_cert_pem;
 };
 
 struct jail_result {
@@ -72,6 +84,10 @@ int jail_pty_master(const struct jail *j);
 /* The proxy listener made inside the sandbox's network namespace (accept()
  * there, dial out from the host), or -1 until the sandbox sent it. */
 int jail_proxy_listener(const struct jail *j);
+/* The observer of denied accesses, NULL until the sandbox sent its listener
+ * (or without observation). Poll observer_fd() and call observer_dispatch()
+ * (core/observer.h); the jail keeps ownership and stops it in jail_finish. */
+struct observer *jail_observer(const struct jail *j);
 /* Reads what the sandbox reported; emits events. Returns 0 while the command
  * runs, 1 once it has ended (or the sandbox died), -1 on error. */
 int jail_handle_input(struct jail *j);

@@ -14,7 +14,8 @@
  *   4. enter a nested user namespace mapping the real uid (so ids look as on
  *      the host and every mount becomes locked), drop all capabilities, set
  *      no_new_privs and load the seccomp filter (compiled by the supervisor
- *      meanwhile, passed as a memfd of BPF);
+ *      meanwhile, passed as a memfd of BPF); then the observation filter,
+ *      whose listener fd goes back to the supervisor (core/observer.c);
  *   5. fork the command into its own session, then reap, forward signals and
  *      report its exit; on request start more commands on their own ptys
  *      (the TUI's extra shells) and live until the last one has exited.
@@ -128,6 +129,7 @@ struct plan {
 	bool listener;
 	bool tty_fds[3];
 	unsigned short rows, cols;
+	cJSON *ca_files; /* name -> PEM text, for JAIL_CA_DIR */
 };
 
 /* Messages from the supervisor: JSON lines, some carrying an fd. Read with
@@ -206,6 +208,75 @@ static void load_filter(void)
 	free(bpf);
 }
 
+#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
+#endif
+
+static void observe_warning(const char *why)
+{
+	cJSON *o = cJSON_CreateObject();
+	char msg[256];
+	snprintf(msg, sizeof msg,
+	         "denied accesses are not reported: cannot set up seccomp notification (%s); "
+	         "the sandbox is enforced as usual",
+	         why);
+	cJSON_AddStringToObject(o, "warning", msg);
+	send_obj(o);
+}
+
+/* The observation filter: the second BPF program, answered by the
+ * supervisor's observer thread through the listener fd it creates. Loaded
+ * last, just before the command is forked, because from here on every
+ * trapped syscall of ours would wait for the supervisor: the listener goes
+ * to the supervisor first and is closed here before the fork. Observation is
+ * not isolation: any failure is a warning, never fatal (even when strict). */
+static void load_observer(void)
+{
+	char *line = rx_line();
+	cJSON *o = cJSON_Parse(line);
+	free(line);
+	bool wanted = o && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "observe"));
+	cJSON_Delete(o);
+	if (!wanted || rx.n_fds != 1) {
+		while (rx.n_fds)
+			close(rx.fds[--rx.n_fds]);
+		return;
+	}
+	int fd = rx.fds[--rx.n_fds];
+	char *bpf = NULL;
+	size_t len = 0;
+	char path[64];
+	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+	int r = read_file(path, 1 << 20, &bpf, &len);
+	close(fd);
+	if (r < 0 || len == 0 || len % sizeof(struct sock_filter)) {
+		free(bpf);
+		observe_warning("bad filter from the supervisor");
+		return;
+	}
+	struct sock_fprog prog = {.len = (unsigned short)(len / sizeof(struct sock_filter)),
+	                          .filter = (struct sock_filter *)bpf};
+	/* WAIT_KILLABLE_RECV (5.19+): once the supervisor holds a notification,
+	 * only a fatal signal interrupts it, so a restarted syscall is not
+	 * reported twice. */
+	int listener = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+	                            SECCOMP_FILTER_FLAG_NEW_LISTENER |
+	                                    SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
+	                            &prog);
+	if (listener < 0 && errno == EINVAL)
+		listener = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+		                        SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+	int e = errno;
+	free(bpf);
+	if (listener < 0) {
+		observe_warning(strerror(e));
+		return;
+	}
+	if (jail_send_fd(JAIL_CONTROL_FD, "{\"observer\":true}\n", listener) < 0)
+		_exit(125);
+	close(listener);
+}
+
 static const char *jstr(const cJSON *o, const char *k)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
@@ -248,6 +319,7 @@ static void parse_plan(const char *text, struct plan *p)
 	p->cwd = xstrdup(cwd ? cwd : "/");
 	jlist(o, "argv", &p->argv);
 	jlist(o, "env", &p->env);
+	p->ca_files = cJSON_DetachItemFromObjectCaseSensitive(o, "ca_files");
 	if (p->argv.len == 0)
 		die(NULL, "bad plan: no command");
 	const cJSON *mounts = cJSON_GetObjectItemCaseSensitive(o, "mounts");
@@ -488,6 +560,31 @@ static void harden_proc(int root)
 	}
 }
 
+/* JAIL_CA_DIR: the proxy's CA certificate and the trust bundle, on a
+ * tmpfs of their own that is read-only before it is attached. */
+static void build_ca_dir(int root, const cJSON *files)
+{
+	static const char *const o[] = {"mode", "0755", "size", "4m", NULL};
+	cleanup_fd int mnt = new_fs("tmpfs", o, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+	                                                MOUNT_ATTR_NOEXEC);
+	if (mnt < 0)
+		die(NULL, "cannot mount tmpfs on %s: %s", JAIL_CA_DIR, strerror(errno));
+	const cJSON *f;
+	cJSON_ArrayForEach(f, files) {
+		if (!cJSON_IsString(f) || !f->string || strchr(f->string, '/') || f->string[0] == '.')
+			die(NULL, "bad plan: CA file");
+		int fd = openat(mnt, f->string, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW,
+		                0444);
+		if (fd < 0 || write_all(fd, f->valuestring, strlen(f->valuestring)) < 0)
+			die(NULL, "cannot write %s/%s: %s", JAIL_CA_DIR, f->string, strerror(errno));
+		close(fd);
+	}
+	set_attr(mnt, JAIL_CA_DIR, MOUNT_ATTR_RDONLY);
+	struct mount_op op = {.kind = MK_TMPFS, .dst = (char *)JAIL_CA_DIR, .is_dir = true,
+	                      .create = true};
+	attach(mnt, root, &op, "the CA certificates");
+}
+
 static void build_root(struct plan *p)
 {
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
@@ -588,6 +685,8 @@ static void build_root(struct plan *p)
 	for (int i = 0; dev_nodes[i]; i++)
 		if (dev_fds[i] >= 0)
 			close(dev_fds[i]);
+	if (p->ca_files)
+		build_ca_dir(root, p->ca_files);
 
 	/* 3. The root itself is read-only; pivot into it and drop the old tree. */
 	struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
@@ -986,6 +1085,7 @@ int main(void)
 		die(NULL, "signalfd: %s", strerror(errno));
 
 	int slave = p.tty ? open_pty(0, p.rows, p.cols) : -1;
+	load_observer();
 	cJSON *ready = cJSON_CreateObject();
 	cJSON_AddBoolToObject(ready, "ready", true);
 	send_obj(ready);

@@ -248,6 +248,11 @@ static bool rule_matches_dest(const struct net_rule *r, const struct net_dest *d
 	return false;
 }
 
+bool net_rule_matches(const struct net_rule *r, const struct net_dest *d)
+{
+	return rule_matches_dest(r, d);
+}
+
 static bool rule_matches_addr(const struct net_rule *r, const struct in6_addr *a, uint16_t port)
 {
 	return r->kind == NET_RULE_IP && (!r->port || r->port == port) &&

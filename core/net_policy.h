@@ -71,6 +71,8 @@ int net_host_canon(const char *in, size_t len, struct net_dest *out);
  * Returns 0, or -1 with one line in err. */
 int net_rule_parse(const char *s, const char *flag, struct net_rule *out, char *err,
                    size_t errlen);
+/* Does rule r (its host and port) name d? */
+bool net_rule_matches(const struct net_rule *r, const struct net_dest *d);
 /* Builds the rules from the policy (allow_net, deny_net, allow_net_all,
  * allow_all). Returns 0, or -1 with one line in err. */
 int net_policy_init(struct net_policy *np, const struct policy *p, char *err, size_t errlen);

@@ -29,6 +29,11 @@ void policy_free(struct policy *p)
 	strlist_clear(&p->env);
 	strlist_clear(&p->allow_net);
 	strlist_clear(&p->deny_net);
+	for (size_t i = 0; i < p->secrets.len; i++)
+		explicit_bzero(p->secrets.items[i], strlen(p->secrets.items[i]));
+	strlist_clear(&p->secrets);
+	strlist_clear(&p->secret_placeholders);
+	strlist_clear(&p->secret_hosts);
 	memset(p, 0, sizeof *p);
 }
 
@@ -78,6 +83,11 @@ void policy_merge(struct policy *dst, const struct policy *src)
 	dst->allow_write_all |= src->allow_write_all;
 	merge_list(&dst->allow_net, &src->allow_net);
 	merge_list(&dst->deny_net, &src->deny_net);
+	for (size_t i = 0; i < src->secrets.len; i++)
+		policy_env_set(&dst->secrets, src->secrets.items[i]);
+	for (size_t i = 0; i < src->secret_placeholders.len; i++)
+		policy_env_set(&dst->secret_placeholders, src->secret_placeholders.items[i]);
+	merge_list(&dst->secret_hosts, &src->secret_hosts);
 	dst->allow_env_all |= src->allow_env_all;
 	dst->allow_net_all |= src->allow_net_all;
 	dst->allow_all |= src->allow_all;

@@ -34,6 +34,14 @@ struct policy {
 	struct strlist deny_net;
 	bool allow_net_all;
 
+	/* Secrets (core/secrets.h): secrets holds NAME=VALUE (the real value:
+	 * never serialised, never sent into the sandbox), secret_placeholders
+	 * NAME=GLASSBOX_SECRET_<hex> (what the sandbox sees), secret_hosts
+	 * NAME=HOST rules (net rule syntax) where the value may be sent. */
+	struct strlist secrets;
+	struct strlist secret_placeholders;
+	struct strlist secret_hosts;
+
 	bool allow_all;      /* -A: all fs and public network permissions */
 	bool no_sandbox;     /* run without the jail */
 	bool strict_sandbox; /* fail rather than run weaker than asked */

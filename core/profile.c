@@ -719,6 +719,21 @@ char *profile_policy_to_json(const struct policy *p)
 	else
 		json_add_list(o, "allow_net", &p->allow_net);
 	json_add_list(o, "deny_net", &p->deny_net);
+	/* Secrets by name and host only: values never leave the policy. */
+	if (p->secrets.len) {
+		cJSON *sec = cJSON_AddObjectToObject(o, "secrets");
+		for (size_t i = 0; i < p->secrets.len; i++) {
+			const char *e = p->secrets.items[i];
+			size_t nl = strcspn(e, "=");
+			cleanup_free char *key = xasprintf("%.*s", (int)nl, e);
+			cJSON *hosts = cJSON_AddArrayToObject(sec, key);
+			for (size_t k = 0; k < p->secret_hosts.len; k++) {
+				const char *h = p->secret_hosts.items[k];
+				if (strncmp(h, e, nl + 1) == 0)
+					cJSON_AddItemToArray(hosts, cJSON_CreateString(h + nl + 1));
+			}
+		}
+	}
 	if (p->allow_all)
 		cJSON_AddTrueToObject(o, "allow_all");
 	if (p->no_sandbox)

@@ -12,8 +12,13 @@
  * how far the framing of the current message has been checked, so a request
  * that follows in the same buffer is never forwarded before it has been
  * parsed and decided. Tunnels (CONNECT, SOCKS5, 101 upgrades) clear
- * everything. A socket is in the epoll set only while it has an interest;
- * that keeps a hung-up socket from waking the loop with nothing to do.
+ * everything, and once a tunnel is up each direction moves through a pipe
+ * with splice() (socket -> pipe -> socket inside the kernel, never copied
+ * through the supervisor; bytes already buffered go first). Whatever was
+ * decided and buffered is sent at once when the socket takes it; EPOLLOUT
+ * is asked for only when it does not. A socket is in the epoll set only
+ * while it has an interest; that keeps a hung-up socket from waking the
+ * loop with nothing to do.
  *
  *   SNIFF -> HTTP_HEAD -> (RESOLVING -> CONNECTING ->) HTTP_FWD -> HTTP_HEAD ...
  *         \-> SOCKS_GREET -> SOCKS_REQ -> (RESOLVING -> CONNECTING ->) TUNNEL
@@ -36,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <signal.h>
 #include <sys/epoll.h>
 #include <sys/timerfd.h>
 #include <sys/resource.h>
@@ -43,16 +49,50 @@
 
 #include "event.h"
 #include "proxy_internal.h"
+#include "secrets.h"
 #include "util.h"
 
 #define BUF_SIZE (64 * 1024)
+/* A tunnel pipe's capacity: fewer, larger splices. Its pages come out of
+ * the socket buffers the kernel already holds for the connection. */
+#define RELAY_PIPE_SIZE (256 * 1024)
+/* Asked of each splice(); the pipe's capacity is the real cap. */
+#define RELAY_CHUNK (4 * 1024 * 1024)
+#define RELAY_BULK (32 * 1024)
+/* Moves per direction per event before the loop serves other connections. */
+#define RELAY_BUDGET 16
 #define MAX_EVENTS 256
 #define MAX_LISTENERS 4
+
+/* Buffers of closed connections wait here for the next ones: allocating
+ * and freeing 64 KiB per connection made malloc grow and trim the heap all
+ * the time (page faults, TLB shootdowns). */
+#define BUF_SPARE 16
+struct buf_pool {
+	char *spare[BUF_SPARE];
+	int n;
+};
 
 struct buf {
 	char *d;
 	size_t r, w; /* data is [r, w) */
 	size_t lim;  /* bytes from r cleared for sending */
+	struct buf_pool *pool;
+};
+
+/* One direction of an established tunnel. It starts on its buffer and gets
+ * a pipe once one read brings RELAY_BULK bytes: interactive tunnels (a
+ * shell, small TLS records) never hold pipes, whose pages count against
+ * the user's pipe quota (fs.pipe-user-pages-soft) shared with the sandbox.
+ * Without a pipe (the fd budget is spent, or pipe2 failed) a direction
+ * stays on its buffer. */
+struct relay_pipe {
+	int rd, wr;
+	size_t len; /* bytes in the pipe */
+	bool on;    /* rd and wr are open */
+	bool bulk;  /* a read brought RELAY_BULK bytes: splice from now on */
+	bool full;  /* the last splice in found no free slot: wait for a write */
+	bool failed;
 };
 
 enum cstate {
@@ -64,6 +104,7 @@ enum cstate {
 	CS_CONNECTING,
 	CS_HTTP_FWD,
 	CS_TUNNEL,
+	CS_MITM, /* a CONNECT to a secret's host, TLS intercepted (proxy_tls.c) */
 	CS_CLOSING,
 };
 
@@ -76,6 +117,7 @@ struct conn {
 	enum cstate st;
 	enum proto proto;
 	struct buf in, out;
+	struct relay_pipe c2u, u2c; /* tunnels: client -> upstream, upstream -> client */
 	bool cli_eof, up_eof, up_wshut, cli_wshut;
 	bool dead;
 
@@ -91,6 +133,9 @@ struct conn {
 	uint64_t t0, bytes_up, bytes_down;
 	int status;
 	char error[160];
+	uint64_t secrets_used, secrets_withheld; /* plain HTTP: bit i = secret i */
+	uint64_t secrets_masked;                 /* values echoed back, masked */
+	struct mitm *mitm;
 
 	/* HTTP */
 	struct http_body reqb, respb;
@@ -114,6 +159,19 @@ struct proxy {
 	struct conn *conns;
 	struct conn *graveyard;
 	struct proxy_stats stats;
+	struct secrets secrets;
+	struct tls_ctx *tls; /* only when there are secrets */
+	struct buf_pool pool;
+	/* Pipes take fds only while every connection can still have its two
+	 * sockets (the budget is set from RLIMIT_NOFILE at the first pipe). */
+	size_t pipe_fds, pipe_fd_budget;
+	bool pipe_budget_known;
+	/* splice() has no MSG_NOSIGNAL: a tunnel peer that went away raises
+	 * SIGPIPE (even when the splice returns a partial count). A dispatch
+	 * that splices out holds it blocked and discards the ones it caused,
+	 * so the owner's disposition is left alone. */
+	bool sigpipe_blocked;
+	sigset_t sigmask_saved;
 };
 
 static void conn_close(struct conn *c);
@@ -126,7 +184,7 @@ static size_t buf_len(const struct buf *b) { return b->w - b->r; }
 static size_t buf_room(struct buf *b)
 {
 	if (!b->d)
-		b->d = xmalloc(BUF_SIZE);
+		b->d = b->pool && b->pool->n ? b->pool->spare[--b->pool->n] : xmalloc(BUF_SIZE);
 	if (b->r && b->w == BUF_SIZE) {
 		memmove(b->d, b->d + b->r, b->w - b->r);
 		b->w -= b->r;
@@ -156,8 +214,55 @@ static void buf_put(struct buf *b, const void *p, size_t n)
 
 static void buf_release(struct buf *b)
 {
-	free(b->d);
-	memset(b, 0, sizeof *b);
+	struct buf_pool *pool = b->pool;
+	if (b->d && pool && pool->n < BUF_SPARE)
+		pool->spare[pool->n++] = b->d;
+	else
+		free(b->d);
+	*b = (struct buf){ .pool = pool };
+}
+
+/* ---- tunnel pipes ------------------------------------------------------- */
+
+static size_t pipe_fd_budget(void);
+
+static bool relay_open(struct proxy *px, struct relay_pipe *p)
+{
+	if (p->on)
+		return true;
+	if (!px->pipe_budget_known) {
+		px->pipe_fd_budget = pipe_fd_budget();
+		px->pipe_budget_known = true;
+	}
+	int fds[2];
+	if (p->failed || px->pipe_fds + 2 > px->pipe_fd_budget ||
+	    pipe2(fds, O_NONBLOCK | O_CLOEXEC) < 0) {
+		p->failed = true;
+		return false;
+	}
+	px->pipe_fds += 2;
+	p->rd = fds[0];
+	p->wr = fds[1];
+	p->on = true;
+	fcntl(p->wr, F_SETPIPE_SZ, RELAY_PIPE_SIZE); /* best effort: the default is 64 KiB */
+	return true;
+}
+
+static void relay_close(struct proxy *px, struct relay_pipe *p)
+{
+	if (p->on) {
+		close(p->rd);
+		close(p->wr);
+		px->pipe_fds -= 2;
+	}
+	memset(p, 0, sizeof *p);
+}
+
+/* May the source of this direction be read? (its pipe, or its buffer when
+ * it has none) */
+static bool relay_has_room(const struct relay_pipe *p, const struct buf *b)
+{
+	return p->on ? !p->full : buf_has_room(b);
 }
 
 /* ---- epoll interest ----------------------------------------------------- */
@@ -176,22 +281,36 @@ static void set_interest(struct proxy *px, struct px_handle *h, uint32_t mask)
 	h->mask = mask;
 }
 
+/* Only a forwarded request or a tunnel writes upstream: a request refused
+ * on a keep-alive connection must not reach the upstream still open from
+ * the previous one. */
+static bool up_may_write(const struct conn *c)
+{
+	return c->up.fd >= 0 && (c->st == CS_HTTP_FWD || c->st == CS_TUNNEL);
+}
+
 static void conn_arm(struct conn *c)
 {
 	if (c->dead)
 		return;
 	uint32_t cm = 0, um = 0;
-	if (c->st != CS_CLOSING && !c->cli_eof && buf_has_room(&c->in))
+	if (c->st == CS_MITM) {
+		mitm_interest(c->mitm, &cm, &um);
+		set_interest(c->px, &c->cli, cm);
+		set_interest(c->px, &c->up, um);
+		return;
+	}
+	if (c->st != CS_CLOSING && !c->cli_eof && relay_has_room(&c->c2u, &c->in))
 		cm |= EPOLLIN;
-	if (c->out.lim)
+	if (c->out.lim || c->u2c.len)
 		cm |= EPOLLOUT;
 	if (c->up.fd >= 0) {
 		if (c->st == CS_CONNECTING) {
 			um = EPOLLOUT;
 		} else {
-			if (!c->up_eof && buf_has_room(&c->out))
+			if (!c->up_eof && relay_has_room(&c->u2c, &c->out))
 				um |= EPOLLIN;
-			if (c->in.lim)
+			if ((c->in.lim || c->c2u.len) && up_may_write(c))
 				um |= EPOLLOUT;
 		}
 	}
@@ -200,6 +319,25 @@ static void conn_arm(struct conn *c)
 }
 
 /* ---- events ------------------------------------------------------------- */
+
+/* Interception and secrets (names only) for the event; a readable suffix
+ * for its message in msg. */
+static void add_secret_fields(struct conn *c, cJSON *d, char *msg, size_t len)
+{
+	uint64_t used = c->secrets_used, withheld = c->secrets_withheld;
+	uint64_t masked = c->secrets_masked;
+	if (c->mitm) {
+		struct mitm_report r;
+		mitm_get_report(c->mitm, &r);
+		used |= r.used;
+		withheld |= r.withheld;
+		masked += r.masked;
+		cJSON_AddBoolToObject(d, "intercepted", true);
+		cJSON_AddNumberToObject(d, "requests", r.requests);
+	}
+	size_t n = (size_t)snprintf(msg, len, "%s", c->mitm ? "; TLS intercepted" : "");
+	secrets_report(&c->px->secrets, used, withheld, masked, d, msg + n, len - n);
+}
 
 static void emit_attempt(struct conn *c)
 {
@@ -235,6 +373,8 @@ static void emit_attempt(struct conn *c)
 	cJSON_AddNumberToObject(d, "duration_ms", (double)(int64_t)(ms * 1000) / 1000);
 	if (c->error[0])
 		cJSON_AddStringToObject(d, "error", c->error);
+	char sec[600] = "";
+	add_secret_fields(c, d, sec, sizeof sec);
 
 	char dest[NET_HOST_MAX + 16];
 	net_dest_text(&c->dest, dest, sizeof dest);
@@ -246,11 +386,11 @@ static void emit_attempt(struct conn *c)
 		                                                     : "; allow with ",
 		            c->dec.hint);
 	else
-		event_emitf(EV_NETWORK, d, "%s %s %s [%s] allow (%s)%s%.0d%s%s, %llu up, %llu down, %.0f ms",
+		event_emitf(EV_NETWORK, d, "%s %s %s [%s] allow (%s)%s%.0d%s%s, %llu up, %llu down, %.0f ms%s",
 		            proto_names[c->proto], c->method, dest, c->addr[0] ? c->addr : "-",
 		            c->dec.rule, c->status ? " status " : "", c->status,
 		            c->error[0] ? " error: " : "", c->error,
-		            (unsigned long long)c->bytes_up, (unsigned long long)c->bytes_down, ms);
+		            (unsigned long long)c->bytes_up, (unsigned long long)c->bytes_down, ms, sec);
 }
 
 static void begin_attempt(struct conn *c, enum proto p, const char *method, size_t mlen)
@@ -266,6 +406,7 @@ static void begin_attempt(struct conn *c, enum proto p, const char *method, size
 	c->status = 0;
 	c->error[0] = '\0';
 	c->addr[0] = '\0';
+	c->secrets_used = c->secrets_withheld = c->secrets_masked = 0;
 	memset(&c->dec, 0, sizeof c->dec);
 	memset(&c->dest, 0, sizeof c->dest);
 }
@@ -366,6 +507,14 @@ static void upstream_ready(struct conn *c)
 	switch (c->proto) {
 	case P_CONNECT: {
 		static const char ok[] = "HTTP/1.1 200 Connection established\r\n\r\n";
+		if (c->px->tls && !buf_len(&c->in) && secrets_any_host(&c->px->secrets, &c->dest)) {
+			c->mitm = mitm_new(c->px->tls, &c->px->secrets, &c->dest, c->cli.fd,
+			                   c->up.fd, ok);
+			c->status = 200;
+			c->st = CS_MITM;
+			c->head_since = now_mono_ns();
+			break;
+		}
 		buf_put(&c->out, ok, sizeof ok - 1);
 		c->status = 200;
 		c->st = CS_TUNNEL;
@@ -557,13 +706,28 @@ static void deny_malformed(struct conn *c, int code, const char *phrase, const c
  * lines become CRLF, "a:b" becomes "a: b"): it is built apart, sized
  * exactly, and placed before the body bytes already buffered. false: it
  * does not fit in the buffer. */
+static bool is_proxy_header(const struct http_header *x)
+{
+	return (x->name_len == 16 && strncasecmp(x->name, "proxy-connection", 16) == 0) ||
+	       (x->name_len == 19 && strncasecmp(x->name, "proxy-authorization", 19) == 0);
+}
+
 static bool rewrite_head(struct conn *c, const struct http_head *h, const char *path,
                          size_t path_len)
 {
 	size_t hl = h->head_len;
 	size_t need = h->method_len + 1 + path_len + sizeof " HTTP/1.x\r\n" + 2;
-	for (size_t i = 0; i < h->n_headers; i++)
-		need += h->h[i].name_len + h->h[i].value_len + 4;
+	/* Placeholders in header values become values for this host. */
+	char *sub[HTTP_MAX_HEADERS] = { 0 };
+	size_t sub_len[HTTP_MAX_HEADERS];
+	secrets_scan(&c->px->secrets, path, path_len, &c->secrets_withheld);
+	for (size_t i = 0; i < h->n_headers; i++) {
+		if (c->px->secrets.n && !is_proxy_header(&h->h[i]))
+			sub[i] = secrets_subst(&c->px->secrets, &c->dest, h->h[i].value,
+			                       h->h[i].value_len, &sub_len[i], &c->secrets_used,
+			                       &c->secrets_withheld);
+		need += h->h[i].name_len + (sub[i] ? sub_len[i] : h->h[i].value_len) + 4;
+	}
 	char *tmp = xmalloc(need);
 	size_t n = 0;
 	memcpy(tmp + n, h->method, h->method_len);
@@ -574,15 +738,22 @@ static bool rewrite_head(struct conn *c, const struct http_head *h, const char *
 	n += (size_t)snprintf(tmp + n, need - n, " HTTP/1.%d\r\n", h->minor ? 1 : 0);
 	for (size_t i = 0; i < h->n_headers; i++) {
 		const struct http_header *x = &h->h[i];
-		if ((x->name_len == 16 && strncasecmp(x->name, "proxy-connection", 16) == 0) ||
-		    (x->name_len == 19 && strncasecmp(x->name, "proxy-authorization", 19) == 0))
+		if (is_proxy_header(x))
 			continue;
 		memcpy(tmp + n, x->name, x->name_len);
 		n += x->name_len;
 		tmp[n++] = ':';
 		tmp[n++] = ' ';
-		memcpy(tmp + n, x->value, x->value_len);
-		n += x->value_len;
+		if (sub[i]) {
+			memcpy(tmp + n, sub[i], sub_len[i]);
+			n += sub_len[i];
+			explicit_bzero(sub[i], sub_len[i]);
+			free(sub[i]);
+			sub[i] = NULL;
+		} else {
+			memcpy(tmp + n, x->value, x->value_len);
+			n += x->value_len;
+		}
 		tmp[n++] = '\r';
 		tmp[n++] = '\n';
 	}
@@ -597,11 +768,13 @@ static bool rewrite_head(struct conn *c, const struct http_head *h, const char *
 		b->r = 0;
 		b->w = n + rest;
 	} else {
+		explicit_bzero(tmp, n);
 		free(tmp);
 		return false;
 	}
 	memcpy(b->d + b->r, tmp, n);
 	b->lim = n;
+	explicit_bzero(tmp, n);
 	free(tmp);
 	return true;
 }
@@ -906,11 +1079,11 @@ static bool conn_step(struct conn *c)
 	case CS_TUNNEL:
 		c->in.lim = buf_len(&c->in);
 		c->out.lim = buf_len(&c->out);
-		if (c->cli_eof && !c->in.lim && !c->up_wshut && c->up.fd >= 0) {
+		if (c->cli_eof && !c->in.lim && !c->c2u.len && !c->up_wshut && c->up.fd >= 0) {
 			shutdown(c->up.fd, SHUT_WR);
 			c->up_wshut = true;
 		}
-		if (c->up_eof && !c->out.lim && !c->cli_wshut) {
+		if (c->up_eof && !c->out.lim && !c->u2c.len && !c->cli_wshut) {
 			shutdown(c->cli.fd, SHUT_WR);
 			c->cli_wshut = true;
 		}
@@ -919,6 +1092,19 @@ static bool conn_step(struct conn *c)
 			return false;
 		}
 		return false;
+	case CS_MITM: {
+		enum mitm_status ms = mitm_run(c->mitm);
+		if (ms != MITM_RUNNING) {
+			struct mitm_report r;
+			mitm_get_report(c->mitm, &r);
+			c->bytes_up = r.bytes_up;
+			c->bytes_down = r.bytes_down;
+			if (ms == MITM_FAILED)
+				snprintf(c->error, sizeof c->error, "%s", r.error);
+			conn_close(c);
+		}
+		return false;
+	}
 	case CS_CLOSING:
 		if (!c->out.lim) {
 			conn_close(c);
@@ -928,10 +1114,16 @@ static bool conn_step(struct conn *c)
 	return false;
 }
 
+static bool conn_flush(struct conn *c);
+
 static void conn_progress(struct conn *c)
 {
-	for (int guard = 0; guard < 1000 && !c->dead && conn_step(c); guard++)
-		;
+	for (int round = 0; round < 4 && !c->dead; round++) {
+		for (int guard = 0; guard < 1000 && !c->dead && conn_step(c); guard++)
+			;
+		if (c->dead || !conn_flush(c))
+			break;
+	}
 	conn_arm(c);
 }
 
@@ -977,16 +1169,195 @@ static bool do_write(struct conn *c, int fd, struct buf *b, uint64_t *count)
 	return false;
 }
 
+/* A server echoing a secret's value back (plain HTTP) finds it masked in
+ * what reaches the sandbox; bytes already sent cannot be, so a value split
+ * across that point survives (intercepted TLS holds back and has no gap). */
+static void mask_echoed_secrets(struct conn *c, size_t had)
+{
+	struct buf *b = &c->out;
+	size_t hold = secrets_max_value_len(&c->px->secrets) - 1;
+	size_t from = had > hold ? had - hold : 0;
+	if (b->d && buf_len(b) > from)
+		c->secrets_masked += secrets_mask(&c->px->secrets, b->d + b->r + from,
+		                                  buf_len(b) - from);
+}
+
+/* Sends what is cleared in either buffer to a socket not already waiting
+ * for EPOLLOUT (it usually takes it: no epoll round trip). Returns whether
+ * anything went out; a fatal error closes the connection. */
+static bool conn_flush(struct conn *c)
+{
+	bool sent = false;
+	size_t before;
+	if (c->out.lim && !(c->cli.mask & EPOLLOUT)) {
+		before = c->out.lim;
+		if (!do_write(c, c->cli.fd, &c->out, NULL)) {
+			conn_close(c);
+			return false;
+		}
+		sent = c->out.lim != before;
+	}
+	if (c->in.lim && up_may_write(c) && !(c->up.mask & EPOLLOUT)) {
+		before = c->in.lim;
+		if (!do_write(c, c->up.fd, &c->in, &c->bytes_up)) {
+			conn_close(c);
+			return false;
+		}
+		sent = sent || c->in.lim != before;
+	}
+	return sent;
+}
+
+/* ---- tunnel relay ------------------------------------------------------- */
+
+struct relay_dir {
+	int src, dst;
+	struct buf *b;          /* bytes from before the tunnel, sent first */
+	struct relay_pipe *p;
+	bool *eof;
+	uint64_t *read_count, *write_count;
+};
+
+static struct relay_dir relay_dir(struct conn *c, bool from_upstream)
+{
+	if (from_upstream)
+		return (struct relay_dir){ c->up.fd, c->cli.fd, &c->out, &c->u2c,
+			                   &c->up_eof, &c->bytes_down, NULL };
+	return (struct relay_dir){ c->cli.fd, c->up.fd, &c->in, &c->c2u,
+		                   &c->cli_eof, NULL, &c->bytes_up };
+}
+
+static bool relay_failed(struct conn *c, const char *what)
+{
+	snprintf(c->error, sizeof c->error, "%s: %s", what, strerror(errno));
+	return false;
+}
+
+static void sigpipe_block(struct proxy *px)
+{
+	if (px->sigpipe_blocked)
+		return;
+	sigset_t s;
+	sigemptyset(&s);
+	sigaddset(&s, SIGPIPE);
+	sigprocmask(SIG_BLOCK, &s, &px->sigmask_saved);
+	px->sigpipe_blocked = true;
+}
+
+static void sigpipe_restore(struct proxy *px)
+{
+	if (!px->sigpipe_blocked)
+		return;
+	if (!sigismember(&px->sigmask_saved, SIGPIPE)) {
+		sigset_t s;
+		sigemptyset(&s);
+		sigaddset(&s, SIGPIPE);
+		/* Not blocked before: any pending SIGPIPE was raised here. */
+		static const struct timespec zero = { 0 };
+		while (sigtimedwait(&s, NULL, &zero) == SIGPIPE)
+			;
+		sigprocmask(SIG_SETMASK, &px->sigmask_saved, NULL);
+	}
+	px->sigpipe_blocked = false;
+}
+
+/* Moves one direction along: buffered bytes, then the pipe, out to dst;
+ * then more from src, while both sides keep up. false on a fatal error. */
+static bool relay_pump(struct conn *c, struct relay_dir d)
+{
+	struct relay_pipe *p = d.p;
+	for (int i = 0; i < RELAY_BUDGET; i++) {
+		if (d.b->lim) {
+			if (!do_write(c, d.dst, d.b, d.write_count))
+				return false;
+			if (d.b->lim)
+				return true; /* dst is full */
+		}
+		if (d.b->d && !buf_len(d.b) && p->on)
+			buf_release(d.b); /* the pipe carries it from here */
+		if (p->len) {
+			sigpipe_block(c->px);
+			ssize_t n = splice(p->rd, NULL, d.dst, NULL, p->len,
+			                   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+			if (n < 0 && errno != EAGAIN && errno != EINTR)
+				return relay_failed(c, "splice");
+			if (n > 0) {
+				p->len -= (size_t)n;
+				p->full = false;
+				if (d.write_count)
+					*d.write_count += (uint64_t)n;
+			}
+			if (p->len)
+				return true;
+		}
+		if (*d.eof)
+			return true;
+		if (!p->on && (!p->bulk || !relay_open(c->px, p))) { /* through the buffer */
+			size_t w = d.b->w;
+			if (!do_read(c, d.src, d.b, d.eof, d.read_count))
+				return false;
+			d.b->lim = buf_len(d.b);
+			if (d.b->w == w)
+				return true;
+			if (d.b->w - w >= RELAY_BULK)
+				p->bulk = true;
+			continue;
+		}
+		ssize_t n = splice(d.src, NULL, p->wr, NULL, RELAY_CHUNK,
+		                   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+		if (n == 0) {
+			*d.eof = true;
+			return true;
+		}
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EINTR)
+				return relay_failed(c, "splice");
+			/* Either src is empty or every pipe slot is taken. */
+			p->full = p->len > 0;
+			return true;
+		}
+		p->len += (size_t)n;
+		if (d.read_count)
+			*d.read_count += (uint64_t)n;
+	}
+	return true;
+}
+
+static void relay_event(struct conn *c, struct px_handle *h, uint32_t ev)
+{
+	bool from_up = h == &c->up, ok = true;
+	if (ev & (EPOLLIN | EPOLLHUP | EPOLLERR))
+		ok = relay_pump(c, relay_dir(c, from_up));
+	if (ok && (ev & (EPOLLOUT | EPOLLERR)))
+		ok = relay_pump(c, relay_dir(c, !from_up));
+	if (!ok) {
+		conn_close(c);
+		return;
+	}
+	conn_progress(c);
+}
+
 static void conn_event(struct conn *c, struct px_handle *h, uint32_t ev)
 {
 	bool ok = true;
+	if (c->st == CS_MITM) { /* proxy_tls.c does the I/O */
+		conn_progress(c);
+		return;
+	}
+	if (c->st == CS_TUNNEL) {
+		relay_event(c, h, ev);
+		return;
+	}
 	if (h == &c->up) {
 		if (c->st == CS_CONNECTING) {
 			connect_done(c);
 		} else {
+			size_t had = buf_len(&c->out);
 			if (ev & (EPOLLIN | EPOLLHUP | EPOLLERR))
 				ok = do_read(c, c->up.fd, &c->out, &c->up_eof, &c->bytes_down);
-			if (ok && (ev & (EPOLLOUT | EPOLLERR)))
+			if (c->px->secrets.n && c->proto == P_HTTP)
+				mask_echoed_secrets(c, had);
+			if (ok && (ev & (EPOLLOUT | EPOLLERR)) && up_may_write(c))
 				ok = do_write(c, c->up.fd, &c->in, &c->bytes_up);
 		}
 	} else {
@@ -1008,9 +1379,18 @@ static void conn_close(struct conn *c)
 		return;
 	struct proxy *px = c->px;
 	if (c->attempt_open && !c->error[0] && c->st != CS_TUNNEL && c->st != CS_CLOSING &&
+	    c->st != CS_MITM &&
 	    !(c->proto == P_HTTP && c->resp_done))
 		snprintf(c->error, sizeof c->error, "closed before completion");
+	if (c->mitm) {
+		struct mitm_report r;
+		mitm_get_report(c->mitm, &r);
+		c->bytes_up = r.bytes_up;
+		c->bytes_down = r.bytes_down;
+	}
 	emit_attempt(c);
+	mitm_free(c->mitm);
+	c->mitm = NULL;
 	dns_cancel(c->dq);
 	c->dq = NULL;
 	close_upstream(c);
@@ -1019,6 +1399,8 @@ static void conn_close(struct conn *c)
 	c->cli.fd = -1;
 	buf_release(&c->in);
 	buf_release(&c->out);
+	relay_close(px, &c->c2u);
+	relay_close(px, &c->u2c);
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -1041,6 +1423,17 @@ static void conn_close(struct conn *c)
  * the sandbox can make the supervisor hold. */
 #define MAX_CONNS 1024
 
+static size_t pipe_fd_budget(void)
+{
+	struct rlimit rl;
+	size_t reserved = 2 * MAX_CONNS + 64; /* sockets, resolver, listeners */
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return 0;
+	if (rl.rlim_cur == RLIM_INFINITY)
+		return SIZE_MAX / 2;
+	return rl.rlim_cur > reserved ? (size_t)rl.rlim_cur - reserved : 0;
+}
+
 static void accept_some(struct proxy *px, struct px_handle *l)
 {
 	for (int i = 0; i < 64; i++) {
@@ -1062,6 +1455,7 @@ static void accept_some(struct proxy *px, struct px_handle *l)
 		c->px = px;
 		c->cli = (struct px_handle){ .kind = PX_CLIENT, .fd = fd };
 		c->up = (struct px_handle){ .kind = PX_UPSTREAM, .fd = -1 };
+		c->in.pool = c->out.pool = &px->pool;
 		c->st = CS_SNIFF;
 		c->head_since = now_mono_ns();
 		c->next = px->conns;
@@ -1083,9 +1477,22 @@ struct proxy *proxy_new(const struct policy *p, char *err, size_t errlen)
 		free(px);
 		return NULL;
 	}
+	if (secrets_load(p, &px->secrets, err, errlen) < 0) {
+		net_policy_free(&px->pol);
+		free(px);
+		return NULL;
+	}
+	if (px->secrets.n && !(px->tls = tls_ctx_new(err, errlen))) {
+		secrets_free(&px->secrets);
+		net_policy_free(&px->pol);
+		free(px);
+		return NULL;
+	}
 	px->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (px->epfd < 0) {
 		snprintf(err, errlen, "epoll_create1: %s", strerror(errno));
+		tls_ctx_free(px->tls);
+		secrets_free(&px->secrets);
 		net_policy_free(&px->pol);
 		free(px);
 		return NULL;
@@ -1093,6 +1500,8 @@ struct proxy *proxy_new(const struct policy *p, char *err, size_t errlen)
 	px->dns = dns_new(px->epfd, err, errlen);
 	if (!px->dns) {
 		close(px->epfd);
+		tls_ctx_free(px->tls);
+		secrets_free(&px->secrets);
 		net_policy_free(&px->pol);
 		free(px);
 		return NULL;
@@ -1121,6 +1530,11 @@ static void sweep_slow_clients(struct proxy *px)
 		next = c->next;
 		bool waiting = c->st == CS_SNIFF || c->st == CS_HTTP_HEAD ||
 		               c->st == CS_SOCKS_GREET || c->st == CS_SOCKS_REQ;
+		if (c->st == CS_MITM && !mitm_established(c->mitm)) {
+			waiting = true; /* TLS handshakes get the same deadline */
+			if (now - c->head_since > HEAD_DEADLINE_NS)
+				snprintf(c->error, sizeof c->error, "TLS handshake timed out");
+		}
 		if (waiting && now - c->head_since > HEAD_DEADLINE_NS)
 			conn_close(c);
 	}
@@ -1187,6 +1601,7 @@ void proxy_dispatch(struct proxy *px)
 		free(c);
 	}
 	dns_gc(px->dns);
+	sigpipe_restore(px);
 }
 
 void proxy_get_stats(const struct proxy *px, struct proxy_stats *out) { *out = px->stats; }
@@ -1202,6 +1617,8 @@ void proxy_free(struct proxy *px)
 		px->graveyard = c->next;
 		free(c);
 	}
+	while (px->pool.n)
+		free(px->pool.spare[--px->pool.n]);
 	dns_free(px->dns);
 	if (px->sweep.fd >= 0)
 		close(px->sweep.fd);
@@ -1209,5 +1626,12 @@ void proxy_free(struct proxy *px)
 		close(px->listeners[i].fd);
 	close(px->epfd);
 	net_policy_free(&px->pol);
+	tls_ctx_free(px->tls);
+	secrets_free(&px->secrets);
 	free(px);
+}
+
+const char *proxy_ca_cert_pem(const struct proxy *px)
+{
+	return px && px->tls ? tls_ctx_ca_pem(px->tls) : NULL;
 }

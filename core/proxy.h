@@ -37,6 +37,9 @@ int proxy_fd(const struct proxy *px);
 /* Handles whatever is ready, without blocking. */
 void proxy_dispatch(struct proxy *px);
 void proxy_get_stats(const struct proxy *px, struct proxy_stats *out);
+/* The session CA certificate (PEM) when the policy has secrets, else NULL.
+ * The sandbox must trust it: pass it as jail_spec.ca_cert_pem. */
+const char *proxy_ca_cert_pem(const struct proxy *px);
 /* Closes every connection (emitting their events) and frees px. */
 void proxy_free(struct proxy *px);
 

@@ -67,6 +67,44 @@ int http_split_absolute(const char *t, size_t len, const char **auth, size_t *au
 /* "host[:port]" / "[v6][:port]" -> canonical destination. -1 when invalid. */
 int http_parse_authority(const char *a, size_t len, uint16_t default_port, struct net_dest *out);
 
+/* ---- TLS interception (proxy_tls.c) ------------------------------------- */
+
+/* For CONNECTs to a secret's host the proxy answers 200 itself, completes
+ * TLS with the real server first (verified against this process's trust
+ * store and the host name or IP), then with the client (a leaf from the
+ * session CA), and relays HTTP/1.1 between them, rewriting placeholders in
+ * request headers. Everything is non-blocking on the connection's two fds:
+ * call mitm_run() whenever either is ready, then re-arm with
+ * mitm_interest(). */
+struct secrets;
+struct tls_ctx;
+struct mitm;
+
+struct tls_ctx *tls_ctx_new(char *err, size_t errlen);
+void tls_ctx_free(struct tls_ctx *t);
+const char *tls_ctx_ca_pem(const struct tls_ctx *t);
+
+enum mitm_status { MITM_RUNNING, MITM_DONE, MITM_FAILED };
+
+struct mitm_report {
+	bool established;            /* both handshakes completed */
+	unsigned requests;
+	uint64_t used, withheld;     /* secrets (bit i = secret i) */
+	uint64_t bytes_up, bytes_down;
+	uint64_t masked;             /* values echoed by the server, masked */
+	const char *error;           /* "" unless MITM_FAILED */
+};
+
+/* preamble: bytes for the client before TLS (the CONNECT's 200). */
+struct mitm *mitm_new(struct tls_ctx *t, const struct secrets *s, const struct net_dest *d,
+                      int cli_fd, int up_fd, const char *preamble);
+enum mitm_status mitm_run(struct mitm *m);
+/* EPOLLIN/EPOLLOUT wanted on the client and upstream fds. */
+void mitm_interest(const struct mitm *m, uint32_t *cli, uint32_t *up);
+void mitm_get_report(const struct mitm *m, struct mitm_report *out);
+bool mitm_established(const struct mitm *m);
+void mitm_free(struct mitm *m);
+
 /* ---- SOCKS5 (proxy_socks.c) --------------------------------------------- */
 
 struct socks5_req {

@@ -11,6 +11,7 @@
 #include "seccomp_filter.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <stdio.h>
@@ -152,11 +153,8 @@ int seccomp_filter_load(char *err, size_t errlen)
 	return 0;
 }
 
-int seccomp_filter_export(char *err, size_t errlen)
+static int export_ctx(scmp_filter_ctx ctx, char *err, size_t errlen)
 {
-	scmp_filter_ctx ctx = build(err, errlen);
-	if (!ctx)
-		return -1;
 	int fd = memfd_create("glassbox-seccomp", MFD_CLOEXEC);
 	int rc = fd < 0 ? -errno : seccomp_export_bpf(ctx, fd);
 	seccomp_release(ctx);
@@ -167,4 +165,63 @@ int seccomp_filter_export(char *err, size_t errlen)
 		return -1;
 	}
 	return fd;
+}
+
+int seccomp_filter_export(char *err, size_t errlen)
+{
+	scmp_filter_ctx ctx = build(err, errlen);
+	return ctx ? export_ctx(ctx, err, errlen) : -1;
+}
+
+/* Path syscalls that always change something (their path is read in the
+ * supervisor: the filter cannot see strings). */
+static const char *const observed_always[] = {
+	"creat", "unlink", "unlinkat", "rename", "renameat", "renameat2", "mkdir", "mkdirat",
+	"rmdir", "link", "linkat", "symlink", "symlinkat", "chmod", "fchmodat", "chown",
+	"lchown", "fchownat", "truncate", "utime", "utimes", "futimesat", "mknod", "mknodat", "openat2", "connect", "execve", "execveat", NULL,
+};
+
+int seccomp_observe_export(bool trace, char *err, size_t errlen)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	if (!ctx) {
+		snprintf(err, errlen, "seccomp: cannot initialise libseccomp");
+		return -1;
+	}
+	const char *what = "attribute";
+	/* Foreign ABIs are refused by the deny filter already. */
+	int rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ALLOW);
+	for (int i = 0; observed_always[i]; i++) {
+		int nr = seccomp_syscall_resolve_name(observed_always[i]);
+		if (nr != __NR_SCMP_ERROR)
+			rule(ctx, &rc, &what, observed_always[i], SCMP_ACT_NOTIFY, nr, 0, NULL);
+	}
+#if defined(__x86_64__)
+	rule(ctx, &rc, &what, "fchmodat2", SCMP_ACT_NOTIFY, 452, 0, NULL);
+#endif
+	/* Calls on an open fd (fchmod, fchown, futimens = utimensat with no
+	 * path) are not trapped: the fd was opened, and checked, before; they
+	 * are frequent (tar x sets the time of every file) and rarely denied. */
+	struct scmp_arg_cmp has_path = SCMP_A1(SCMP_CMP_NE, 0);
+	rule(ctx, &rc, &what, "utimensat", SCMP_ACT_NOTIFY, SCMP_SYS(utimensat), 1, &has_path);
+	if (trace) {
+		rule(ctx, &rc, &what, "open", SCMP_ACT_NOTIFY, SCMP_SYS(open), 0, NULL);
+		rule(ctx, &rc, &what, "openat", SCMP_ACT_NOTIFY, SCMP_SYS(openat), 0, NULL);
+		rule(ctx, &rc, &what, "bind", SCMP_ACT_NOTIFY, SCMP_SYS(bind), 0, NULL);
+	} else {
+		/* Plain reads never trap: one rule per bit of "opened to change". */
+		static const unsigned long write_bits[] = {O_WRONLY, O_RDWR, O_CREAT, O_TRUNC};
+		for (size_t b = 0; b < sizeof write_bits / sizeof *write_bits; b++) {
+			struct scmp_arg_cmp a1 = SCMP_A1(SCMP_CMP_MASKED_EQ, write_bits[b], write_bits[b]);
+			struct scmp_arg_cmp a2 = SCMP_A2(SCMP_CMP_MASKED_EQ, write_bits[b], write_bits[b]);
+			rule(ctx, &rc, &what, "open", SCMP_ACT_NOTIFY, SCMP_SYS(open), 1, &a1);
+			rule(ctx, &rc, &what, "openat", SCMP_ACT_NOTIFY, SCMP_SYS(openat), 1, &a2);
+		}
+	}
+	if (rc < 0) {
+		snprintf(err, errlen, "seccomp: %s: %s", what, strerror(-rc));
+		seccomp_release(ctx);
+		return -1;
+	}
+	return export_ctx(ctx, err, errlen);
 }

@@ -2,6 +2,7 @@
  * (built with libseccomp, loaded by glassbox-init before the command). */
 #ifndef GLASSBOX_SECCOMP_FILTER_H
 #define GLASSBOX_SECCOMP_FILTER_H
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Names of the syscalls answered EPERM, NULL-terminated (for events/docs). */
@@ -13,5 +14,13 @@ int seccomp_filter_load(char *err, size_t errlen);
 /* Builds the filter and returns a memfd (O_CLOEXEC) holding its BPF program,
  * for a process that loads it itself; -1 with one line in err. */
 int seccomp_filter_export(char *err, size_t errlen);
+/* The observation filter (core/observer.c): SECCOMP_RET_USER_NOTIF for the
+ * syscalls that signal intent (opening for write, create, delete, rename,
+ * mkdir, chmod/chown, truncate, utimes, mknod, connect, execve; not the
+ * calls on an already open fd); with trace
+ * also every open and bind. Loaded after the deny filter, whose ERRNO
+ * answers win (the kernel takes the most severe action of all filters).
+ * Returns a memfd of BPF as seccomp_filter_export does. */
+int seccomp_observe_export(bool trace, char *err, size_t errlen);
 
 #endif

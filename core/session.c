@@ -3,12 +3,15 @@
  * the TUI and the control socket drive. Everything here was the headless
  * runner's set-up; the faces now only connect terminals and render events.
  *
- * The session's fd is an epoll set holding the jail's control socket and the
- * proxy's own epoll fd; session_dispatch() serves whichever is ready. */
+ * The session's fd is an epoll set holding the jail's control socket, the
+ * proxy's own epoll fd and the observer's eventfd (denied accesses, once the
+ * sandbox sent its notification listener); session_dispatch() serves
+ * whichever is ready. */
 #include "session.h"
 #include "env.h"
 #include "event.h"
 #include "jail.h"
+#include "observer.h"
 #include "profile.h"
 #include "proxy.h"
 #include "util.h"
@@ -40,6 +43,7 @@ struct session {
 	FILE *log;
 	struct proxy *proxy;          /* NULL without a sandbox */
 	bool listener_added;
+	bool observer_added;
 	struct snap_store *snap_store;
 	struct snap_session *snap;
 
@@ -247,6 +251,11 @@ int session_open(const struct cli_options *o, struct session **out, char *err, s
 	spec->explicit_deny = &s->explicit_deny;
 	spec->pin_paths = &s->pins;
 	env_build(&s->policy, environ, &spec->env);
+	/* Denied accesses are observed and explained (core/observer.h);
+	 * GLASSBOX_OBSERVE=0 turns that off (bench/observe compares). */
+	const char *observe = getenv("GLASSBOX_OBSERVE");
+	spec->observe = !(observe && strcmp(observe, "0") == 0);
+	spec->trace = o->trace;
 	if (!s->policy.no_sandbox) {
 		/* Every connection goes through the proxy, even with no network
 		 * allowed: refusals are answered and reported. */
@@ -254,6 +263,7 @@ int session_open(const struct cli_options *o, struct session **out, char *err, s
 		spec->want_listener = true;
 		if (!(s->proxy = proxy_new(&s->policy, err, errlen)))
 			return 125;
+		spec->ca_cert_pem = proxy_ca_cert_pem(s->proxy); /* with --secret */
 	}
 	if (o->command.len) {
 		strlist_copy(&spec->argv, &o->command);
@@ -325,7 +335,16 @@ int session_dispatch(struct session *s)
 		} else if (fd == jail_fd(s->jail)) {
 			if (jail_handle_input(s->jail) != 0)
 				s->ended = true;
+		} else if (jail_observer(s->jail) && fd == observer_fd(jail_observer(s->jail))) {
+			observer_dispatch(jail_observer(s->jail));
 		}
+	}
+	if (!s->observer_added && jail_observer(s->jail)) {
+		/* The sandbox sent its notification listener: report what it sees. */
+		if (epoll_watch(s->epfd, observer_fd(jail_observer(s->jail))) < 0)
+			event_emitf(EV_WARNING, NULL, "denied accesses cannot be reported: %s",
+			            strerror(errno));
+		s->observer_added = true;
 	}
 	if (s->proxy && !s->listener_added && jail_proxy_listener(s->jail) >= 0) {
 		/* The sandbox sent its proxy listener: start accepting. */

@@ -22,6 +22,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/.." && pwd)
 build=${BUILD:-$repo/build}
+glassbox=${GLASSBOX:-$build/glassbox}
 cols=${COLS:-120}
 rows=${ROWS:-36}
 preview_only=0
@@ -49,11 +50,11 @@ for tool in tmux aha wkhtmltoimage pngquant python3; do
 done
 mkdir -p "$outdir"
 work=$(mktemp -d /tmp/gb-shots.XXXXXX)
-sock=gb-shots-$$
-tmux_() { tmux -L "$sock" -f /dev/null "$@"; }
+run=0 # each run gets a tmux server of its own (a dying one may still hold the old socket)
+tmux_() { tmux -L "gb-shots-$$-$run" -f /dev/null "$@"; }
 cleanup() {
 	tmux_ kill-server 2>/dev/null || true
-	[ -n "${server_pid:-}" ] && kill "$server_pid" 2>/dev/null || true
+	if [ -n "${server_pid:-}" ]; then kill "$server_pid" 2>/dev/null || true; fi
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -71,8 +72,9 @@ start_run() {
 	local name=$1
 	shift
 	tmux_ kill-server 2>/dev/null || true
+	run=$((run + 1))
 	tmux_ -2 new-session -d -s shot -x "$cols" -y "$rows" \
-		-e TERM=tmux-256color -e LANG=C.UTF-8 -e LC_ALL=C.UTF-8 "$@"
+		-e TERM=tmux-256color -e LANG=C.UTF-8 -e LC_ALL=C.UTF-8 -e GLASSBOX_THEME_DIR="$repo/themes" "$@"
 	tmux_ set -g status off
 	tmux_ set -g default-terminal tmux-256color
 	echo "make.sh: $name" >&2
@@ -121,7 +123,7 @@ shoot() {
 preview() { # THEME
 	local theme=$1
 	[ -x "$build/gb-theme-preview" ] || cmake --build "$build" --target gb-theme-preview >/dev/null
-	start_run "preview $theme" env GLASSBOX_THEME_DIR="$repo/themes" "$build/gb-theme-preview" "$theme"
+	start_run "preview $theme" "$build/gb-theme-preview" "$theme"
 	wait_for "F10"
 	shoot "$theme" "$outdir/preview-$theme.png"
 }
@@ -131,10 +133,74 @@ for theme in "${themes[@]}"; do
 done
 [ "$preview_only" = 1 ] && exit 0
 
-if [ -f "$here/tui_views.sh" ]; then
-	# shellcheck source=/dev/null
-	. "$here/tui_views.sh"
-	for theme in "${themes[@]}"; do
-		tui_views "$theme"
-	done
+help=$("$glassbox" -h 2>&1 || true)
+if [[ $help != *--theme* ]]; then
+	echo "make.sh: $glassbox has no TUI yet; only the previews were made" >&2
+	exit 0
 fi
+
+# A web server on a loopback address of its own, for the network view.
+site=$work/site
+mkdir -p "$site"
+printf 'hello from a local server\n' >"$site/index.html"
+port=$((20000 + $$ % 20000))
+python3 -m http.server --bind 127.0.0.2 "$port" --directory "$site" >/dev/null 2>&1 &
+server_pid=$!
+for ((i = 0; i < 100; i++)); do
+	curl -sf "http://127.0.0.2:$port/" >/dev/null && break
+	sleep 0.1
+done
+
+# tui_views THEME: one real session per theme; the shots follow its story.
+tui_views() {
+	local theme=$1 proj=$work/$1/project
+	rm -rf "${work:?}/$theme"
+	mkdir -p "$proj/src"
+	printf 'hello\nworld\n' >"$proj/notes.md"
+	printf 'int main(void)\n{\n\treturn 0;\n}\n' >"$proj/src/main.c"
+	printf '#!/bin/sh\necho build\n' >"$proj/build.sh"
+	chmod +x "$proj/build.sh"
+	printf 'old\n' >"$proj/old.txt"
+	# shellcheck disable=SC2016 # expanded by the inner bash
+	start_run "tui $theme" bash -c 'cd "$1" && shift && exec "$@"' - "$proj" \
+		"$glassbox" --theme "$theme" --snapshot --allow-net=127.0.0.2 --env 'PS1=\W $ ' \
+		--tui -- bash --norc --noprofile
+	wait_for '$ '
+	keys 'ls --color=always' Enter
+	keys "curl -s http://127.0.0.2:$port/" Enter
+	wait_for 'hello from a local server'
+	keys 'curl -sI http://example.com/ | head -1' Enter
+	wait_for 'HTTP/1.1 403'
+	keys 'echo hi > /etc/motd' Enter
+	wait_for 'Read-only file system'
+	keys "printf '\\treturn 1;\\n}\\n' >> src/main.c; echo more >> notes.md; rm old.txt; echo '// new' > src/new.c" Enter
+	wait_for 'Changes 4'
+	shoot "$theme" "$outdir/$theme-main.png"
+
+	keys F1
+	wait_for 'Everywhere'
+	shoot "$theme" "$outdir/$theme-help.png"
+	keys Escape
+
+	keys M-3 # Denied: the write to /etc/motd
+	sleep 0.3
+	tmux_ capture-pane -p -t shot | grep -q 'nothing denied yet' || keys Enter
+	shoot "$theme" "$outdir/$theme-denied.png"
+	keys Escape
+
+	keys M-2 # Network: one request allowed, one denied
+	sleep 0.3
+	shoot "$theme" "$outdir/$theme-network.png"
+	keys Escape
+
+	keys M-4 Home Down Down # Changes: the modified src/main.c ...
+	sleep 0.3
+	keys Enter # ... and its diff
+	wait_for '@@'
+	shoot "$theme" "$outdir/$theme-changes-diff.png"
+	tmux_ kill-server
+}
+
+for theme in "${themes[@]}"; do
+	tui_views "$theme"
+done

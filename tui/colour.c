@@ -54,10 +54,16 @@ void colour_256_to_rgb(int index, uint8_t rgb[3])
 	}
 }
 
+/* Nearest cube6 level by arithmetic (the shell pane calls this per cell):
+ * the midpoints between 0, 95, 135, ... are 47.5, 115, 155, 195, 235. */
+static int cube6_level(int v)
+{
+	return v < 48 ? 0 : v < 115 ? 1 : (v - 35) / 40;
+}
+
 int colour_rgb_to_256(uint8_t r, uint8_t g, uint8_t b)
 {
-	int cr = nearest_level(cube6, 6, r), cg = nearest_level(cube6, 6, g),
-	    cb = nearest_level(cube6, 6, b);
+	int cr = cube6_level(r), cg = cube6_level(g), cb = cube6_level(b);
 	int cube = 16 + 36 * cr + 6 * cg + cb;
 	int cube_d = dist2(r, g, b, cube6[cr], cube6[cg], cube6[cb]);
 

@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "headless.h"
 #include "profile.h"
+#include "report_cmd.h"
 #include "snapshot_cmd.h"
 
 #include <fcntl.h>
@@ -72,6 +73,9 @@ int main(int argc, char **argv)
 	case CLI_SNAPSHOT_RESTORE:
 	case CLI_SNAPSHOT_CLEAN:
 		rc = snapshot_command(&o);
+		break;
+	case CLI_REPORT:
+		rc = report_command(o.report_path);
 		break;
 	case CLI_RUN:
 		rc = headless_run(&o);

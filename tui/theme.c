@@ -432,7 +432,7 @@ int theme_load(const char *name_or_path, struct theme *out, char *err, size_t er
 	for (const struct theme_builtin *b = theme_builtins; b->name; b++)
 		if (strcmp(b->name, name_or_path) == 0) {
 			char filename[128];
-			snprintf(filename, sizeof filename, "(built-in) %s.theme", b->name);
+			snprintf(filename, sizeof filename, "%s.theme", b->name); /* the compiled-in copy */
 			return theme_parse(b->text, filename, out, err, errlen);
 		}
 

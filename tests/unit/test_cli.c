@@ -349,8 +349,10 @@ static void test_unknown_options(void **state)
 	/* no abbreviations */
 	expect_error(PARSE("--allow-w=/x"), "unknown option '--allow-w' (see glassbox --help)");
 	expect_error(PARSE("--deb"), "unknown option '--deb' (see glassbox --help)");
-	/* --secret arrives with the secrets feature (issue 4, phase 2) */
-	expect_error(PARSE("--secret", "K=V"), "unknown option '--secret' (see glassbox --help)");
+	/* --secret is known; without --secret-host it is refused (test_secrets.c) */
+	expect_error(PARSE("--secret", "K=V"),
+	             "--secret K: no --secret-host K=HOST given (a secret is only ever sent to "
+	             "the hosts named for it)");
 	expect_error(PARSE("--snapshots"), "unknown option '--snapshots' (see glassbox --help)");
 	expect_error(PARSE("-x"), "unknown option '-x' (see glassbox --help)");
 	expect_error(PARSE("-Ah"), "unknown option '-Ah' (see glassbox --help)");

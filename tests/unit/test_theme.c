@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "theme.h"
+#include "theme_builtin.h"
 #include "util.h"
 
 static const char *const shipped[] = { "dark", "light", "high-contrast", "mono" };
@@ -89,6 +90,21 @@ static void test_shipped_themes_parse(void **state)
 		free(file);
 		free(text);
 	}
+}
+
+/* The compiled-in copies (the loader's last resort) are the shipped files. */
+static void test_builtins_match_files(void **state)
+{
+	(void)state;
+	size_t n = 0;
+	for (const struct theme_builtin *b = theme_builtins; b->name; b++, n++) {
+		char *text = read_shipped(b->name), err[512];
+		assert_string_equal(b->text, text);
+		struct theme t;
+		assert_int_equal(theme_parse(b->text, "x.theme", &t, err, sizeof err), 0);
+		free(text);
+	}
+	assert_int_equal(n, sizeof shipped / sizeof *shipped);
 }
 
 static void test_mono_and_high_contrast(void **state)
@@ -338,6 +354,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_role_names),
 		cmocka_unit_test(test_shipped_themes_parse),
+		cmocka_unit_test(test_builtins_match_files),
 		cmocka_unit_test(test_mono_and_high_contrast),
 		cmocka_unit_test(test_parse_values),
 		cmocka_unit_test(test_parse_errors),

@@ -184,6 +184,12 @@ static void test_16_and_8_colours(void **state)
 			assert_true(last > 0);
 			assert_pair_colours(last, f, b);
 		}
+	/* ... and a colour asked for again after its pair was recycled is right */
+	for (int b = -1; b < 8; b++) {
+		int bk = b < 0 ? TERM_COLOR_DEFAULT : TERM_COLOR_INDEXED;
+		last = theme_cell_pair(TERM_COLOR_INDEXED, 2, 0, 0, 0, bk, b < 0 ? 0 : b, 0, 0, 0);
+		assert_pair_colours(last, 2, b);
+	}
 	assert_pair_colours(theme_pair(ROLE_DENY), 1, -1);
 	assert_pair_colours(theme_pair(ROLE_FKEY_LABEL), 0, 6);
 	assert_pair_colours(theme_pair(ROLE_STATUS), 7, 4);
@@ -202,8 +208,8 @@ static void test_direct_colour(void **state)
 	assert_true(COLORS >= COLOUR_DIRECT_MIN);
 	theme_curses_init(&dark, false);
 	assert_pair_colours(theme_pair(ROLE_DENY), 0xff5f5f, -1); /* the rgb: override */
-	assert_pair_colours(theme_pair(ROLE_DIALOG), 0xeeeeee, 0x303030);
-	assert_pair_colours(theme_pair(ROLE_DIALOG_BORDER), 0x00ffff, 0x303030);
+	assert_pair_colours(theme_pair(ROLE_DIALOG), 0xeeeeee, -1);
+	assert_pair_colours(theme_pair(ROLE_STATUS), 0xffffff, 0x005f87);
 	theme_curses_init(&hc, false);
 	assert_pair_colours(theme_pair(ROLE_TEXT), 0xffffff, 8); /* black nudged off palette 0 */
 	int p = theme_cell_pair(TERM_COLOR_RGB, 0, 1, 2, 3, TERM_COLOR_INDEXED, 4, 0, 0, 0);
