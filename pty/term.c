@@ -19,8 +19,12 @@
  * Cells are 16 bytes; a cell with combining characters keeps them in a pool
  * (compacted when it fills up) so moving a cell is a plain copy.
  *
- * libvterm 0.1.4 does not report SGR 8/28 (conceal), so term_write() scans
- * CSI ... m itself and splits the feed where conceal changes.
+ * Program output is untrusted and libvterm 0.1.4 is not robust against it:
+ * some sequences corrupt its heap, hang it or drive its cursor off the
+ * screen. term_write() therefore runs every byte through an input guard that
+ * mirrors libvterm's parser state and cuts or rewrites those sequences before
+ * libvterm sees them (details above term_write); the same scan tracks SGR
+ * 8/28 (conceal), which 0.1.4 does not report.
  *
  * Allocation failure after term_new() aborts: the UI cannot continue without
  * its screen, and every caller would otherwise have to handle it per byte. */
@@ -62,17 +66,31 @@ struct grid {
 	int nrows, head;
 };
 
-/* The SGR scanner's position between term_write() calls. */
-struct sgr_scan {
+#define CSI_MAX_PARAMS 16 /* libvterm 0.1.4's csi_args[], which it does not bound */
+#define CSI_MAX_DIGITS 9  /* keeps every parameter inside an int */
+
+/* The input guard's copy of libvterm's parser state, carried between
+ * term_write() calls (see term_write). */
+struct input_guard {
 	enum {
-		SCAN_GROUND,
-		SCAN_ESC,
-		SCAN_CSI
+		IN_GROUND,
+		IN_ESC,
+		IN_CSI_LEADER,
+		IN_CSI_ARGS,
+		IN_CSI_INTERMED,
+		IN_STRING,
+		IN_STRING_ESC
 	} state;
-	bool odd; /* leader or intermediate: not a plain SGR */
-	int nparams;
-	int params[32];
-	uint32_t colon; /* bit i: params[i] was followed by ':' */
+	bool odd;              /* this CSI has a leader or an intermediate */
+	bool dec_private;      /* this CSI's leader is '?' */
+	bool esc_intermediate; /* an ESC sequence with intermediates (not DECRC) */
+	bool dropping;         /* parameters past CSI_MAX_PARAMS are being left out */
+	int nparams, digits;
+	int params[CSI_MAX_PARAMS]; /* -1: missing */
+	uint32_t colon;             /* bit i: params[i] was followed by ':' */
+	/* A UTF-8 sequence cut by the end of a write, kept until it completes. */
+	unsigned char held[4];
+	size_t held_len, held_need;
 };
 
 struct term {
@@ -93,7 +111,8 @@ struct term {
 
 	struct cell pen; /* attrs and colours of the next glyph */
 	bool conceal;
-	struct sgr_scan scan;
+	struct input_guard guard;
+	int last_glyph_width; /* what libvterm repeats for REP */
 
 	uint32_t (*pool)[TERM_MAX_CHARS];
 	uint32_t pool_len, pool_cap;
@@ -346,8 +365,10 @@ static struct row *history_push(struct term *t, struct row *r)
 	 * are cold: fetch the next one's cells and the one after's header now
 	 * instead of stalling on them at the next line feed. */
 	const struct row *next = t->history[t->hist_head];
-	__builtin_prefetch(next->cells, 1);
-	__builtin_prefetch((const char *)next->cells + 64, 1);
+	if (next->cells) {
+		__builtin_prefetch(next->cells, 1);
+		__builtin_prefetch((const char *)next->cells + 64, 1);
+	}
 	__builtin_prefetch(t->history[(t->hist_head + 1) % t->hist_cap], 1);
 	return oldest;
 }
@@ -478,6 +499,7 @@ static int on_putglyph(VTermGlyphInfo *info, VTermPos pos, void *user)
 {
 	struct term *t = user;
 	int width = info->width;
+	t->last_glyph_width = width;
 	if (pos.row < 0 || pos.row >= t->rows || pos.col < 0 || pos.col >= t->cols)
 		return 1;
 	if (width < 1)
@@ -940,21 +962,39 @@ void term_free(struct term *t)
 /* libvterm 0.1.4 can leave the cursor outside the screen: after shrinking
  * (negative row), or when a cursor saved before a resize is restored on
  * leaving the alternate screen. Put it back on the nearest cell. */
+/* Sends our own sequence to libvterm between the program's bytes. It ends
+ * whatever sequence the program left unfinished, so the input guard's copy
+ * of the parser state goes back to ground with it. */
+static void inject(struct term *t, const char *seq, size_t len)
+{
+	vterm_input_write(t->vt, seq, len);
+	t->guard.state = IN_GROUND;
+}
+
+/* Puts the cursor on the nearest cell of the screen (CUP clamps), first
+ * resetting the margins when asked. */
+static void place_cursor(struct term *t, bool reset_margins)
+{
+	VTermPos pos;
+	vterm_state_get_cursorpos(t->state, &pos);
+	int row = pos.row < 0 ? 0 : pos.row >= t->rows ? t->rows - 1 : pos.row;
+	int col = pos.col < 0 ? 0 : pos.col >= t->cols ? t->cols - 1 : pos.col;
+	char seq[48];
+	int n = snprintf(seq, sizeof(seq), "%s\x1b[%d;%dH", reset_margins ? "\x1b[r\x1b[s" : "",
+	                 row + 1, col + 1);
+	inject(t, seq, (size_t)n);
+}
+
 static void keep_cursor_inside(struct term *t)
 {
 	VTermPos pos;
 	vterm_state_get_cursorpos(t->state, &pos);
-	if (pos.row >= 0 && pos.row < t->rows && pos.col >= 0 && pos.col < t->cols)
-		return;
-	int row = pos.row < 0 ? 0 : pos.row >= t->rows ? t->rows - 1 : pos.row;
-	int col = pos.col < 0 ? 0 : pos.col >= t->cols ? t->cols - 1 : pos.col;
-	char cup[32];
-	int n = snprintf(cup, sizeof(cup), "\x1b[%d;%dH", row + 1, col + 1);
-	vterm_input_write(t->vt, cup, (size_t)n);
+	if (pos.row < 0 || pos.row >= t->rows || pos.col < 0 || pos.col >= t->cols)
+		place_cursor(t, false);
 }
 
 /* Net effect of one SGR on conceal: 1 on, 0 off, -1 untouched. */
-static int sgr_conceal(const struct sgr_scan *s)
+static int sgr_conceal(const struct input_guard *s)
 {
 	int result = -1;
 	if (s->nparams == 0)
@@ -982,68 +1022,292 @@ static int sgr_conceal(const struct sgr_scan *s)
 	return result;
 }
 
-void term_write(struct term *t, const char *bytes, size_t len)
+/* libvterm 0.1.4 trusts its input in ways a sandboxed program must not be
+ * able to exploit, so term_write() mirrors its parser's state and edits the
+ * byte stream on the way in:
+ * - a CSI with more than 16 parameters writes past libvterm's csi_args[]
+ *   (heap corruption): parameters past the 16th are left out, and digits past
+ *   the 9th of one parameter (signed overflow);
+ * - U+0080..U+009F decode to glyphs of width -1 that walk the cursor to
+ *   negative columns (out-of-bounds tab-stop writes follow). libvterm keeps
+ *   a half-decoded UTF-8 sequence across controls, escape sequences and
+ *   writes, in one of several decoders picked by the first byte of each run
+ *   of text, so such a code point can be assembled from pieces. Text reaches
+ *   libvterm only as whole, well-formed sequences: C1 code points are
+ *   dropped, a sequence cut by another byte becomes U+FFFD, one cut by the
+ *   end of a write waits for the next write;
+ * - REP (CSI b) after a zero-width or no glyph loops forever: it is cancelled
+ *   (CAN) instead;
+ * - SGR 8/28 (conceal), which 0.1.4 ignores, is tracked here: the feed is
+ *   split where conceal changes so glyphs before and after get it right.
+ * Cutting and splitting the feed is invisible to libvterm's parser, which
+ * keeps its state across calls. */
+static const char replacement_char[] = "\xef\xbf\xbd"; /* U+FFFD */
+
+static void feed_to(struct term *t, const char *bytes, size_t *fed, size_t to)
 {
-	struct sgr_scan *s = &t->scan;
-	size_t fed = 0, i = 0;
-	while (i < len) {
-		if (s->state == SCAN_GROUND) {
-			const char *esc = memchr(bytes + i, 0x1b, len - i);
-			if (!esc)
+	if (to > *fed)
+		vterm_input_write(t->vt, bytes + *fed, to - *fed);
+	*fed = to;
+}
+
+/* Length of the UTF-8 sequence a byte >= 0x80 starts: 1 for a stray
+ * continuation byte (libvterm shows U+FFFD and stays in step), 0 for a byte
+ * that can never start a valid sequence. */
+static size_t utf8_length(unsigned char c)
+{
+	if (c < 0xc0)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		return 2;
+	if (c >= 0xe0 && c <= 0xef)
+		return 3;
+	if (c >= 0xf0 && c <= 0xf4)
+		return 4;
+	return 0;
+}
+
+static bool utf8_continuation(unsigned char c)
+{
+	return (c & 0xc0) == 0x80;
+}
+
+static bool utf8_is_c1(const unsigned char *seq)
+{
+	return seq[0] == 0xc2 && seq[1] <= 0x9f;
+}
+
+/* Text byte bytes[i] >= 0x80: passes, drops or replaces its sequence and
+ * returns where scanning goes on. */
+static size_t guard_text(struct term *t, const unsigned char *b, size_t len, size_t i, size_t *fed)
+{
+	struct input_guard *g = &t->guard;
+	const char *bytes = (const char *)b;
+	size_t need = utf8_length(b[i]);
+	if (need == 1)
+		return i + 1;
+	size_t k = i + 1;
+	while (need && k < len && k < i + need && utf8_continuation(b[k]))
+		k++;
+	if (need && k == i + need) {
+		if (utf8_is_c1(b + i)) {
+			feed_to(t, bytes, fed, i);
+			*fed = k;
+		}
+		return k;
+	}
+	if (need && k == len) {
+		feed_to(t, bytes, fed, i);
+		memcpy(g->held, b + i, len - i);
+		g->held_len = len - i;
+		g->held_need = need;
+		*fed = len;
+		return len;
+	}
+	if (need == 0)
+		k = i + 1;
+	feed_to(t, bytes, fed, i);
+	vterm_input_write(t->vt, replacement_char, 3);
+	*fed = k;
+	return k;
+}
+
+/* Completes a sequence held from the previous write; returns how many bytes
+ * of this write it used. */
+static size_t guard_finish_held(struct term *t, const unsigned char *b, size_t len)
+{
+	struct input_guard *g = &t->guard;
+	size_t k = 0;
+	while (g->held_len < g->held_need && k < len && utf8_continuation(b[k]))
+		g->held[g->held_len++] = b[k++];
+	if (g->held_len == g->held_need) {
+		if (!utf8_is_c1(g->held))
+			vterm_input_write(t->vt, (const char *)g->held, g->held_len);
+		g->held_len = 0;
+		return k;
+	}
+	if (k == len)
+		return len;
+	vterm_input_write(t->vt, replacement_char, 3);
+	g->held_len = 0;
+	return k;
+}
+
+/* Bytes of plain ASCII text before the next ESC or byte >= 0x80. */
+static size_t scan_plain(const unsigned char *p, size_t n)
+{
+	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w, x;
+		memcpy(&w, p + i, 8);
+		x = w ^ (0x1bull * ones);
+		if ((w & highs) || ((x - ones) & ~x & highs))
+			break;
+	}
+	while (i < n && p[i] != 0x1b && p[i] < 0x80)
+		i++;
+	return i;
+}
+
+/* DECRC, or leaving mode 1048/1049, has just put the cursor where it was
+ * saved, maybe before a resize made the screen smaller; libvterm does not
+ * check, and an out-of-range column indexes its tab stops. Feed up to here
+ * and put the cursor back on the screen before anything else runs. */
+static void restored_cursor(struct term *t, const char *bytes, size_t at, size_t *fed)
+{
+	feed_to(t, bytes, fed, at + 1);
+	keep_cursor_inside(t);
+}
+
+static void guard_csi_final(struct term *t, unsigned char c, const char *bytes, size_t at,
+                            size_t *fed)
+{
+	struct input_guard *g = &t->guard;
+	if (c == 'l' && g->dec_private) {
+		for (int i = 0; i < g->nparams; i++)
+			if (g->params[i] == 1048 || g->params[i] == 1049) {
+				restored_cursor(t, bytes, at, fed);
 				break;
-			i = (size_t)(esc - bytes) + 1;
-			s->state = SCAN_ESC;
-			continue;
-		}
-		unsigned char c = (unsigned char)bytes[i++];
-		if (s->state == SCAN_ESC) {
-			if (c == '[') {
-				s->state = SCAN_CSI;
-				s->odd = false;
-				s->nparams = 0;
-				s->colon = 0;
-			} else if (c != 0x1b) {
-				s->state = SCAN_GROUND;
 			}
-			continue;
+	}
+	if (g->odd)
+		return;
+	if (c == 'b') {
+		vterm_input_write(t->vt, bytes + *fed, at - *fed);
+		*fed = at;
+		if (t->last_glyph_width <= 0) {
+			vterm_input_write(t->vt, "\x18", 1);
+			*fed = at + 1;
 		}
-		if (c == 0x1b) {
-			s->state = SCAN_ESC;
-		} else if (c == 0x18 || c == 0x1a) {
-			s->state = SCAN_GROUND;
-		} else if (c >= '0' && c <= '9') {
-			if (s->nparams == 0)
-				s->params[s->nparams++] = -1;
-			int *p = &s->params[s->nparams - 1];
-			if (*p < 0)
-				*p = 0;
-			if (*p < 100000)
-				*p = *p * 10 + (c - '0');
-		} else if (c == ';' || c == ':') {
-			if (s->nparams == 0)
-				s->params[s->nparams++] = -1;
-			if (c == ':' && s->nparams <= 32)
-				s->colon |= 1u << (s->nparams - 1);
-			if (s->nparams < 32)
-				s->params[s->nparams++] = -1;
-			else
-				s->odd = true;
-		} else if ((c >= 0x3c && c <= 0x3f) || (c >= 0x20 && c <= 0x2f)) {
-			s->odd = true;
-		} else if (c >= 0x40 && c <= 0x7e) {
-			s->state = SCAN_GROUND;
-			if (c == 'm' && !s->odd) {
-				int conceal = sgr_conceal(s);
-				if (conceal >= 0 && conceal != t->conceal) {
-					vterm_input_write(t->vt, bytes + fed, i - fed);
-					fed = i;
-					t->conceal = conceal;
-				}
-			}
+	} else if (c == 'm') {
+		int conceal = sgr_conceal(g);
+		if (conceal >= 0 && conceal != t->conceal) {
+			vterm_input_write(t->vt, bytes + *fed, at + 1 - *fed);
+			*fed = at + 1;
+			t->conceal = conceal;
 		}
 	}
-	if (fed < len)
-		vterm_input_write(t->vt, bytes + fed, len - fed);
+}
+
+/* One byte outside text, at bytes[at]. Returns false when it must not reach
+ * libvterm. */
+static bool guard_byte(struct term *t, unsigned char c, const char *bytes, size_t at, size_t *fed)
+{
+	struct input_guard *g = &t->guard;
+	if (c == 0x18 || c == 0x1a) {
+		g->state = IN_GROUND;
+		return true;
+	}
+	if (c == 0x1b) {
+		g->state = g->state == IN_STRING ? IN_STRING_ESC : IN_ESC;
+		g->esc_intermediate = false;
+		return true;
+	}
+	if (c == 0x00 || c == 0x7f)
+		return true;
+	if (c == 0x07 && g->state == IN_STRING) {
+		g->state = IN_GROUND;
+		return true;
+	}
+	if (c < 0x20)
+		return true; /* executed, the sequence goes on */
+	switch (g->state) {
+	case IN_GROUND:
+	case IN_STRING:
+		return true;
+	case IN_STRING_ESC:
+		if (c == '\\') {
+			g->state = IN_GROUND;
+			return true;
+		}
+		g->state = IN_ESC;
+		/* fallthrough */
+	case IN_ESC:
+		if (c == '[') {
+			g->state = IN_CSI_LEADER;
+			g->odd = g->dec_private = g->dropping = false;
+			g->nparams = g->digits = 0;
+			g->colon = 0;
+		} else if (c == 'P' || c == ']') {
+			g->state = IN_STRING;
+		} else if (c >= 0x20 && c <= 0x2f) {
+			g->esc_intermediate = true;
+		} else if (c >= 0x30 && c <= 0x7e) {
+			g->state = IN_GROUND;
+			if (c == '8' && !g->esc_intermediate)
+				restored_cursor(t, bytes, at, fed);
+		} /* bytes >= 0x80 leave libvterm in ESC */
+		return true;
+	case IN_CSI_LEADER:
+		if (c >= 0x3c && c <= 0x3f) {
+			g->odd = true;
+			g->dec_private = c == '?';
+			return true;
+		}
+		g->state = IN_CSI_ARGS;
+		g->nparams = 1;
+		g->params[0] = -1;
+		/* fallthrough */
+	case IN_CSI_ARGS:
+		if (c >= '0' && c <= '9') {
+			if (g->dropping || g->digits >= CSI_MAX_DIGITS)
+				return false;
+			int *p = &g->params[g->nparams - 1];
+			*p = (*p < 0 ? 0 : *p * 10) + (c - '0');
+			g->digits++;
+			return true;
+		}
+		if (c == ';' || c == ':') {
+			if (g->dropping || g->nparams >= CSI_MAX_PARAMS) {
+				g->dropping = true;
+				return false;
+			}
+			if (c == ':')
+				g->colon |= 1u << (g->nparams - 1);
+			g->params[g->nparams++] = -1;
+			g->digits = 0;
+			return true;
+		}
+		g->state = IN_CSI_INTERMED;
+		/* fallthrough */
+	case IN_CSI_INTERMED:
+		if (c >= 0x20 && c <= 0x2f) {
+			g->odd = true;
+			return true;
+		}
+		g->state = IN_GROUND;
+		if (c >= 0x40 && c <= 0x7e)
+			guard_csi_final(t, c, bytes, at, fed);
+		return true;
+	}
+	return true;
+}
+
+void term_write(struct term *t, const char *bytes, size_t len)
+{
+	struct input_guard *g = &t->guard;
+	const unsigned char *b = (const unsigned char *)bytes;
+	size_t fed = 0, i = 0;
+	if (g->held_len)
+		i = fed = guard_finish_held(t, b, len);
+	while (i < len) {
+		if (g->state == IN_GROUND) {
+			i += scan_plain(b + i, len - i);
+			if (i == len)
+				break;
+			if (b[i] >= 0x80) {
+				i = guard_text(t, b, len, i, &fed);
+				continue;
+			}
+		}
+		if (!guard_byte(t, b[i], bytes, i, &fed)) {
+			feed_to(t, bytes, &fed, i);
+			fed = i + 1;
+		}
+		i++;
+	}
+	feed_to(t, bytes, &fed, len);
 	keep_cursor_inside(t);
 }
 
@@ -1056,7 +1320,11 @@ void term_resize(struct term *t, int rows, int cols)
 	if (rows == t->rows && cols == t->cols)
 		return;
 	vterm_set_size(t->vt, rows, cols);
-	keep_cursor_inside(t);
+	/* 0.1.4 bounds only the bottom and right margins to the new size: a top
+	 * or left margin beyond them gives scrolls of negative size (heap
+	 * corruption). Reset the margins, as xterm and tmux do on resize; the
+	 * program sets them again on SIGWINCH. */
+	place_cursor(t, true);
 }
 
 /* ---- input from the user ---- */

@@ -701,6 +701,105 @@ static void test_flood_keeps_history_limit(void **state)
 	harness_free(h);
 }
 
+/* Row `row` holds the letters of `text` with nothing but replacement
+ * characters around them, no C1 code point anywhere, and the cursor right
+ * after it: no glyph moved the cursor left. */
+static void assert_no_c1_and_cursor_after_text(struct harness *h, int row, const char *text)
+{
+	int r, c;
+	bool visible;
+	char letters[16];
+	size_t n = 0;
+	term_cursor(h->t, &r, &c, &visible);
+	assert_int_equal(r, row);
+	for (int x = 0; x < c; x++) {
+		uint32_t ch = cell_at(h, row, x).chars[0];
+		if (ch != 0xfffd) {
+			assert_true(ch > 0x20 && ch < 0x7f && n + 1 < sizeof(letters));
+			letters[n++] = (char)ch;
+		}
+	}
+	letters[n] = 0;
+	assert_string_equal(letters, text);
+	assert_int_equal(cell_at(h, row, c - 1).chars[0], (uint32_t)text[strlen(text) - 1]);
+	for (int x = 0; x < 10; x++) {
+		uint32_t ch = cell_at(h, row, x).chars[0];
+		assert_false(ch >= 0x80 && ch <= 0x9f);
+	}
+}
+
+/* Sequences that crash or hang libvterm 0.1.4 itself; a program in the
+ * sandbox must not be able to take the TUI down (or corrupt its memory) by
+ * printing them. */
+static void test_hostile_sequences(void **state)
+{
+	(void)state;
+	struct harness *h = harness_new(3, 10, 100);
+	char out[256];
+	/* REP with nothing to repeat loops forever in 0.1.4: cancelled */
+	feed(h, "\x1b[5b");
+	feed(h, "\xe2\x80\x8b\x1b[5b");   /* after a zero-width glyph */
+	feed(h, "\x1b[H\x1b[2Jx\x1b[3b"); /* a real repeat still works */
+	assert_string_equal(row_text(h, 0), "xxxx");
+
+	/* more than 16 CSI parameters overflow 0.1.4's csi_args[] */
+	char many[400] = "\x1b[1";
+	for (int i = 0; i < 60; i++)
+		strcat(many, ";4");
+	strcat(many, "mB\x1b[0m");
+	feed(h, "\r\n");
+	feed(h, many);
+	assert_int_equal(cell_at(h, 1, 0).attrs, TERM_ATTR_BOLD | TERM_ATTR_UNDERLINE);
+	feed(h, "\x1b[99999999999999999999;4H\x1b[6n"); /* and a parameter too long */
+	take_output(h, out, sizeof(out));
+	assert_string_equal(out, "\x1b[3;4R"); /* the parser's state is intact */
+
+	/* U+0080..U+009F have width -1 in 0.1.4 and walk the cursor left of 0:
+	 * with them dropped every glyph moves the cursor right */
+	feed(h, "\x1b[H\x1b[2Ja\xc2\x80\xc2\x9f"
+	        "b");
+	assert_no_c1_and_cursor_after_text(h, 0, "ab");
+	feed(h, "\r\n\xc2\x1b[m\x07\x80"
+	        "c"); /* the decoder keeps C2 across sequences */
+	feed(h, "\xc2");
+	feed(h, "\x85"
+	        "d"); /* and across writes */
+	assert_no_c1_and_cursor_after_text(h, 1, "cd");
+	int r, c;
+	bool visible;
+	term_cursor(h->t, &r, &c, &visible);
+	/* a character split across writes arrives whole, even after ASCII */
+	feed(h, "\x1b[3;1Hx\xe6");
+	feed(h, "\xbc");
+	feed(h, "\xa2y");
+	assert_string_equal(row_text(h, 2), "x\xe6\xbc\xa2y");
+	feed(h, "\x1b[3;1H\xe2\x07\x80\x8bz\x1b[K"); /* cut by a control: U+FFFD, never C1 */
+	assert_string_equal(row_text(h, 2), "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdz");
+	feed(h, "\x1b[2;5H");
+	feed(h, "\xc2\xa0|"); /* U+00A0 is fine */
+	assert_int_equal(cell_at(h, 1, c).chars[0], 0xa0);
+	harness_free(h);
+
+	/* margins and a saved cursor from before a shrink: 0.1.4 keeps a top
+	 * margin below the new bottom (negative-size scrolls) and restores the
+	 * cursor past the last column (tab stops written out of bounds) */
+	h = harness_new(25, 200, 100);
+	feed(h, "\x1b[20;24r\x1b[?69h\x1b[150;190s\x1b[1;150H\x1b"
+	        "7");
+	term_resize(h->t, 5, 10);
+	feed(h, "\x1b[?69h\n\n\n\n\n\n\x1b[L\x1b[2@");
+	feed(h, "\x1b"
+	        "8\x1bH\tX");
+	assert_cursor(h, 0, 10 - 1);
+	assert_int_equal(cell_at(h, 0, 9).chars[0], 'X');
+	feed(h, "\x1b[?1049h\x1b[?1049lY");
+	int rows, cols;
+	term_size(h->t, &rows, &cols);
+	term_cursor(h->t, &r, &c, &visible);
+	assert_true(r < rows && c < cols);
+	harness_free(h);
+}
+
 /* Random mixes of text and control sequences with resizes in between: the
  * cursor stays on the screen and every cell stays readable (run under ASan in
  * CI, this is also a memory-safety check of every grid path). */
@@ -822,6 +921,7 @@ int main(void)
 		cmocka_unit_test(test_view_offset),
 		cmocka_unit_test(test_dirty_rows),
 		cmocka_unit_test(test_flood_keeps_history_limit),
+		cmocka_unit_test(test_hostile_sequences),
 		cmocka_unit_test(test_random_sequences_keep_invariants),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
