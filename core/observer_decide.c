@@ -409,6 +409,36 @@ static struct obs_record *fs_change(const struct obs_ctx *c, const struct seccom
 
 /* ---- exec ------------------------------------------------------------------- */
 
+/* Whether path names a regular file on the host. The path is chosen by the
+ * sandbox, so the walk must not let it steer the host: one component at a
+ * time with O_PATH|O_NOFOLLOW, which never triggers an automount (each step
+ * is a final component) and never follows a symlink (a symlink ends the
+ * walk: no explanation rather than a lookup the sandbox aimed). */
+static bool host_regular_file(const char *path)
+{
+	int dir = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	cleanup_free char *copy = xstrdup(path);
+	char *save = NULL;
+	bool regular = false;
+	for (char *comp = strtok_r(copy, "/", &save); comp && dir >= 0;
+	     comp = strtok_r(NULL, "/", &save)) {
+		int next = openat(dir, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		close(dir);
+		dir = next;
+		struct stat st;
+		if (dir < 0 || fstat(dir, &st) < 0)
+			break;
+		regular = S_ISREG(st.st_mode);
+		if (!S_ISDIR(st.st_mode)) {
+			regular = regular && !strtok_r(NULL, "/", &save);
+			break;
+		}
+	}
+	if (dir >= 0)
+		close(dir);
+	return regular;
+}
+
 static struct obs_record *exec_check(const struct obs_ctx *c, const struct seccomp_notif *n,
                                      const char *sc, const char *abs, int *err)
 {
@@ -424,8 +454,7 @@ static struct obs_record *exec_check(const struct obs_ctx *c, const struct secco
 			return c->trace ? new_record(n, "exec", sc, false, 0, xstrdup(norm)) : NULL;
 		*err = EACCES; /* a masked file: empty, mode 0 */
 	} else {
-		struct stat st;
-		if (probe_err != ENOENT || stat(norm, &st) < 0 || !S_ISREG(st.st_mode))
+		if (probe_err != ENOENT || !host_regular_file(norm))
 			return NULL; /* not on the host either: a PATH search miss */
 		*err = ENOENT;
 	}
