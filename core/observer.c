@@ -30,6 +30,8 @@
 
 #define MAX_QUEUED 100000
 
+#define ASK_MAX_PENDING 32
+
 /* A write held in ask mode until answered or timed out. */
 struct held {
 	struct held *next;
@@ -101,6 +103,15 @@ static bool hold(struct observer *o, const struct seccomp_notif *n,
 {
 	static const char flag[] = "--allow-write=";
 	if (!rec->denied || !rec->flag || strncmp(rec->flag, flag, sizeof flag - 1) != 0)
+		return false;
+	/* At most ASK_MAX_PENDING writes wait at once: a sandbox cannot bury the
+	 * user in questions; past that, writes are refused as without --ask. */
+	size_t pending = 0;
+	pthread_mutex_lock(&o->lock);
+	for (struct held *p = o->held; p; p = p->next)
+		pending++;
+	pthread_mutex_unlock(&o->lock);
+	if (pending >= ASK_MAX_PENDING)
 		return false;
 	struct held *h = xcalloc(1, sizeof *h);
 	h->deny = *resp;

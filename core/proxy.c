@@ -670,6 +670,8 @@ static bool is_localhost(const char *h)
 
 /* ---- ask mode ----------------------------------------------------------- */
 
+#define ASK_MAX_PENDING 32
+
 static void arm_sweep(struct proxy *px)
 {
 	/* Questions time out to the quarter second; otherwise a slow tick. */
@@ -765,7 +767,10 @@ static void start_attempt(struct conn *c)
 	} else {
 		net_policy_check_dest(&c->px->pol, &c->dest, &c->dec);
 	}
-	if (!c->dec.allow && c->px->ask && strcmp(c->dec.rule, "default") == 0 && c->dec.hint[0]) {
+	/* At most ASK_MAX_PENDING questions wait at once: a sandbox cannot bury
+	 * the user in them; past that, requests are refused as without --ask. */
+	if (!c->dec.allow && c->px->ask && c->px->n_asking < ASK_MAX_PENDING &&
+	    strcmp(c->dec.rule, "default") == 0 && c->dec.hint[0]) {
 		ask_hold(c);
 		return;
 	}
