@@ -46,11 +46,12 @@ OSSL_SSL_SYMBOLS(OSSL_POINTER)
 #endif
 
 #define OSSL_TRAMPOLINE(name) \
-	__asm__(".text\n" \
+	__asm__(".pushsection .text\n" \
 	        ".globl " #name "\n" \
 	        ".hidden " #name "\n" \
 	        ".type " #name ", %function\n" \
-	        ".p2align 4\n" #name ":\n" OSSL_JUMP(name) ".size " #name ", .-" #name "\n");
+	        ".p2align 4\n" #name ":\n" OSSL_JUMP(name) ".size " #name ", .-" #name "\n" \
+	        ".popsection\n");
 OSSL_CRYPTO_SYMBOLS(OSSL_TRAMPOLINE)
 OSSL_SSL_SYMBOLS(OSSL_TRAMPOLINE)
 
