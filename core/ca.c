@@ -17,6 +17,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "ossl_lazy.h"
 #include "util.h"
 
 #define CA_DAYS 30
@@ -79,6 +80,8 @@ static X509 *cert_base(EVP_PKEY *pub, int days)
 
 struct ca *ca_new(char *err, size_t errlen)
 {
+	if (ossl_load_ssl(err, errlen) < 0)
+		return NULL;
 	struct ca *ca = xcalloc(1, sizeof *ca);
 	ca->key = EVP_EC_gen("P-256");
 	ca->leaf_key = EVP_EC_gen("P-256");
@@ -195,12 +198,13 @@ int ca_use_leaf(struct ca *ca, SSL *ssl, const char *host, bool is_ip, char *err
 
 char *ca_bundle_text(const char *ca_pem)
 {
+	char ignored[1];
 	const char *sys = getenv("SSL_CERT_FILE");
-	if (!sys || !*sys)
+	if ((!sys || !*sys) && ossl_load_crypto(ignored, sizeof ignored) == 0)
 		sys = X509_get_default_cert_file();
 	char *roots = NULL;
 	size_t len = 0;
-	if (read_file(sys, 16 << 20, &roots, &len) < 0) {
+	if (!sys || read_file(sys, 16 << 20, &roots, &len) < 0) {
 		roots = NULL;
 		len = 0;
 	}

@@ -11,10 +11,33 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <dlfcn.h>
 #include <idn2.h>
+#include <pthread.h>
 
 #include "sanitize.h"
 #include "util.h"
+
+/* libidn2 (and the libunistring it pulls in) is loaded only for the first
+ * non-ASCII host name: relocating both at every start cost more than any
+ * other library glassbox links. Not loadable = the name cannot be
+ * converted = refused, as any other name that fails conversion. */
+static struct {
+	__typeof__(idn2_to_ascii_8z) *to_ascii;
+	__typeof__(idn2_free) *free;
+} idn;
+static pthread_once_t idn_once = PTHREAD_ONCE_INIT;
+
+static void idn_load(void)
+{
+	void *h = dlopen("libidn2.so.0", RTLD_NOW | RTLD_LOCAL);
+	__typeof__(idn.to_ascii) to_ascii = h ? (__typeof__(to_ascii))dlsym(h, "idn2_to_ascii_8z") : NULL;
+	__typeof__(idn.free) fr = h ? (__typeof__(fr))dlsym(h, "idn2_free") : NULL;
+	if (to_ascii && fr) {
+		idn.to_ascii = to_ascii;
+		idn.free = fr;
+	}
+}
 
 static bool all_ascii(const char *s, size_t n)
 {
@@ -96,15 +119,17 @@ int net_host_canon(const char *in, size_t len, struct net_dest *out)
 	if (len > 1 && buf[len - 1] == '.')
 		buf[--len] = '\0';
 	if (!all_ascii(buf, len)) {
+		pthread_once(&idn_once, idn_load);
 		char *ascii = NULL;
-		if (idn2_to_ascii_8z(buf, &ascii, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT) !=
-		            IDN2_OK ||
+		if (!idn.to_ascii ||
+		    idn.to_ascii(buf, &ascii, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT) != IDN2_OK ||
 		    strlen(ascii) >= sizeof out->host) {
-			idn2_free(ascii);
+			if (idn.free)
+				idn.free(ascii);
 			return -1;
 		}
 		snprintf(buf, sizeof buf, "%s", ascii);
-		idn2_free(ascii);
+		idn.free(ascii);
 	}
 	for (char *p = buf; *p; p++)
 		*p = (char)tolower((unsigned char)*p);

@@ -6,7 +6,12 @@
  * Callbacks are delivered only from dns_handle, never from inside
  * dns_lookup: c-ares may answer synchronously (hosts file), so such answers
  * are queued and the timer is fired at once to deliver them. A cancelled
- * query stays allocated until c-ares lets go of it. */
+ * query stays allocated until c-ares lets go of it.
+ *
+ * The c-ares channel is created at the first lookup, not in dns_new: most
+ * sessions never resolve a name, and initialising it (resolv.conf,
+ * nsswitch.conf, hosts) and destroying it was a tenth of the supervisor's
+ * start-up instructions. */
 #include "proxy_internal.h"
 
 #include <ares.h>
@@ -86,7 +91,7 @@ static void arm_timer(struct dns *d, bool now)
 	struct itimerspec its = { 0 };
 	if (now) {
 		its.it_value.tv_nsec = 1;
-	} else {
+	} else if (d->ch) {
 		struct timeval tv, *tvp = ares_timeout(d->ch, NULL, &tv);
 		if (tvp) {
 			its.it_value.tv_sec = tvp->tv_sec;
@@ -100,14 +105,6 @@ static void arm_timer(struct dns *d, bool now)
 
 struct dns *dns_new(int epfd, char *err, size_t errlen)
 {
-	static bool lib_ready;
-	if (!lib_ready) {
-		if (ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS) {
-			snprintf(err, errlen, "cannot initialise c-ares");
-			return NULL;
-		}
-		lib_ready = true;
-	}
 	struct dns *d = xcalloc(1, sizeof *d);
 	d->epfd = epfd;
 	d->done_tail = &d->done_head;
@@ -120,6 +117,20 @@ struct dns *dns_new(int epfd, char *err, size_t errlen)
 	}
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &d->timer };
 	epoll_ctl(epfd, EPOLL_CTL_ADD, d->timer.fd, &ev);
+	return d;
+}
+
+/* Creates the channel on first use. Returns 0, or -1 with one line in err. */
+static int channel_start(struct dns *d, char *err, size_t errlen)
+{
+	static bool lib_ready;
+	if (d->ch)
+		return 0;
+	if (!lib_ready) {
+		if (ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS)
+			return error_set(err, errlen, "cannot initialise c-ares");
+		lib_ready = true;
+	}
 	struct ares_options o = { 0 };
 	o.sock_state_cb = sock_state;
 	o.sock_state_cb_data = d;
@@ -128,12 +139,10 @@ struct dns *dns_new(int epfd, char *err, size_t errlen)
 	int r = ares_init_options(&d->ch, &o,
 	                          ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES);
 	if (r != ARES_SUCCESS) {
-		snprintf(err, errlen, "cannot start the resolver: %s", ares_strerror(r));
-		close(d->timer.fd);
-		free(d);
-		return NULL;
+		d->ch = NULL;
+		return error_set(err, errlen, "cannot start the resolver: %s", ares_strerror(r));
 	}
-	return d;
+	return 0;
 }
 
 static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinfo *res)
@@ -185,6 +194,15 @@ struct dns_query *dns_lookup(struct dns *d, const char *host, uint16_t port, dns
 	q->arg = arg;
 	q->port = port;
 	q->in_lookup = true;
+	if (channel_start(d, q->err, sizeof q->err) < 0) {
+		/* delivered from dns_handle like any synchronous answer */
+		q->status = -1;
+		q->finished = true;
+		*d->done_tail = q;
+		d->done_tail = &q->next_done;
+		arm_timer(d, true);
+		return q;
+	}
 	struct ares_addrinfo_hints hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
 	ares_getaddrinfo(d->ch, host, NULL, &hints, on_addrinfo, q);
 	if (!q->finished) {
@@ -221,8 +239,9 @@ void dns_handle(struct dns *d, struct px_handle *h, uint32_t events)
 		while (read(h->fd, &exp, sizeof exp) > 0)
 			;
 		deliver_done(d);
-		ares_process_fd(d->ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
-	} else if (h->fd >= 0) {
+		if (d->ch)
+			ares_process_fd(d->ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+	} else if (h->fd >= 0 && d->ch) {
 		int fd = h->fd; /* h may be retired by sock_state during processing */
 		bool rd = events & (EPOLLIN | EPOLLERR | EPOLLHUP);
 		bool wr = events & EPOLLOUT;
@@ -252,7 +271,8 @@ void dns_free(struct dns *d)
 		free(q);
 	}
 	d->done_head = NULL;
-	ares_destroy(d->ch);
+	if (d->ch)
+		ares_destroy(d->ch);
 	/* sock_state has removed every socket; anything left is freed here. */
 	while (d->socks) {
 		struct dns_sock *s = d->socks;

@@ -34,6 +34,7 @@
 #include <openssl/x509v3.h>
 
 #include "ca.h"
+#include "ossl_lazy.h"
 #include "secrets.h"
 #include "util.h"
 
@@ -115,6 +116,8 @@ static void ctx_common(SSL_CTX *c)
 
 struct tls_ctx *tls_ctx_new(char *err, size_t errlen)
 {
+	if (ossl_load_ssl(err, errlen) < 0)
+		return NULL;
 	struct tls_ctx *t = xcalloc(1, sizeof *t);
 	t->ca = ca_new(err, errlen);
 	if (!t->ca) {

@@ -167,7 +167,7 @@ static int export_ctx(scmp_filter_ctx ctx, char *err, size_t errlen)
 	return fd;
 }
 
-int seccomp_filter_export(char *err, size_t errlen)
+int seccomp_filter_compile(char *err, size_t errlen)
 {
 	scmp_filter_ctx ctx = build(err, errlen);
 	return ctx ? export_ctx(ctx, err, errlen) : -1;
@@ -181,7 +181,7 @@ static const char *const observed_always[] = {
 	"lchown", "fchownat", "truncate", "utime", "utimes", "futimesat", "mknod", "mknodat", "openat2", "connect", "execve", "execveat", NULL,
 };
 
-int seccomp_observe_export(bool trace, char *err, size_t errlen)
+int seccomp_observe_compile(bool trace, char *err, size_t errlen)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	if (!ctx) {

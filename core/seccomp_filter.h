@@ -11,8 +11,11 @@ extern const char *const seccomp_blocked_syscalls[];
 /* Builds and loads the filter into the calling thread (sets no_new_privs).
  * Returns 0, or -1 with one line in err. */
 int seccomp_filter_load(char *err, size_t errlen);
-/* Builds the filter and returns a memfd (O_CLOEXEC) holding its BPF program,
- * for a process that loads it itself; -1 with one line in err. */
+/* A memfd (O_CLOEXEC) holding the filter's BPF program, for a process that
+ * loads it itself; -1 with one line in err. The program was compiled with
+ * libseccomp at build time (seccomp_gen.c -> builtin_seccomp.c, see
+ * seccomp_builtin.c): compiling it at every start was a quarter of the
+ * supervisor's instructions. */
 int seccomp_filter_export(char *err, size_t errlen);
 /* The observation filter (core/observer.c): SECCOMP_RET_USER_NOTIF for the
  * syscalls that signal intent (opening for write, create, delete, rename,
@@ -22,5 +25,11 @@ int seccomp_filter_export(char *err, size_t errlen);
  * answers win (the kernel takes the most severe action of all filters).
  * Returns a memfd of BPF as seccomp_filter_export does. */
 int seccomp_observe_export(bool trace, char *err, size_t errlen);
+
+/* The same two programs compiled now with libseccomp, in a memfd: used by
+ * the build-time generator and by the test that checks the compiled-in
+ * programs are what this source and libseccomp produce. */
+int seccomp_filter_compile(char *err, size_t errlen);
+int seccomp_observe_compile(bool trace, char *err, size_t errlen);
 
 #endif

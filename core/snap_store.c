@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <zstd.h>
 
+#include "ossl_lazy.h"
 #include "util.h"
 
 #define OBJ_HDR 16
@@ -102,6 +103,10 @@ int snap_store_open(const char *dir, bool create, struct snap_store **out, char 
 	st->dir = xstrdup(dir);
 	st->dfd = dfd;
 	st->objects_fd = ofd;
+	if (ossl_load_crypto(err, errlen) < 0) {
+		snap_store_close(st);
+		return -1;
+	}
 	st->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
 	if (!st->sha256) {
 		snap_store_close(st);
@@ -120,7 +125,8 @@ void snap_store_close(struct snap_store *st)
 	if (st->objects_fd >= 0)
 		close(st->objects_fd);
 	close(st->dfd);
-	EVP_MD_free(st->sha256);
+	if (st->sha256) /* NULL when OpenSSL could not be loaded */
+		EVP_MD_free(st->sha256);
 	free(st->dir);
 	free(st);
 }
