@@ -165,7 +165,13 @@ body() {
 	run_as "$GB_BIN" --allow-write="$UD" --deny-write="$miss" -- /bin/sleep 30 &
 	sleep 1.5
 	pkill -KILL -o -f "^$GB_BIN --allow-write=$UD --deny-write=$miss"
-	sleep 0.5
+	# The janitor removes it once the sandbox is gone (init dies with its
+	# parent, then the pid namespace): up to a few seconds on a busy machine.
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[ -e "$miss" ] || break
+		sleep 0.1
+	done
 	assert_absent "after SIGKILL of glassbox, no placeholder left for a missing deny path" "$miss"
 	rm -rf "$miss"
 
