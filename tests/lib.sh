@@ -137,6 +137,35 @@ assert_escaped() { # NAME: the last run (positive control) must have succeeded
 	fi
 }
 
+# --- the event schema ---
+
+# schema_check LOG: checks every line of a --log file against
+# docs/events.schema.json; prints "valid", "no-jsonschema" or the first error.
+schema_check() {
+	$PY - "$GB_TESTS_DIR/../docs/events.schema.json" "$1" <<'PYEOF'
+import json, sys
+try:
+    import jsonschema
+except ImportError:
+    print("no-jsonschema"); sys.exit(0)
+v = jsonschema.Draft202012Validator(json.load(open(sys.argv[1])))
+for i, line in enumerate(open(sys.argv[2]), 1):
+    for e in v.iter_errors(json.loads(line)):
+        print("line %d: %s" % (i, e.message)); sys.exit(0)
+print("valid")
+PYEOF
+}
+
+assert_schema() { # NAME LOG
+	local verdict
+	verdict=$(schema_check "$2")
+	if [ "$verdict" = no-jsonschema ]; then
+		note "python3-jsonschema is not installed: schema validation not run"
+	else
+		assert_eq "$1" valid "$verdict"
+	fi
+}
+
 # --- running ---------------------------------------------------------------
 
 # run_as CMD...: runs CMD as the current test user with a clean, fixed

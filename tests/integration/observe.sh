@@ -22,25 +22,6 @@ for line in open(sys.argv[1]):
 PY
 }
 
-schema_check() { # NAME LOG
-	local verdict
-	verdict=$($PY - "$GB_TESTS_DIR/../docs/events.schema.json" "$2" <<'PY'
-import json, sys
-try:
-    import jsonschema
-except ImportError:
-    print("valid"); sys.exit(0)
-v = jsonschema.Draft202012Validator(json.load(open(sys.argv[1])))
-bad = []
-for i, line in enumerate(open(sys.argv[2]), 1):
-    for e in v.iter_errors(json.loads(line)):
-        bad.append("line %d: %s" % (i, e.message[:200]))
-print("\n".join(bad) if bad else "valid")
-PY
-)
-	assert_eq "$1" valid "$verdict"
-}
-
 body() {
 	local R=$UD/ro log=$UD/denied.jsonl
 	mkdir_user "$R"
@@ -93,7 +74,7 @@ connect-net ENETUNREACH" "$OUT"
 	pids=$(printf '%s\n' "$ev" | cut -d'|' -f7,8 | sort -u)
 	assert_eq "events name the process as the sandbox sees it" "2|python3" "$pids"
 	assert_file_is "the host file is untouched" "$R/victim" ORIGINAL
-	schema_check "denied events validate against the schema" "$log"
+	assert_schema "denied events validate against the schema" "$log"
 
 	# --- deny rules name themselves, with no flag -------------------------
 	mkdir_user "$W/locked" "$W/hidden"
@@ -113,7 +94,7 @@ for f in (lambda: open('$W/locked/f', 'w'), lambda: os.rmdir('$W/hidden'),
 	assert_contains "deny-write rule, no flag" "$ev" "create|$W/locked/f|deny-write=$W/locked|None|EROFS"
 	assert_contains "removing a masked dir: deny-read rule" "$ev" "delete|$W/hidden|deny-read=$W/hidden|None|EBUSY"
 	assert_contains "running a hidden program: deny-read rule" "$ev" "exec|$W/hidden/prog|deny-read=$W/hidden|None|ENOENT"
-	schema_check "rule events validate" "$log.rules"
+	assert_schema "rule events validate" "$log.rules"
 
 	# --- allowed work: no events, and it happened -------------------------
 	gbrun --log "$log.ok" -- $PYB -c "
@@ -149,7 +130,7 @@ except OSError as e: print(e.errno)
 	assert_contains "--trace lists an exec" "$ev" "exec|/usr/bin/cat|"
 	assert_contains "--trace lists an allowed write" "$ev" "write|$W/traced.txt|"
 	assert_contains "--trace still reports the denial" "$(events "$log.trace" denied)" "write|$R/victim|"
-	schema_check "trace events validate" "$log.trace"
+	assert_schema "trace events validate" "$log.trace"
 
 	gbrun report "$log.trace"
 	assert_rc "report exits 0" 0

@@ -208,6 +208,7 @@ static void test_direct_colour(void **state)
 	struct theme dark = load("dark"), hc = load("high-contrast");
 	if (!open_screen("xterm-direct")) {
 		close_screen();
+		print_message("skipped: no xterm-direct terminfo entry (Debian package ncurses-term)\n");
 		skip();
 	}
 	assert_true(COLORS >= COLOUR_DIRECT_MIN);
