@@ -135,11 +135,9 @@ void draw_text(int y, int x, int w, const char *s, attr_t attr)
 	}
 }
 
-static void draw_box(const struct pane *p, bool focused, const char *title)
+void draw_box_frame(const struct rect *r, attr_t border, const char *title, attr_t title_attr)
 {
-	const struct rect *r = &p->outer;
-	attr_t a = theme_attr(focused ? ROLE_BORDER_FOCUS : ROLE_BORDER);
-	attrset(a);
+	attrset(border);
 	mvhline(r->y, r->x + 1, ACS_HLINE, r->w - 2);
 	mvhline(r->y + r->h - 1, r->x + 1, ACS_HLINE, r->w - 2);
 	mvvline(r->y + 1, r->x, ACS_VLINE, r->h - 2);
@@ -150,7 +148,13 @@ static void draw_box(const struct pane *p, bool focused, const char *title)
 	mvaddch(r->y + r->h - 1, r->x + r->w - 1, ACS_LRCORNER);
 	char buf[160];
 	snprintf(buf, sizeof buf, " %s ", title);
-	draw_text(r->y, r->x + 2, r->w - 4, buf, theme_attr(focused ? ROLE_TITLE_FOCUS : ROLE_TITLE));
+	draw_text(r->y, r->x + 2, r->w - 4, buf, title_attr);
+}
+
+static void draw_box(const struct pane *p, bool focused, const char *title)
+{
+	draw_box_frame(&p->outer, theme_attr(focused ? ROLE_BORDER_FOCUS : ROLE_BORDER), title,
+	           theme_attr(focused ? ROLE_TITLE_FOCUS : ROLE_TITLE));
 }
 
 void layout_draw_frames(struct tui *t)

@@ -274,5 +274,7 @@ void dialog_snaps_action(struct tui *t, enum tui_action a);
 /* draw helpers (layout.c) */
 void draw_text(int y, int x, int w, const char *utf8, attr_t attr);
 void draw_fill(int y, int x, int w, attr_t attr);
+/* A box on r with " title " (sanitised by the caller) in its top edge. */
+void draw_box_frame(const struct rect *r, attr_t border, const char *title, attr_t title_attr);
 
 #endif

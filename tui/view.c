@@ -106,18 +106,7 @@ void view_draw(struct tui *t, struct view *v)
 	attr_t border = theme_attr(ROLE_DIALOG_BORDER);
 	for (int y = 0; y < r->h; y++)
 		draw_fill(r->y + y, r->x, r->w, theme_attr(ROLE_DIALOG));
-	attrset(border);
-	mvhline(r->y, r->x + 1, ACS_HLINE, r->w - 2);
-	mvhline(r->y + r->h - 1, r->x + 1, ACS_HLINE, r->w - 2);
-	mvvline(r->y + 1, r->x, ACS_VLINE, r->h - 2);
-	mvvline(r->y + 1, r->x + r->w - 1, ACS_VLINE, r->h - 2);
-	mvaddch(r->y, r->x, ACS_ULCORNER);
-	mvaddch(r->y, r->x + r->w - 1, ACS_URCORNER);
-	mvaddch(r->y + r->h - 1, r->x, ACS_LLCORNER);
-	mvaddch(r->y + r->h - 1, r->x + r->w - 1, ACS_LRCORNER);
-	char title[160];
-	snprintf(title, sizeof title, " %s ", v->title);
-	draw_text(r->y, r->x + 2, r->w - 4, title, theme_attr(ROLE_TITLE_FOCUS));
+	draw_box_frame(r, border, v->title, theme_attr(ROLE_TITLE_FOCUS));
 	int rows = view_rows(v);
 	size_t page = (size_t)rows;
 	if (v->top > 0 && v->top + page > v->n)
@@ -135,7 +124,7 @@ void view_draw(struct tui *t, struct view *v)
 		snprintf(foot, sizeof foot, " q closes ");
 	int fl = (int)strlen(foot);
 	if (fl < r->w - 4)
-		draw_text(r->y + r->h - 1, r->x + r->w - 2 - fl, fl, foot, border);
+		draw_text(r->y + r->h - 1, r->x + r->w - 2 - fl, fl, foot, theme_attr(ROLE_DIALOG_BORDER));
 }
 
 struct view *view_help(struct tui *t)
