@@ -37,10 +37,11 @@ start_servers() {
 import socket, sys
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(16)
+open(sys.argv[2], "w").close()
 while True:
     c, _ = s.accept(); c.close()
-' "$TCP_PORT"
-	sleep 0.5
+' "$TCP_PORT" "$TROOT/sock/ready.tcp"
+	wait_for_file "$TROOT/sock/ready.tcp" 10 || { echo "TCP server on $TCP_PORT did not start"; exit 1; }
 }
 
 stop_extra() { rm -rf /run/gbtest-$$ /tmp/gbtest-$$.sock; }
