@@ -28,6 +28,7 @@
 #include <sys/wait.h>
 #include "sys.h"
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -478,9 +479,22 @@ static void remove_placeholders(const struct strlist *dirs, const unsigned long 
 	}
 }
 
+/* Waits up to five seconds for the process behind a pidfd to be gone. */
+static void wait_pidfd(int pidfd)
+{
+	struct pollfd pf = {.fd = pidfd, .events = POLLIN};
+	if (pidfd >= 0)
+		while (poll(&pf, 1, 5000) < 0 && errno == EINTR)
+			;
+}
+
 /* The janitor removes placeholders even when glassbox is SIGKILLed: a
  * detached process that waits for the supervisor's end of a pipe to close,
- * then for the sandbox's init to be gone, then cleans up. */
+ * then for the supervisor and the sandbox's init to be gone, then cleans
+ * up. The pipe closing is not enough: a dying process releases its files
+ * one by one (last opened first), so the pipe can close while the shared
+ * lock on a placeholder is still held; the supervisor's pidfd turns
+ * readable only after all of its threads have let go of their files. */
 void jail_plan_watch(struct jail_plan *plan, pid_t sandbox_pid)
 {
 	if (plan->placeholders.len == 0)
@@ -488,35 +502,42 @@ void jail_plan_watch(struct jail_plan *plan, pid_t sandbox_pid)
 	int p[2];
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return;
-	int pidfd = sandbox_pid > 0 ? sys_pidfd_open(sandbox_pid, 0) : -1;
+	int init_pidfd = sandbox_pid > 0 ? sys_pidfd_open(sandbox_pid, 0) : -1;
+	int self_pidfd = sys_pidfd_open(getpid(), 0);
 	pid_t pid = fork();
 	if (pid == 0) {
 		if (fork() != 0)
 			_exit(0);
 		setsid();
+		prctl(PR_SET_NAME, "gb-janitor");
 		static const int ignored[] = {SIGINT, SIGHUP, SIGTERM, SIGQUIT, SIGPIPE, SIGTSTP};
 		for (size_t i = 0; i < sizeof ignored / sizeof *ignored; i++)
 			signal(ignored[i], SIG_IGN);
+		/* Keep only the pipe and the two pidfds (moved above the low
+		 * numbers first so no dup2 overwrites another): inherited
+		 * lock fds would keep our own shared locks alive. */
+		int keep[3] = {p[0], self_pidfd, init_pidfd};
+		for (int k = 0; k < 3; k++)
+			keep[k] = keep[k] >= 0 ? fcntl(keep[k], F_DUPFD_CLOEXEC, 100) : -1;
 		int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 		for (int fd = 0; fd < 3 && devnull >= 0; fd++)
 			dup2(devnull, fd);
-		/* Keep only the pipe and the pidfd: inherited lock fds would
-		 * keep our own shared locks alive. */
-		if (dup2(p[0], 3) < 0 || (pidfd >= 0 && dup2(pidfd, 4) < 0))
-			_exit(1);
-		close_range(pidfd >= 0 ? 5 : 4, ~0U, 0);
+		for (int k = 0; k < 3; k++)
+			if (keep[k] >= 0 && dup2(keep[k], 3 + k) < 0)
+				_exit(1);
+		close_range(6, ~0U, 0);
 		char c;
 		while (read(3, &c, 1) != 0 && errno == EINTR)
 			;
-		struct pollfd pf = {.fd = 4, .events = POLLIN};
-		if (pidfd >= 0)
-			while (poll(&pf, 1, 5000) < 0 && errno == EINTR)
-				;
+		wait_pidfd(keep[1] >= 0 ? 4 : -1);
+		wait_pidfd(keep[2] >= 0 ? 5 : -1);
 		remove_placeholders(&plan->placeholders, plan->placeholder_ids);
 		_exit(0);
 	}
-	if (pidfd >= 0)
-		close(pidfd);
+	if (init_pidfd >= 0)
+		close(init_pidfd);
+	if (self_pidfd >= 0)
+		close(self_pidfd);
 	close(p[0]);
 	if (pid < 0) {
 		close(p[1]);

@@ -163,11 +163,28 @@ body() {
 	wait "$gbp"
 	assert_absent "after the run, the placeholder is gone" "$miss"
 	run_as "$GB_BIN" --allow-write="$UD" --deny-write="$miss" -- /bin/sleep 30 &
-	sleep 1.5
-	pkill -KILL -o -f "^$GB_BIN --allow-write=$UD --deny-write=$miss"
+	# Two processes carry this command line once the sandbox runs: the
+	# supervisor and the janitor it double-forks (a session leader). Wait
+	# for the janitor, then SIGKILL exactly the supervisor; `pkill -o`
+	# could pick the janitor when both started in the same clock tick.
+	local i pat="^$GB_BIN --allow-write=$UD --deny-write=$miss" pid sup="" jan=""
+	for ((i = 0; i < 100; i++)); do
+		sup="" jan=""
+		for pid in $(pgrep -f "$pat"); do
+			if [ "$(ps -o sid= -p "$pid" | tr -d ' ')" = "$pid" ]; then
+				jan=$pid
+			else
+				sup="$sup${sup:+ }$pid" # the janitor's first fork is brief
+			fi
+		done
+		[ -n "$sup" ] && [ "${sup% *}" = "$sup" ] && [ -n "$jan" ] && break
+		sleep 0.1
+	done
+	assert_eq "a janitor and a supervisor run for the placeholder" yes \
+		"$([ -n "$sup" ] && [ -n "$jan" ] && echo yes || echo "no (supervisor '$sup', janitor '$jan')")"
+	[ -n "$sup" ] && kill -KILL "$sup"
 	# The janitor removes it once the sandbox is gone (init dies with its
 	# parent, then the pid namespace): up to a few seconds on a busy machine.
-	local i
 	for ((i = 0; i < 100; i++)); do
 		[ -e "$miss" ] || break
 		sleep 0.1
