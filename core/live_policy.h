@@ -8,7 +8,9 @@
  *   {"add": {"allow_write": ["/abs/path"], "allow_net": ["host:port"]},
  *    "remove": {"allow_write": ["/abs/path"]}}
  * lists: allow_read deny_read allow_write deny_write allow_net deny_net
- * ("-" may stand for "_"). Removes are applied before adds, in order; the
+ * secret_hosts ("-" may stand for "_"). secret_hosts entries are NAME=HOST
+ * for a secret the session started with (no secret can be added live: the
+ * sandbox's environment is fixed); the proxy applies them at once. Removes are applied before adds, in order; the
  * first failure stops the patch (what was applied stays, with its events).
  *
  * Files, for a path X as the sandbox sees it (no symlink may lie on it):
