@@ -147,6 +147,37 @@ static const char *how_text(enum live_unmount_how how)
 	return "?";
 }
 
+/* A host path the sandbox never saw, brought in (see live_policy.h). */
+static int bring_in(struct live_policy *lp, const struct live_target *t, const char *path, bool writable, cJSON *d, char *err, size_t errlen)
+{
+	struct strlist masks = { 0 };
+	for (size_t i = 0; i < t->policy->deny_read.len; i++)
+		strlist_push(&masks, t->policy->deny_read.items[i]);
+	for (size_t i = 0; t->protected_paths && i < t->protected_paths->len; i++)
+		strlist_push(&masks, t->protected_paths->items[i]);
+	int rc = 0;
+	for (size_t i = 0; i < masks.len && rc == 0; i++) {
+		const char *m = masks.items[i];
+		size_t n = strlen(m);
+		if (strncmp(path, m, n) == 0 && (path[n] == '/' || path[n] == '\0'))
+			rc = error_set(err, errlen, "%s is hidden (deny-read %s); lift that first",
+			               path, m);
+	}
+	struct live_mount_result res;
+	if (rc == 0 && live_mount_bring_in(t->init_pid, t->staging_fd > 0 ? t->staging_fd : -1,
+	                                   path, writable, &masks, &res, err, errlen) < 0)
+		rc = -1;
+	strlist_clear(&masks);
+	if (rc < 0)
+		return -1;
+	remember(lp, path, writable ? LIVE_BIND_RW : LIVE_BIND_RO, res.mnt_id);
+	cJSON_AddStringToObject(d, "mount", writable ? "host path brought in, writable" :
+	                                               "host path brought in, read-only");
+	cJSON_AddStringToObject(d, "effect", writable ? "writable" : "readable");
+	cJSON_AddNumberToObject(d, "duration_ms", (double)(int64_t)(res.ms * 1000) / 1000);
+	return 0;
+}
+
 /* One file-system change on path; fills what/effect for the event. */
 static int apply_fs(struct live_policy *lp, const struct live_target *t, bool add, int list,
                     const char *path, cJSON *d, char *err, size_t errlen)
@@ -181,10 +212,7 @@ static int apply_fs(struct live_policy *lp, const struct live_target *t, bool ad
 		} else if (strlist_contains(&t->policy->deny_read, path) && !top) {
 			take_off = true; /* the start-time mask */
 		} else {
-			return error_set(err, errlen,
-			                 "%s is not masked; a path the sandbox never saw cannot be "
-			                 "brought in live (restart with --allow-read=%s)",
-			                 path, path);
+			return bring_in(lp, t, path, false, d, err, errlen);
 		}
 		op = LIVE_UNMASK;
 	}
@@ -205,6 +233,8 @@ static int apply_fs(struct live_policy *lp, const struct live_target *t, bool ad
 	}
 	struct live_mount_result res;
 	int r = live_mount_apply(t->init_pid, op, path, expect, &res, err, errlen);
+	if (r == -ENOENT && op == LIVE_BIND_RW && !top)
+		return bring_in(lp, t, path, true, d, err, errlen);
 	if (r < 0)
 		return -1;
 	const char *effect;
