@@ -165,8 +165,8 @@ SH
 	# there is outside everything the sandbox was started with; its .keys
 	# (deny-read) must stay hidden inside the brought-in tree.
 	local far=/tmp/gb-far-$CUR_UID-$$ lone=/tmp/gb-lone-$CUR_UID-$$.txt
-	rm -rf "$far" "$lone" "$far-link" "$far-w"
-	mkdir_user "$far" "$far/sub" "$far/.keys" "$far-w"
+	rm -rf "$far" "$lone" "$far-link" "$far-w" "$far-plant"
+	mkdir_user "$far" "$far/sub" "$far/.keys" "$far-w" "$far-plant" "$far-plant/sub"
 	echo plain >"$far/sub/f"
 	echo SECRET >"$far/.keys/k"
 	echo single >"$lone"
@@ -174,6 +174,7 @@ SH
 	chown -h "$CUR_UID:$CUR_UID" "$far/sub/f" "$far/.keys/k" "$lone" "$far-link"
 	rm -f "$W/stop" "$W/res5"
 	cat >"$W/far.sh" <<'SH'
+ln -s "$PWD" "$4" # planted where a grant would mount: must not redirect it
 i=0
 while [ ! -e stop ] && [ $i -lt 600 ]; do
 	i=$((i + 1))
@@ -186,13 +187,17 @@ while [ ! -e stop ] && [ $i -lt 600 ]; do
 	sleep 0.05
 done
 SH
-	start_session "$log" --deny-read="$far/.keys" -- sh far.sh "$far" "$lone" "$far-w" ||
+	start_session "$log" --deny-read="$far/.keys" -- sh far.sh "$far" "$lone" "$far-w" "$far-plant" ||
 		{ fail "session starts" "$(cat "$UD/sess.err")"; return; }
 	wait_lines "$W/res5" 2
 	assert_eq "before: nothing of $far or lone.txt is visible" "- - - N N" "$(tail -1 "$W/res5")"
 	gbrun ctl "$SID" allow-read "$far-link/sub"
 	assert_rc "bringing in through a symlink on the host path is refused" 1
 	assert_contains "  ... saying so" "$ERR" "a symlink is on the host path"
+	gbrun ctl "$SID" allow-read "$far-plant/sub"
+	assert_rc "a symlink planted inside where the grant would go: refused" 1
+	assert_contains "  ... it is not followed" "$ERR" "cannot reach $far-plant/sub inside the sandbox"
+	assert_absent "  ... nothing was mounted through it into the working directory" "$W/sub"
 	gbrun ctl "$SID" allow-read "$far/.keys/k"
 	assert_rc "bringing in a path below a deny-read path is refused" 1
 	assert_contains "  ... naming the deny rule" "$ERR" "deny-read $far/.keys"
@@ -223,7 +228,7 @@ SH
 	assert_rc "after the session ended, ctl finds no session (exit 2)" 2
 	assert_contains "the event says the path was brought in" "$(grep "\"value\":\"$far\"" "$log")" \
 		'"mount":"host path brought in, read-only"'
-	rm -rf "$far" "$lone" "$far-link" "$far-w"
+	rm -rf "$far" "$lone" "$far-link" "$far-w" "$far-plant"
 	assert_schema "all live events validate" "$log"
 }
 
