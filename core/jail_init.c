@@ -599,26 +599,29 @@ static void build_ca_dir(int root, const cJSON *files)
 	attach(mnt, root, &op, "the CA certificates");
 }
 
-/* The staging mount namespace (see the top of the file): its fd is the
- * only thing that keeps it alive; without it, live changes cannot bring in
- * paths the sandbox never saw, and nothing else is lost. */
+/* The staging mount namespace (see the top of the file): init steps into a
+ * fresh copy of its namespace, takes an fd of it and steps back (no child:
+ * the command stays pid 2). The fd is the only thing that keeps the copy
+ * alive; without it, live changes cannot bring in paths the sandbox never
+ * saw, and nothing else is lost. */
 static void send_staging(void)
 {
-	pid_t pid = fork();
-	if (pid == 0) {
-		int ns = -1;
-		if (unshare(CLONE_NEWNS) == 0 && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0)
-			ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
-		if (ns < 0 || jail_send_fd(JAIL_CONTROL_FD, "{\"staging\":true}\n", ns) < 0)
-			_exit(1);
-		_exit(0);
+	int here = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	int staging = -1;
+	if (here >= 0 && unshare(CLONE_NEWNS) == 0) {
+		if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0)
+			staging = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+		if (setns(here, CLONE_NEWNS) < 0)
+			die(NULL, "cannot return to the sandbox's mount namespace: %s",
+			    strerror(errno));
 	}
-	int status = 1;
-	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (pid < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+	if (here >= 0)
+		close(here);
+	if (staging < 0 || jail_send_fd(JAIL_CONTROL_FD, "{\"staging\":true}\n", staging) < 0)
 		weaker("no staging mount namespace: paths the sandbox was not started with "
 		       "cannot be brought in live");
+	if (staging >= 0)
+		close(staging);
 }
 
 static void build_root(struct plan *p)
