@@ -16,6 +16,7 @@
 #include "util.h"
 
 #include <string.h>
+#include <time.h>
 
 #define INTERACT_NS 3000000000ull
 #define SEC 1000000000ull
@@ -102,11 +103,17 @@ void ask_queue_event(struct tui *t, const char *message, const cJSON *data)
 	if (a->write) { /* the outcome, as a row of the Denied pane */
 		const char *answer = str_field(data, "answer");
 		bool allowed = answer && strcmp(answer, "deny") != 0;
+		char clock[16];
+		time_t sec = time(NULL);
+		struct tm tm;
+		strftime(clock, sizeof clock, "%H:%M:%S", localtime_r(&sec, &tm));
+		/* the outcome first: a long path is cut at the pane's edge */
 		cleanup_free char *raw = xasprintf(
-		        "asked: %s: %s", a->what,
-		        allowed                          ? "allowed for the session"
-		        : strcmp(state, "timeout") == 0 ? "denied (no answer in time)"
-		                                         : "denied");
+		        "%s %s %s", clock,
+		        allowed                          ? "allowed (asked)"
+		        : strcmp(state, "timeout") == 0 ? "denied (asked, no answer)"
+		                                         : "denied (asked)",
+		        a->what);
 		list_add(&t->lists[PANE_DENIED], sanitize_str(raw), allowed ? ROLE_ALLOW : ROLE_DENY,
 		         data ? cJSON_Duplicate(data, true) : NULL, 0);
 	}
@@ -176,18 +183,19 @@ uint64_t ask_queue_next_tick(const struct tui *t)
 		for (size_t i = 1; i < q->n; i++)
 			if (q->v[i].deadline_ns > now && q->v[i].deadline_ns - now < left)
 				left = q->v[i].deadline_ns - now;
-		uint64_t next = now + (left % SEC ? left % SEC : SEC) + 1000000;
+		uint64_t next = now + (left % SEC ? left % SEC : SEC);
 		if (next < when)
 			when = next;
 	}
 	return when;
 }
 
-void ask_queue_on_tick(struct tui *t)
+void ask_queue_poll(struct tui *t)
 {
 	ask_queue_update_pause(t);
-	if (t->asks.n)
+	if (t->asks.n && now_mono_ns() >= t->asks.redraw_due) /* the seconds shown changed */
 		changed(t);
+	t->asks.redraw_due = ask_queue_next_tick(t);
 }
 
 int ask_queue_draw(struct tui *t, const struct rect *r)

@@ -35,6 +35,10 @@ static void collect(struct tui *t)
 				strlist_push(&sorted, items->items[i]);
 	strlist_clear(items);
 	*items = sorted;
+	for (size_t i = 0; t->perms.select[0] && i < items->len; i++)
+		if (strcmp(items->items[i], t->perms.select) == 0)
+			t->perms.sel = i;
+	t->perms.select[0] = 0;
 	if (t->perms.sel >= items->len)
 		t->perms.sel = items->len ? items->len - 1 : 0;
 }
@@ -152,6 +156,9 @@ static bool apply(struct tui *t, cJSON *patch, const char *why, struct strlist *
 	strlist_clear(results);
 	const cJSON *applied = cJSON_GetObjectItemCaseSensitive(reply, "applied"), *it;
 	cJSON_ArrayForEach(it, applied) {
+		const cJSON *value = cJSON_GetObjectItemCaseSensitive(it, "value");
+		if (cJSON_IsString(value)) /* the rule just changed stays selected */
+			snprintf(t->perms.select, sizeof t->perms.select, "%s", value->valuestring);
 		char line[1024];
 		perms_applied_text(it, line, sizeof line);
 		strlist_push(results, line);

@@ -176,7 +176,7 @@ cJSON *perms_patch_add(const char *input, char *err, size_t errlen)
 	cleanup_free char *item = clean_input(input, err, errlen);
 	if (!item)
 		return NULL;
-	if (item[0] == '.' || item[0] == '~') {
+	if (item[0] == '.' || item[0] == '~' || (item[0] != '/' && strchr(item, '/'))) {
 		error_set(err, errlen, "%s: give an absolute path (starting with /)", item);
 		return NULL;
 	}

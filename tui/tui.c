@@ -165,7 +165,7 @@ static void on_tick(struct tui *t)
 		rescan_start(t);
 	if (t->quitting && !t->ended && now >= t->quit_ns + QUIT_KILL_NS)
 		session_signal(t->s, SIGKILL);
-	ask_queue_on_tick(t);
+	ask_queue_poll(t);
 }
 
 /* ---- drawing ------------------------------------------------------------------ */
@@ -324,7 +324,7 @@ static void run_loop(struct tui *t)
 			any_open |= t->shells[i]->open && t->shells[i]->master >= 0;
 		if (t->ended && !any_open)
 			break;
-		ask_queue_update_pause(t);
+		ask_queue_poll(t); /* every turn: a tick re-armed late may not fire */
 		maybe_draw(t);
 		struct pollfd pfd[FD_SHELLS + TUI_MAX_SHELLS] = {
 			[FD_STDIN] = { STDIN_FILENO, POLLIN, 0 },

@@ -120,6 +120,7 @@ struct perms_dialog {
 	char input[512];
 	struct strlist results;  /* what the last apply did (raw text) */
 	bool failed;             /* results hold an error */
+	char select[512];        /* the next rebuild selects this item */
 };
 
 /* One question of ask mode waiting for an answer (ask_queue.c). */
@@ -136,6 +137,7 @@ struct ask_queue {
 	bool paused;           /* the user is interacting: the clocks stop */
 	uint64_t paused_at;
 	uint64_t interact_ns;  /* the last key the UI (not the shell) took */
+	uint64_t redraw_due;   /* when the seconds shown next change */
 };
 
 /* One sandboxed shell shown in the shell pane: shell 0 is the session's
@@ -313,7 +315,9 @@ void ask_queue_answer(struct tui *t, const char *answer);
 void ask_queue_update_pause(struct tui *t);
 /* When the tick timer should next fire for the queue (UINT64_MAX: never). */
 uint64_t ask_queue_next_tick(const struct tui *t);
-void ask_queue_on_tick(struct tui *t);
+/* Every turn of the loop: the pause, and a redraw when the seconds shown
+ * change (the tick timer wakes the loop for it). */
+void ask_queue_poll(struct tui *t);
 /* Draws the queue at the top of r; returns the rows it took. */
 int ask_queue_draw(struct tui *t, const struct rect *r);
 void ask_queue_free(struct tui *t);

@@ -119,9 +119,9 @@ body() {
 	tmux_keys F2
 	tmux_wait "Permissions" 5
 	s=$(tmux_screen)
-	assert_contains "F2 says the rules are fixed for this session" "$s" "live changes are not available yet"
-	assert_contains "F2 lists the writable working directory" "$s" "$W"
-	assert_contains "F2 shows the network rule" "$s" "nothing (add --allow-net=HOST)"
+	assert_contains "F2 says changes apply live" "$s" "Changes apply to the running shell at once"
+	assert_match "F2 lists the writable working directory" "$s" "write +$W"
+	assert_contains "F2 shows the network rule" "$s" "no rules: nothing allowed (add a host)"
 	tmux_keys End
 	s=$(tmux_screen)
 	assert_match "F2 names the secret and where it may go" "$s" "GBTOKEN +sent only to api.example"

@@ -116,6 +116,8 @@ static void test_add_input(void **state)
 	assert_null(perms_patch_add("   ", err, sizeof err));
 	assert_null(perms_patch_add("./rel", err, sizeof err));
 	assert_non_null(strstr(err, "absolute"));
+	assert_null(perms_patch_add("relative/path", err, sizeof err));
+	assert_non_null(strstr(err, "absolute"));
 	assert_null(perms_patch_add("/a b", err, sizeof err));
 	assert_null(perms_patch_add("/a\033[2J", err, sizeof err));
 }
