@@ -1,8 +1,8 @@
 /* perms: the F2 Permissions dialog, live. It lists the rules in force (read
  * from the session's policy each time it is drawn): paths with their state
  * (write, read-only, read, deny) and hosts (allow, deny), then the
- * environment and the secrets (names and hosts only, never values), which
- * cannot change live. Keys (KM_PERMS) add a path or host typed on an input
+ * environment (fixed) and the secrets (names and hosts only, never
+ * values; a secret's hosts can be added and removed live). Keys (KM_PERMS) add a path or host typed on an input
  * line, toggle or remove the selected rule; each becomes a patch
  * (perms_patch.c) for session_policy_patch(), and what it did — or why it
  * failed — shows in the dialog. "Allow now" in a Network or Denied entry's
@@ -16,22 +16,30 @@
 #include <string.h>
 #include <wchar.h>
 
+enum { K_PATH, K_HOST, K_SECRET_HOST };
+
+static int kind_of(const char *item)
+{
+	return perms_is_path(item) ? K_PATH : perms_is_secret_host(item) ? K_SECRET_HOST : K_HOST;
+}
+
 static void collect(struct tui *t)
 {
 	const struct policy *p = session_policy(t->s);
 	struct strlist *items = &t->perms.items;
 	strlist_clear(items);
 	const struct strlist *lists[] = { &p->allow_write, &p->deny_write, &p->deny_read,
-		                          &p->allow_read, &p->allow_net, &p->deny_net };
+		                          &p->allow_read,   &p->allow_net,  &p->deny_net,
+		                          &p->secret_hosts };
 	for (size_t l = 0; l < sizeof lists / sizeof lists[0]; l++)
 		for (size_t i = 0; i < lists[l]->len; i++)
 			if (!strlist_contains(items, lists[l]->items[i]))
 				strlist_push(items, lists[l]->items[i]);
-	/* paths first, then hosts, each in the order they came */
+	/* as drawn: paths, hosts, secrets' hosts, each in the order they came */
 	struct strlist sorted = { 0 };
-	for (int pass = 0; pass < 2; pass++)
+	for (int pass = 0; pass < 3; pass++)
 		for (size_t i = 0; i < items->len; i++)
-			if (perms_is_path(items->items[i]) == (pass == 0))
+			if (kind_of(items->items[i]) == pass)
 				strlist_push(&sorted, items->items[i]);
 	strlist_clear(items);
 	*items = sorted;
@@ -43,23 +51,23 @@ static void collect(struct tui *t)
 		t->perms.sel = items->len ? items->len - 1 : 0;
 }
 
-static void item_rows(struct tui *t, struct view *v, bool paths, const char *none)
+static void item_rows(struct tui *t, struct view *v, int kind, const char *none)
 {
 	const struct policy *p = session_policy(t->s);
 	bool any = false;
 	for (size_t i = 0; i < t->perms.items.len; i++) {
 		const char *it = t->perms.items.items[i];
-		if (perms_is_path(it) != paths)
+		if (kind_of(it) != kind)
 			continue;
 		view_addf(v, ROLE_TEXT, "  %-10s %s", perms_state_name(perms_state(p, it)), it);
 		v->lines[v->n - 1].item = (int)i;
 		any = true;
 	}
-	if (!any)
+	if (!any && none)
 		view_addf(v, ROLE_MUTED, "  %s", none);
 }
 
-static void env_and_secrets(const struct policy *p, struct view *v)
+static void env_and_secrets(struct tui *t, const struct policy *p, struct view *v)
 {
 	view_add(v, ROLE_TITLE_FOCUS, "Environment (fixed for this session)");
 	if (p->allow_env_all)
@@ -76,7 +84,7 @@ static void env_and_secrets(const struct policy *p, struct view *v)
 		          p->env.len);
 	view_add(v, ROLE_TEXT, "");
 	view_add(v, ROLE_TITLE_FOCUS,
-	         "Secrets (fixed; the sandbox sees a placeholder, the proxy substitutes)");
+	         "Secrets (the sandbox sees a placeholder, the proxy substitutes; add NAME=HOST)");
 	if (!p->secrets.len)
 		view_add(v, ROLE_MUTED, "  none");
 	for (size_t i = 0; i < p->secrets.len; i++) {
@@ -94,6 +102,7 @@ static void env_and_secrets(const struct policy *p, struct view *v)
 		view_addf(v, ROLE_TEXT, "  %-10.*s sent only to %s", nlen, p->secrets.items[i],
 		          hosts[0] ? hosts : "(no host)");
 	}
+	item_rows(t, v, K_SECRET_HOST, NULL);
 }
 
 struct view *dialog_perms(struct tui *t)
@@ -112,7 +121,7 @@ struct view *dialog_perms(struct tui *t)
 	view_addf(v, ROLE_TEXT, "Changes apply to the running shell at once.  %s add  %s toggle  %s remove",
 	          ka, kt, kx);
 	if (t->perms.editing)
-		view_addf(v, ROLE_INPUT, "Add (a /path becomes writable, a host allowed): %s_",
+		view_addf(v, ROLE_INPUT, "Add (/path: writable, host: allowed, NAME=HOST: a secret's host): %s_",
 		          t->perms.input);
 	for (size_t i = 0; i < t->perms.results.len; i++)
 		view_add(v, t->perms.failed && i + 1 == t->perms.results.len ? ROLE_DENY : ROLE_ALLOW,
@@ -123,14 +132,14 @@ struct view *dialog_perms(struct tui *t)
 	                                      : "Files (read: every host path except those denied)");
 	if (p->allow_all || p->allow_write_all)
 		view_add(v, ROLE_WARN, "  write      everywhere (--allow-write / -A)");
-	item_rows(t, v, true, "no rules: nothing writable (add a /path)");
+	item_rows(t, v, K_PATH, "no rules: nothing writable (add a /path)");
 	view_add(v, ROLE_TEXT, "");
 	view_add(v, ROLE_TITLE_FOCUS, "Network (through glassbox's proxy)");
 	if (p->allow_all || p->allow_net_all)
 		view_add(v, ROLE_WARN, "  allow      every public host");
-	item_rows(t, v, false, "no rules: nothing allowed (add a host)");
+	item_rows(t, v, K_HOST, "no rules: nothing allowed (add a host)");
 	view_add(v, ROLE_TEXT, "");
-	env_and_secrets(p, v);
+	env_and_secrets(t, p, v);
 	if (t->perms.items.len)
 		v->sel_item = (int)t->perms.sel;
 	return v;

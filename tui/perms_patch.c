@@ -13,6 +13,8 @@ static bool in(const struct strlist *l, const char *v)
 
 enum perm_state perms_state(const struct policy *p, const char *item)
 {
+	if (perms_is_secret_host(item))
+		return in(&p->secret_hosts, item) ? PERM_SECRET_HOST : PERM_NONE;
 	if (!perms_is_path(item))
 		return in(&p->deny_net, item)    ? PERM_NET_DENY
 		       : in(&p->allow_net, item) ? PERM_NET_ALLOW
@@ -37,6 +39,7 @@ const char *perms_state_name(enum perm_state s)
 	case PERM_DENY: return "deny";
 	case PERM_NET_ALLOW: return "allow";
 	case PERM_NET_DENY: return "deny";
+	case PERM_SECRET_HOST: return "host";
 	default: return "-";
 	}
 }
@@ -85,6 +88,10 @@ static cJSON *done(cJSON *patch, char *err, size_t errlen, const char *item)
 cJSON *perms_patch_set(const struct policy *p, const char *item, enum perm_state target,
                        char *err, size_t errlen)
 {
+	if (perms_is_secret_host(item)) {
+		error_set(err, errlen, "a secret's host is added or removed, not toggled");
+		return NULL;
+	}
 	bool path = perms_is_path(item);
 	bool net_target = target == PERM_NET_ALLOW || target == PERM_NET_DENY;
 	if (target == PERM_NONE || path == net_target || target == PERM_READ) {
@@ -138,7 +145,9 @@ cJSON *perms_patch_toggle(const struct policy *p, const char *item, char *err, s
 cJSON *perms_patch_remove(const struct policy *p, const char *item, char *err, size_t errlen)
 {
 	cJSON *patch = cJSON_CreateObject();
-	if (perms_is_path(item)) {
+	if (perms_is_secret_host(item)) {
+		drop(patch, &p->secret_hosts, "secret_hosts", item);
+	} else if (perms_is_path(item)) {
 		drop(patch, &p->allow_write, "allow_write", item);
 		drop(patch, &p->deny_write, "deny_write", item);
 		drop(patch, &p->deny_read, "deny_read", item);
@@ -181,7 +190,11 @@ cJSON *perms_patch_add(const char *input, char *err, size_t errlen)
 		return NULL;
 	}
 	cJSON *patch = cJSON_CreateObject();
-	push(patch, "add", perms_is_path(item) ? "allow_write" : "allow_net", item);
+	push(patch, "add",
+	     perms_is_path(item)          ? "allow_write"
+	     : perms_is_secret_host(item) ? "secret_hosts"
+	                                  : "allow_net",
+	     item);
 	return patch;
 }
 

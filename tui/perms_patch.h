@@ -6,6 +6,7 @@
 #define GLASSBOX_PERMS_PATCH_H
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 #include <cjson/cJSON.h>
 
 #include "policy.h"
@@ -18,12 +19,19 @@ enum perm_state {
 	PERM_DENY,      /* deny_read: hidden */
 	PERM_NET_ALLOW, /* allow_net */
 	PERM_NET_DENY,  /* deny_net */
+	PERM_SECRET_HOST, /* secret_hosts: NAME=HOST */
 };
 
-/* A path starts with '/'; anything else is a host (or host:port). */
+/* A path starts with '/'; NAME=HOST is a secret's host; anything else is a
+ * host (or host:port). */
 static inline bool perms_is_path(const char *item)
 {
 	return item[0] == '/';
+}
+
+static inline bool perms_is_secret_host(const char *item)
+{
+	return item[0] != '/' && strchr(item, '=') != NULL;
 }
 
 /* The state of a path or host in p (deny_read wins over the rest for paths,
@@ -44,7 +52,7 @@ cJSON *perms_patch_toggle(const struct policy *p, const char *item, char *err, s
 /* The patch taking item out of every list it is in. */
 cJSON *perms_patch_remove(const struct policy *p, const char *item, char *err, size_t errlen);
 /* The patch of the dialog's input line: an absolute path becomes
- * allow_write, a host allow_net. Surrounding blanks are ignored; control
+ * allow_write, NAME=HOST a secret's host (secret_hosts), a host allow_net. Surrounding blanks are ignored; control
  * characters, blanks inside and relative paths are refused. */
 cJSON *perms_patch_add(const char *input, char *err, size_t errlen);
 /* The patch of a denial's hint: "--allow-write=/p", "--allow-read=/p",

@@ -24,6 +24,7 @@ static int setup(void **state)
 	strlist_push(&p.allow_read, "/r");
 	strlist_push(&p.allow_net, "good.test");
 	strlist_push(&p.deny_net, "bad.test:8080");
+	strlist_push(&p.secret_hosts, "TOKEN=api.test");
 	return 0;
 }
 
@@ -63,6 +64,20 @@ static void test_state(void **state)
 	strlist_push(&p.deny_read, "/w"); /* hidden wins over writable */
 	assert_int_equal(perms_state(&p, "/w"), PERM_DENY);
 	assert_string_equal(perms_state_name(PERM_READONLY), "read-only");
+	assert_int_equal(perms_state(&p, "TOKEN=api.test"), PERM_SECRET_HOST);
+	assert_int_equal(perms_state(&p, "TOKEN=other.test"), PERM_NONE);
+}
+
+static void test_secret_hosts(void **state)
+{
+	(void)state;
+	char err[256] = "";
+	check(perms_patch_add("TOKEN=new.test", err, sizeof err),
+	      "{\"add\":{\"secret_hosts\":[\"TOKEN=new.test\"]}}");
+	check(perms_patch_remove(&p, "TOKEN=api.test", err, sizeof err),
+	      "{\"remove\":{\"secret_hosts\":[\"TOKEN=api.test\"]}}");
+	assert_null(perms_patch_toggle(&p, "TOKEN=api.test", err, sizeof err));
+	assert_non_null(strstr(err, "not toggled"));
 }
 
 static void test_toggle_cycle(void **state)
@@ -160,6 +175,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_add_input, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_from_flag, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_applied_text, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_secret_hosts, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
