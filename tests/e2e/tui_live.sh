@@ -3,7 +3,7 @@
 # added, toggled (read-only, deny, write) and removed in the F2 Permissions
 # dialog changes what the next command typed in the shell may do; a bad entry
 # is one error line; a host added in F2 is reachable and shows in the status
-# line; "allow now" from a Denied entry's details. Ask mode is tui_ask.sh.
+# line; "allow now" from a Denied and from a Network entry's details. Ask mode is tui_ask.sh.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/tmux.sh"
 . "$(dirname "$0")/../integration/live_lib.sh"
@@ -125,6 +125,19 @@ perms() {
 	tmux_keys q Escape
 	try t10 "touch $o/f"
 	assert_eq "after allow now, the same command succeeds" ok "$TRY"
+	# --- allow now, from a Network entry ---------------------------------------------------------
+	try t11 "curl -sf -o /dev/null http://127.0.0.8:$P8/hello.txt"
+	assert_eq "control: a host no rule allows is refused" no "$TRY"
+	tmux_keys M-2 End Enter
+	tmux_wait "To allow it: --allow-net=127.0.0.8:$P8" 5 &&
+		ok "Enter on a denied Network entry shows the flag" ||
+		fail "Enter on a denied Network entry shows the flag" "$(tmux_screen)"
+	tmux_keys a
+	tmux_wait "applied: add allow-net 127.0.0.8:$P8" 10 && ok "a: the host is allowed now" ||
+		fail "a: the host is allowed now" "$(tmux_screen)"
+	tmux_keys q Escape
+	try t12 "curl -sf -o /dev/null http://127.0.0.8:$P8/hello.txt"
+	assert_eq "after allow now, the same curl succeeds" ok "$TRY"
 	tmux_keys F10
 	tmux_wait "GB-EXIT=" 10
 	tmux_kill
