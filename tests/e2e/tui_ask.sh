@@ -38,8 +38,8 @@ try() {
 }
 
 ask() {
-	mkdir_user "$UD/tmux" "$UD/asked"
-	local d=$UD/asked s t0 t1 n1 n2
+	mkdir_user "$UD/tmux" "$UD/asked" "$UD/paused"
+	local d=$UD/asked p=$UD/paused s t0 t1 n1 n2
 	start_gb 200 50 --ask --ask-timeout=6
 	if ! tmux_wait "$PS_RE" 10; then
 		fail "the TUI starts with --ask" "$(tmux_screen)"
@@ -85,16 +85,23 @@ C2-"
 	tmux_keys Escape
 	try W2 "touch $d/w2"
 	assert_eq "for the session: the next write is not asked" ok "$TRY"
-	# --- the countdown pauses while a dialog is open -------------------------------------------------
-	tmux_keys "clear; curl -s -p http://127.0.0.8:$P8/hello.txt; echo C3-\$?" Enter
-	tmux_wait "Asking 1" 10
+	# --- the countdown pauses while a dialog is open (proxy and observer) ----------------------------
+	tmux_keys "clear; (curl -s -p http://127.0.0.8:$P8/hello.txt; echo C3-\$?) & touch $p/x; echo T3-\$?; wait" Enter
+	tmux_wait "Asking 2" 10 || fail "a CONNECT and a write both queued" "$(tmux_screen)"
 	tmux_keys F1
 	sleep 8 # longer than --ask-timeout=6
 	tmux_keys q
-	tmux_wait "Asking 1" 2 && ok "a dialog open longer than the timeout: the question still waits" ||
-		fail "a dialog open longer than the timeout: the question still waits" "$(tmux_screen)"
+	tmux_wait "Asking 2" 2 && ok "a dialog open longer than the timeout: both questions still wait" ||
+		fail "a dialog open longer than the timeout: both questions still wait" "$(tmux_screen)"
 	tmux_keys M-3 d
+	tmux_wait "Asking 1" 5
+	tmux_keys d
+	tmux_wait "^│T3-" 10
 	tmux_wait "^│C3-" 10
+	s=$(tmux_screen)
+	assert_match "answered deny after the pause: the write fails" "$s" "T3-1"
+	assert_match "answered deny after the pause: the CONNECT fails" "$s" "C3-(56|22|7)"
+	assert_absent "nothing written" "$p/x"
 	# --- the countdown runs and times out to deny --------------------------------------------------------
 	tmux_keys Escape
 	sleep 3.5 # the pause after the last key for the UI ends
