@@ -155,7 +155,7 @@ static bool interacting(const struct tui *t, uint64_t now)
 
 void ask_queue_update_pause(struct tui *t)
 {
-	if (!ask_mode(t) || !t->s)
+	if (!ask_mode(t))
 		return;
 	struct ask_queue *q = &t->asks;
 	uint64_t now = now_mono_ns();
@@ -167,7 +167,8 @@ void ask_queue_update_pause(struct tui *t)
 			q->v[i].deadline_ns += now - q->paused_at;
 	q->paused = pause;
 	q->paused_at = now;
-	session_ask_pause(t->s, pause);
+	if (t->s)
+		session_ask_pause(t->s, pause);
 	changed(t);
 }
 
