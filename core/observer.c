@@ -60,6 +60,8 @@ struct observer {
 	uint64_t next_qid;
 	struct held *held;
 	int answer_fd; /* eventfd: an answer is waiting for the thread */
+	bool ask_paused; /* observer_ask_pause: the held writes' clocks stop */
+	uint64_t ask_paused_at;
 };
 
 void obs_record_free(struct obs_record *r)
@@ -115,10 +117,10 @@ static bool hold(struct observer *o, const struct seccomp_notif *n,
 		return false;
 	struct held *h = xcalloc(1, sizeof *h);
 	h->deny = *resp;
-	h->deadline = now_mono_ns() + o->ask_timeout_ns;
 	h->allow_path = xstrdup(rec->flag + sizeof flag - 1);
 	(void)n;
 	pthread_mutex_lock(&o->lock);
+	h->deadline = (o->ask_paused ? o->ask_paused_at : now_mono_ns()) + o->ask_timeout_ns;
 	h->qid = ++o->next_qid;
 	h->next = o->held;
 	o->held = h;
@@ -133,7 +135,7 @@ static int held_timeout_ms(struct observer *o)
 {
 	pthread_mutex_lock(&o->lock);
 	uint64_t first = UINT64_MAX;
-	for (struct held *h = o->held; h; h = h->next)
+	for (struct held *h = o->held; h && !o->ask_paused; h = h->next)
 		if (h->deadline < first)
 			first = h->deadline;
 	pthread_mutex_unlock(&o->lock);
@@ -151,7 +153,7 @@ static void send_answers(struct observer *o)
 		struct held *done = NULL;
 		pthread_mutex_lock(&o->lock);
 		for (struct held **pp = &o->held; *pp; pp = &(*pp)->next) {
-			if ((*pp)->answer || (*pp)->deadline <= now) {
+			if ((*pp)->answer || (!o->ask_paused && (*pp)->deadline <= now)) {
 				done = *pp;
 				*pp = done->next;
 				break;
@@ -420,6 +422,26 @@ void observer_set_ask(struct observer *o, bool on, unsigned timeout_s)
 	o->ask_timeout_ns = (uint64_t)(timeout_s ? timeout_s : 30) * 1000000000ull;
 	pthread_mutex_unlock(&o->lock);
 	__atomic_store_n(&o->ask, on, __ATOMIC_RELEASE);
+}
+
+void observer_ask_pause(struct observer *o, bool pause)
+{
+	pthread_mutex_lock(&o->lock);
+	bool changed = pause != o->ask_paused;
+	uint64_t now = now_mono_ns();
+	if (changed && !pause) /* the time paused does not count */
+		for (struct held *h = o->held; h; h = h->next)
+			h->deadline += now - o->ask_paused_at;
+	if (changed) {
+		o->ask_paused = pause;
+		o->ask_paused_at = now;
+	}
+	pthread_mutex_unlock(&o->lock);
+	if (changed) { /* the thread recomputes its poll timeout */
+		uint64_t one = 1;
+		ssize_t w = write(o->answer_fd, &one, sizeof one);
+		(void)w;
+	}
 }
 
 static struct held *find_held(struct observer *o, const char *id)

@@ -44,6 +44,9 @@ void observer_policy_unlock(struct observer *o);
  * allow is held (the process waits) and announced as an EV_DECISION
  * question "write-N"; unanswered after timeout_s (0: 30) it is refused. */
 void observer_set_ask(struct observer *o, bool on, unsigned timeout_s);
+/* Stops (true) or restarts the timeouts of held writes (the user is
+ * interacting with a face: the time paused does not count). */
+void observer_ask_pause(struct observer *o, bool pause);
 /* The path --allow-write must name to allow question id. 0, or -ENOENT
  * when it is not pending. */
 int observer_question_path(struct observer *o, const char *id, char *path, size_t len);

@@ -183,6 +183,8 @@ struct proxy {
 	uint64_t ask_timeout_ns;
 	uint64_t next_ask_id;
 	size_t n_asking;
+	bool ask_paused; /* proxy_ask_pause: the clocks of held questions stop */
+	uint64_t ask_paused_at;
 };
 
 static void conn_close(struct conn *c);
@@ -687,7 +689,7 @@ static void ask_hold(struct conn *c)
 {
 	struct proxy *px = c->px;
 	c->ask_id = ++px->next_ask_id;
-	c->ask_deadline = now_mono_ns() + px->ask_timeout_ns;
+	c->ask_deadline = (px->ask_paused ? px->ask_paused_at : now_mono_ns()) + px->ask_timeout_ns;
 	c->st = CS_ASKING;
 	if (px->n_asking++ == 0)
 		arm_sweep(px);
@@ -1715,7 +1717,7 @@ static void sweep_slow_clients(struct proxy *px)
 		if (waiting && now - c->head_since > HEAD_DEADLINE_NS)
 			conn_close(c);
 	}
-	if (px->n_asking)
+	if (px->n_asking && !px->ask_paused)
 		ask_expire(px, now);
 }
 
@@ -1723,6 +1725,19 @@ void proxy_set_ask(struct proxy *px, bool on, unsigned timeout_s)
 {
 	px->ask = on;
 	px->ask_timeout_ns = (uint64_t)(timeout_s ? timeout_s : 30) * 1000000000ull;
+}
+
+void proxy_ask_pause(struct proxy *px, bool pause)
+{
+	if (pause == px->ask_paused)
+		return;
+	uint64_t now = now_mono_ns();
+	if (!pause) /* the time paused does not count */
+		for (struct conn *c = px->conns; c; c = c->next)
+			if (!c->dead && c->st == CS_ASKING)
+				c->ask_deadline += now - px->ask_paused_at;
+	px->ask_paused = pause;
+	px->ask_paused_at = now;
 }
 
 int proxy_question_rule(const struct proxy *px, const char *id, char *rule, size_t len)

@@ -42,6 +42,9 @@ int proxy_set_policy(struct proxy *px, const struct policy *p, char *err, size_t
  * announces it (id "net-N", target, the flag that would allow it). The owner
  * answers with proxy_answer(); after timeout_s it is refused. */
 void proxy_set_ask(struct proxy *px, bool on, unsigned timeout_s);
+/* Stops (true) or restarts the timeouts of held attempts: while the user is
+ * interacting with a face, the time does not count against them. */
+void proxy_ask_pause(struct proxy *px, bool pause);
 /* The allow rule a held attempt asks for ("host:port"), for "allow for the
  * session" (the owner adds it to the policy, then answers). Returns 0, or
  * -ENOENT when id is not pending (answered, timed out, or the client left). */

@@ -638,6 +638,15 @@ int session_decision_answer(struct session *s, const char *id, const char *answe
 	               0;
 }
 
+void session_ask_pause(struct session *s, bool pause)
+{
+	if (s->proxy)
+		proxy_ask_pause(s->proxy, pause);
+	struct observer *obs = s->jail ? jail_observer(s->jail) : NULL;
+	if (obs)
+		observer_ask_pause(obs, pause);
+}
+
 const char *session_control_path(const struct session *s)
 {
 	return s->ctl ? ctl_server_path(s->ctl) : NULL;

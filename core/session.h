@@ -116,6 +116,10 @@ cJSON *session_policy_patch(struct session *s, const cJSON *patch, char *err, si
  * line in err. */
 int session_decision_answer(struct session *s, const char *id, const char *answer, char *err,
                             size_t errlen);
+/* Pauses (true) or resumes the countdown of every held question, in the
+ * proxy and the observer: a face calls it while the user is interacting, so
+ * a question does not time out under their hands. Idempotent. */
+void session_ask_pause(struct session *s, bool pause);
 /* The control socket's path, or NULL when it could not be created. */
 const char *session_control_path(const struct session *s);
 

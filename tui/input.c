@@ -95,6 +95,10 @@ void tui_action(struct tui *t, enum tui_action a)
 				open_view(t, v);
 		}
 		break;
+	case ACT_ALLOW_NOW: perms_allow_now(t); break;
+	case ACT_ASK_ONCE: ask_queue_answer(t, "once"); break;
+	case ACT_ASK_SESSION: ask_queue_answer(t, "session"); break;
+	case ACT_ASK_DENY: ask_queue_answer(t, "deny"); break;
 	case ACT_FILTER:
 		if (p->list) {
 			t->filtering = true;
@@ -200,6 +204,8 @@ static void view_key(struct tui *t, int key)
 		}
 		return;
 	}
+	if (t->view->kind == VIEW_PERMS && perms_key(t, key))
+		return;
 	enum tui_action a = keymap_lookup(KM_ALWAYS, key);
 	if (a != ACT_NONE && a != ACT_FOCUS_SHELL && a != ACT_FOCUS_NETWORK &&
 	    a != ACT_FOCUS_DENIED && a != ACT_FOCUS_CHANGES) {
@@ -216,12 +222,18 @@ static void view_key(struct tui *t, int key)
 		close_view(t);
 	else if ((a == ACT_CHECKPOINT || a == ACT_RESTORE) && t->view->kind == VIEW_SNAPS)
 		dialog_snaps_action(t, a);
+	else if (a == ACT_ALLOW_NOW && t->view->kind == VIEW_DETAILS)
+		perms_allow_now(t);
 	else if (view_scroll(t->view, a))
 		t->full_redraw = true;
 }
 
 static void handle_key(struct tui *t, int key)
 {
+	/* a key for the UI, not the shell: ask mode's countdown waits */
+	if (t->focus != PANE_SHELL || t->view || t->prefix_pending || t->filtering ||
+	    key == t->prefix_key)
+		t->asks.interact_ns = now_mono_ns();
 	if (t->message[0] && !t->quitting) { /* a message stays until the next key */
 		t->message[0] = 0;
 		t->status_dirty = true;

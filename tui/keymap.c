@@ -62,6 +62,9 @@ const struct key_binding keymap[] = {
 	{ KM_LIST, K(KEY_BTAB), ACT_FOCUS_PREV, "focus the previous pane" },
 	{ KM_LIST, '?', ACT_HELP, "help" },
 	{ KM_LIST, 'z', ACT_ZOOM, NULL },
+	{ KM_LIST, 'o', ACT_ASK_ONCE, "Denied, ask mode: allow the top question once (network)" },
+	{ KM_LIST, 's', ACT_ASK_SESSION, "Denied, ask mode: allow it for the session (adds the rule)" },
+	{ KM_LIST, 'd', ACT_ASK_DENY, "Denied, ask mode: deny it" },
 	{ KM_LIST, 27, ACT_CLOSE, "back to the shell" },
 	{ KM_LIST, 'q', ACT_CLOSE, NULL },
 
@@ -76,9 +79,20 @@ const struct key_binding keymap[] = {
 	{ KM_VIEW, K(KEY_END), ACT_BOTTOM, "bottom" },
 	{ KM_VIEW, 'c', ACT_CHECKPOINT, "snapshots: record a checkpoint now" },
 	{ KM_VIEW, 'r', ACT_RESTORE, "snapshots: restore the start (asks first)" },
+	{ KM_VIEW, 'a', ACT_ALLOW_NOW, "details (Network, Denied): allow it now, for this session" },
 	{ KM_VIEW, 27, ACT_CLOSE, "close" },
 	{ KM_VIEW, 'q', ACT_CLOSE, NULL },
 	{ KM_VIEW, '\r', ACT_CLOSE, NULL },
+
+	{ KM_PERMS, K(KEY_UP), ACT_UP, "previous rule" },
+	{ KM_PERMS, K(KEY_DOWN), ACT_DOWN, "next rule" },
+	{ KM_PERMS, 'k', ACT_UP, NULL },
+	{ KM_PERMS, 'j', ACT_DOWN, NULL },
+	{ KM_PERMS, 'a', ACT_PERM_ADD, "add: type a path (/..., writable) or a host (allowed), Enter applies" },
+	{ KM_PERMS, 't', ACT_PERM_TOGGLE, "toggle: write > read-only > deny (paths), allow <> deny (hosts)" },
+	{ KM_PERMS, ' ', ACT_PERM_TOGGLE, NULL },
+	{ KM_PERMS, 'x', ACT_PERM_REMOVE, "remove the selected rule" },
+	{ KM_PERMS, K(KEY_DC), ACT_PERM_REMOVE, NULL },
 };
 const size_t keymap_len = sizeof keymap / sizeof keymap[0];
 
@@ -177,6 +191,7 @@ static const char *const context_titles[KM__COUNT] = {
 	[KM_SHELL] = "In the shell pane (every other key goes to the shell)",
 	[KM_LIST] = "In the Network, Denied and Changes panes",
 	[KM_VIEW] = "In help, details, diffs and dialogs",
+	[KM_PERMS] = "In the Permissions dialog (changes apply to the running shell at once)",
 };
 
 char **keymap_help(int prefix_key, size_t *n)

@@ -19,6 +19,7 @@ enum km_context {
 	KM_SHELL,  /* the shell pane has the keyboard */
 	KM_LIST,   /* a Network, Denied or Changes pane has the keyboard */
 	KM_VIEW,   /* help, details, diff or a dialog is open */
+	KM_PERMS,  /* the Permissions dialog (before KM_VIEW) */
 	KM__COUNT
 };
 
@@ -52,6 +53,13 @@ enum tui_action {
 	ACT_PREV_SHELL,
 	ACT_CHECKPOINT,
 	ACT_RESTORE,
+	ACT_ALLOW_NOW,    /* details of a Network/Denied entry: allow it live */
+	ACT_PERM_ADD,     /* Permissions: type a path or host to allow */
+	ACT_PERM_TOGGLE,
+	ACT_PERM_REMOVE,
+	ACT_ASK_ONCE,     /* ask mode: answer the question at the top of Denied */
+	ACT_ASK_SESSION,
+	ACT_ASK_DENY,
 	ACT__COUNT
 };
 

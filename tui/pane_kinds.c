@@ -98,6 +98,9 @@ void kinds_event(struct tui *t, int kind, uint64_t time_ns, const char *message,
 	case EV_DENIED:
 		denied_entry(t, time_ns, message, data);
 		break;
+	case EV_DECISION:
+		ask_queue_event(t, message, data);
+		break;
 	case EV_WARNING:
 	case EV_SETUP_ERROR:
 		if (message) {
@@ -217,9 +220,13 @@ struct view *kinds_details(struct tui *t, struct pane *p, struct list_entry *e)
 	const char *hint = str_field(e->data, p->id == PANE_NETWORK ? "hint" : "flag");
 	if (rule)
 		view_addf(v, ROLE_TEXT, "Decided by rule: %s", rule);
-	if (hint)
+	if (hint) {
 		view_addf(v, ROLE_ASK, "To allow it: %s", hint);
-	else if (p->id == PANE_DENIED || e->role == ROLE_DENY)
+		snprintf(v->allow_flag, sizeof v->allow_flag, "%s", hint);
+		char key[16];
+		keymap_key_name(keymap_key_for(KM_VIEW, ACT_ALLOW_NOW), key, sizeof key);
+		view_addf(v, ROLE_ASK, "Press %s to allow it now, for this session.", key);
+	} else if (p->id == PANE_DENIED || e->role == ROLE_DENY)
 		view_add(v, ROLE_MUTED, "No flag allows it.");
 	return v;
 }

@@ -113,12 +113,16 @@ struct list_entry *list_selected(struct list_pane *l)
 	return &l->v[l->shown[l->sel]];
 }
 
-static void list_draw(struct pane *p, struct tui *t, const struct rect *r, bool full)
+static void list_draw(struct pane *p, struct tui *t, const struct rect *whole, bool full)
 {
 	struct list_pane *l = p->list;
-	for (int y = 0; y < r->h; y++)
-		draw_fill(r->y + y, r->x, r->w, theme_attr(ROLE_TEXT));
+	for (int y = 0; y < whole->h; y++)
+		draw_fill(whole->y + y, whole->x, whole->w, theme_attr(ROLE_TEXT));
 	l->changed = false;
+	/* Denied: ask mode's questions come first */
+	int asked = p->id == PANE_DENIED ? ask_queue_draw(t, whole) : 0;
+	struct rect below = { whole->y + asked, whole->x, whole->h - asked, whole->w };
+	const struct rect *r = &below;
 	int rows = r->h;
 	bool show_filter = l->filter[0] || (t->filtering && t->focus == p->id);
 	if (show_filter && rows > 1) {
@@ -215,6 +219,8 @@ static void list_title(struct pane *p, struct tui *t, char *buf, size_t len)
 		n += snprintf(buf + n, len - (size_t)n, " %zu", l->n + l->dropped);
 	if (p->id == PANE_NETWORK && l->denied && (size_t)n < len)
 		n += snprintf(buf + n, len - (size_t)n, " (%zu denied)", l->denied);
+	if (p->id == PANE_DENIED && t->asks.n && (size_t)n < len)
+		n += snprintf(buf + n, len - (size_t)n, " (%zu asking)", t->asks.n);
 	if (l->filter[0] && (size_t)n < len)
 		snprintf(buf + n, len - (size_t)n, " [%zu shown]", l->nshown);
 }

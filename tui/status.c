@@ -121,6 +121,10 @@ void status_draw(struct tui *t)
 		snprintf(seg, sizeof seg, "%.150s", safe);
 		add_segment(buf, sizeof buf, t->cols, seg);
 	}
+	if (t->asks.n) { /* ask mode: a question waits */
+		snprintf(seg, sizeof seg, "ASKING %zu", t->asks.n);
+		add_segment(buf, sizeof buf, t->cols, seg);
+	}
 	snprintf(seg, sizeof seg, "net %zu (%zu denied) | denied %zu | changes %zu", net->n,
 	         net->denied, t->lists[PANE_DENIED].n, t->lists[PANE_CHANGES].n);
 	add_segment(buf, sizeof buf, t->cols, seg);

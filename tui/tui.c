@@ -101,6 +101,8 @@ static void arm_tick(struct tui *t, bool busy)
 		when = t->cpu_sample_ns + SAMPLE_NS;
 	if (t->quitting && !t->ended && t->quit_ns + QUIT_KILL_NS < when)
 		when = t->quit_ns + QUIT_KILL_NS;
+	if (ask_queue_next_tick(t) < when)
+		when = ask_queue_next_tick(t);
 	if (when == UINT64_MAX)
 		disarm(t->tickfd);
 	else
@@ -163,6 +165,7 @@ static void on_tick(struct tui *t)
 		rescan_start(t);
 	if (t->quitting && !t->ended && now >= t->quit_ns + QUIT_KILL_NS)
 		session_signal(t->s, SIGKILL);
+	ask_queue_poll(t);
 }
 
 /* ---- drawing ------------------------------------------------------------------ */
@@ -321,6 +324,7 @@ static void run_loop(struct tui *t)
 			any_open |= t->shells[i]->open && t->shells[i]->master >= 0;
 		if (t->ended && !any_open)
 			break;
+		ask_queue_poll(t); /* every turn: a tick re-armed late may not fire */
 		maybe_draw(t);
 		struct pollfd pfd[FD_SHELLS + TUI_MAX_SHELLS] = {
 			[FD_STDIN] = { STDIN_FILENO, POLLIN, 0 },
@@ -461,6 +465,8 @@ int tui_run(const struct cli_options *o)
 	session_free(t.s);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	view_free(t.view);
+	perms_free(&t);
+	ask_queue_free(&t);
 	for (int i = 1; i < PANE__COUNT; i++)
 		list_free(&t.lists[i]);
 	if (t.changes) {

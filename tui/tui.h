@@ -14,6 +14,7 @@
 #include <cjson/cJSON.h>
 
 #include "cli.h"
+#include "strlist.h"
 #include "keymap.h"
 #include "theme.h"
 
@@ -97,6 +98,7 @@ struct pane {
 struct view_line {
 	char *text; /* sanitised */
 	enum theme_role role;
+	int item;   /* a selectable row's number, -1 for plain text */
 };
 enum view_kind { VIEW_HELP, VIEW_DETAILS, VIEW_DIFF, VIEW_PERMS, VIEW_SNAPS, VIEW_CONFIRM };
 struct view {
@@ -106,6 +108,36 @@ struct view {
 	size_t n, cap;
 	size_t top;
 	struct rect r;
+	int sel_item;        /* the highlighted row (view_line.item), -1: none */
+	char allow_flag[512]; /* details: the flag that would allow it, "" none */
+};
+
+/* The Permissions dialog's state (perms.c), kept while it is reopened. */
+struct perms_dialog {
+	struct strlist items;    /* the selectable rules: paths, then hosts */
+	size_t sel;
+	bool editing;            /* typing into the add line */
+	char input[512];
+	struct strlist results;  /* what the last apply did (raw text) */
+	bool failed;             /* results hold an error */
+	char select[512];        /* the next rebuild selects this item */
+};
+
+/* One question of ask mode waiting for an answer (ask_queue.c). */
+struct ask_item {
+	char id[32];
+	bool write;            /* a write (no "once"), else a network attempt */
+	char *what;            /* "write /x by sh", "GET 127.0.0.1:80" (raw) */
+	uint64_t deadline_ns;  /* monotonic, as the core counts it */
+};
+
+struct ask_queue {
+	struct ask_item *v;
+	size_t n, cap;
+	bool paused;           /* the user is interacting: the clocks stop */
+	uint64_t paused_at;
+	uint64_t interact_ns;  /* the last key the UI (not the shell) took */
+	uint64_t redraw_due;   /* when the seconds shown next change */
 };
 
 /* One sandboxed shell shown in the shell pane: shell 0 is the session's
@@ -158,6 +190,8 @@ struct tui {
 	size_t paste_len, paste_cap;
 
 	struct view *view; /* open overlay, or NULL */
+	struct perms_dialog perms;
+	struct ask_queue asks;
 	bool confirm_restore;
 
 	/* drawing */
@@ -266,8 +300,29 @@ enum tui_action fkeys_action_at(const struct tui *t, int x);
 /* Samples the sandbox's CPU and memory; returns true while it is busy. */
 bool status_sample(struct tui *t);
 
-/* dialogs.c */
+/* perms.c: F2 Permissions, live */
 struct view *dialog_perms(struct tui *t);
+/* A key while the Permissions dialog is open; false: not its key. */
+bool perms_key(struct tui *t, int key);
+/* "allow now" in an open details view. */
+void perms_allow_now(struct tui *t);
+void perms_free(struct tui *t);
+
+/* ask_queue.c: ask mode's questions at the top of the Denied pane */
+void ask_queue_event(struct tui *t, const char *message, const cJSON *data);
+void ask_queue_answer(struct tui *t, const char *answer);
+/* Pauses or resumes the core's countdowns as the user interacts. */
+void ask_queue_update_pause(struct tui *t);
+/* When the tick timer should next fire for the queue (UINT64_MAX: never). */
+uint64_t ask_queue_next_tick(const struct tui *t);
+/* Every turn of the loop: the pause, and a redraw when the seconds shown
+ * change (the tick timer wakes the loop for it). */
+void ask_queue_poll(struct tui *t);
+/* Draws the queue at the top of r; returns the rows it took. */
+int ask_queue_draw(struct tui *t, const struct rect *r);
+void ask_queue_free(struct tui *t);
+
+/* dialogs.c */
 struct view *dialog_snaps(struct tui *t);
 void dialog_snaps_action(struct tui *t, enum tui_action a);
 

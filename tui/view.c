@@ -12,6 +12,7 @@ struct view *view_new(enum view_kind kind, const char *title)
 {
 	struct view *v = xcalloc(1, sizeof *v);
 	v->kind = kind;
+	v->sel_item = -1;
 	snprintf(v->title, sizeof v->title, "%s", title);
 	return v;
 }
@@ -40,7 +41,7 @@ void view_add(struct view *v, enum theme_role role, const char *text)
 		v->cap = v->cap ? v->cap * 2 : 64;
 		v->lines = xrealloc(v->lines, v->cap * sizeof *v->lines);
 	}
-	v->lines[v->n++] = (struct view_line){ sanitize_str(exp), role };
+	v->lines[v->n++] = (struct view_line){ sanitize_str(exp), role, -1 };
 	free(exp);
 }
 
@@ -111,9 +112,20 @@ void view_draw(struct tui *t, struct view *v)
 	size_t page = (size_t)rows;
 	if (v->top > 0 && v->top + page > v->n)
 		v->top = v->n > page ? v->n - page : 0;
+	for (size_t i = 0; v->sel_item >= 0 && i < v->n; i++)
+		if (v->lines[i].item == v->sel_item) { /* keep the selection in sight */
+			if (i < v->top)
+				v->top = i;
+			else if (i >= v->top + page)
+				v->top = i - page + 1;
+		}
 	for (int y = 0; y < rows && v->top + (size_t)y < v->n; y++) {
 		const struct view_line *l = &v->lines[v->top + (size_t)y];
 		attr_t a = l->role == ROLE_TEXT ? theme_attr(ROLE_DIALOG) : theme_attr(l->role);
+		if (v->sel_item >= 0 && l->item == v->sel_item) {
+			a = theme_attr(ROLE_SELECTED);
+			draw_fill(r->y + 1 + y, r->x + 1, r->w - 2, a);
+		}
 		draw_text(r->y + 1 + y, r->x + 2, r->w - 4, l->text, a);
 	}
 	char foot[64];

@@ -119,13 +119,27 @@ body() {
 	tmux_keys F2
 	tmux_wait "Permissions" 5
 	s=$(tmux_screen)
-	assert_contains "F2 says the rules are fixed for this session" "$s" "live changes are not available yet"
-	assert_contains "F2 lists the writable working directory" "$s" "$W"
-	assert_contains "F2 shows the network rule" "$s" "nothing (add --allow-net=HOST)"
+	assert_contains "F2 says changes apply live" "$s" "Changes apply to the running shell at once"
+	assert_match "F2 lists the writable working directory" "$s" "write +$W"
+	assert_contains "F2 shows the network rule" "$s" "no rules: nothing allowed (add a host)"
 	tmux_keys End
 	s=$(tmux_screen)
 	assert_match "F2 names the secret and where it may go" "$s" "GBTOKEN +sent only to api.example"
 	assert_not_contains "F2 never shows a secret's value" "$s" "supersecret-value"
+	# a secret's host, added and removed live
+	tmux_keys a
+	tmux_cmd send-keys -t 0 -l "GBTOKEN=other.example"
+	tmux_keys Enter
+	tmux_wait "applied: add secret-hosts GBTOKEN=other.example" 10 &&
+		ok "F2 adds a secret's host live" || fail "F2 adds a secret's host live" "$(tmux_screen)"
+	tmux_keys End
+	assert_match "the secret now goes to both hosts" "$(tmux_screen)" "GBTOKEN +sent only to api.example, other.example"
+	tmux_keys x
+	tmux_wait "applied: remove secret-hosts GBTOKEN=other.example" 10 &&
+		ok "F2 removes the selected secret host" || fail "F2 removes the selected secret host" "$(tmux_screen)"
+	tmux_keys End
+	assert_match "back to one host" "$(tmux_screen)" "GBTOKEN +sent only to api.example +│"
+	assert_not_contains "still no value on screen" "$(tmux_screen)" "supersecret-value"
 	tmux_keys q C-a '?'
 	tmux_wait "After the prefix key C-a" 5 && ok "the prefix key comes from the config file" ||
 		fail "the prefix key comes from the config file" "$(tmux_screen)"

@@ -29,6 +29,14 @@ static void test_lookup(void **state)
 	assert_int_equal(keymap_lookup(KM_ALWAYS, '\t'), ACT_NONE);
 	assert_int_equal(keymap_key_for(KM_LIST, ACT_FILTER), '/');
 	assert_int_equal(keymap_key_for(KM_SHELL, ACT_QUIT), -1);
+	/* live permissions and ask mode */
+	assert_int_equal(keymap_lookup(KM_PERMS, 't'), ACT_PERM_TOGGLE);
+	assert_int_equal(keymap_lookup(KM_PERMS, 'a'), ACT_PERM_ADD);
+	assert_int_equal(keymap_lookup(KM_PERMS, 'x'), ACT_PERM_REMOVE);
+	assert_int_equal(keymap_lookup(KM_VIEW, 'a'), ACT_ALLOW_NOW);
+	assert_int_equal(keymap_lookup(KM_LIST, 'o'), ACT_ASK_ONCE);
+	assert_int_equal(keymap_lookup(KM_LIST, 's'), ACT_ASK_SESSION);
+	assert_int_equal(keymap_lookup(KM_LIST, 'd'), ACT_ASK_DENY);
 }
 
 /* No key is bound twice in one context (the first would silently win). */
@@ -112,6 +120,8 @@ static void test_help_from_table(void **state)
 	}
 	assert_true(help_has(lines, n, "After the prefix key C-a"));
 	assert_true(help_has(lines, n, "Up k"));   /* alias next to its key */
+	assert_true(help_has(lines, n, "In the Permissions dialog"));
+	assert_true(help_has(lines, n, "allow it now"));
 	assert_false(help_has(lines, n, "C-g"));   /* the configured prefix, not the default */
 	keymap_help_free(lines, n);
 }
