@@ -27,6 +27,11 @@ struct obs_record {
 	int ask_state; /* 0 none, OBS_ASK_PENDING, OBS_ASK_TIMEOUT */
 	uint64_t ask_id;
 	unsigned ask_timeout_s;
+	/* a denied open (write/create): what a verified open on the host needs
+	 * (obs_open_verified) to allow it once, or to create the file itself */
+	bool is_open;
+	int open_flags;
+	unsigned open_mode;
 };
 #define OBS_ASK_PENDING 1
 #define OBS_ASK_TIMEOUT 2
@@ -45,5 +50,12 @@ struct obs_ctx {
 int obs_decide(struct obs_ctx *c, const struct seccomp_notif *n, struct seccomp_notif_resp *resp,
                struct obs_record **rec);
 void obs_record_free(struct obs_record *r);
+/* Opens target (a resolved path inside the sandbox, as a denied open's
+ * record names it) on the host, as the held open of process pid asked
+ * (flags, mode, its umask), and only if the sandbox sees the very same file
+ * at target (see observer_decide.c). Returns the fd, or -1 with one line in
+ * err. */
+int obs_open_verified(const struct obs_ctx *c, uint64_t notif_id, pid_t pid, const char *target,
+                      int flags, unsigned mode, char *err, size_t errlen);
 
 #endif
