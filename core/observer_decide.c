@@ -499,7 +499,7 @@ static mode_t umask_of(pid_t pid)
  * at target's parent (openat2 RESOLVE_IN_ROOT|RESOLVE_NO_SYMLINKS beneath
  * /proc/PID/root: same device and inode) before anything is opened in it;
  * the leaf is opened with O_NOFOLLOW, must be a regular file, and must again
- * be what the sandbox sees at target. The flags are the process's (never
+ * be what the sandbox sees at target before O_TRUNC truncates it. The flags are the process's (never
  * widened: O_CREAT only if it asked, O_EXCL kept); a file created here gets
  * the process's mode and umask and is removed again when a check fails. */
 int obs_open_verified(const struct obs_ctx *c, uint64_t notif_id, pid_t pid, const char *target,
@@ -528,7 +528,7 @@ int obs_open_verified(const struct obs_ctx *c, uint64_t notif_id, pid_t pid, con
 		                 parent);
 	/* Whether this open creates the file decides whether it is removed on a
 	 * failed check: without O_EXCL, try the existing file first. */
-	int base = (flags & ~(O_CREAT | O_EXCL | O_CLOEXEC | O_NONBLOCK)) | O_NOFOLLOW | O_NOCTTY |
+	int base = (flags & ~(O_CREAT | O_EXCL | O_CLOEXEC | O_NONBLOCK | O_TRUNC)) | O_NOFOLLOW | O_NOCTTY |
 	           O_NONBLOCK | O_CLOEXEC;
 	bool created = false;
 	int fd = -1;
@@ -554,6 +554,8 @@ int obs_open_verified(const struct obs_ctx *c, uint64_t notif_id, pid_t pid, con
 		why = "not the same file inside the sandbox and on the host";
 	else if (created && fchmod(fd, (mode_t)(mode & 07777 & ~mask)) < 0)
 		why = "cannot set its mode";
+	else if ((flags & O_TRUNC) && !created && ftruncate(fd, 0) < 0)
+		why = "cannot truncate it"; /* only now that it is known to be the file */
 	else if (!(flags & O_NONBLOCK) && fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0)
 		why = "cannot set its flags";
 	if (why) {
