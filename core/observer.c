@@ -263,7 +263,8 @@ struct observer *observer_start(const struct jail_plan *plan, const struct polic
 {
 	struct observer *o = xcalloc(1, sizeof *o);
 	o->ctx = (struct obs_ctx){
-		.notify_fd = -1, .root_fd = -1, .plan = plan, .policy = policy, .trace = trace
+		.notify_fd = -1, .root_fd = -1, .plan = plan, .policy = policy, .trace = trace,
+		.mounts = xcalloc(1, sizeof(struct obs_mount_cache))
 	};
 	o->tail = &o->head;
 	o->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -287,6 +288,7 @@ struct observer *observer_start(const struct jail_plan *plan, const struct polic
 			close(o->answer_fd);
 		pthread_mutex_destroy(&o->lock);
 		pthread_mutex_destroy(&o->policy_lock);
+		free(o->ctx.mounts);
 		free(o);
 		return NULL;
 	}
@@ -560,8 +562,11 @@ void observer_policy_lock(struct observer *o)
 
 void observer_policy_unlock(struct observer *o)
 {
-	if (o)
-		pthread_mutex_unlock(&o->policy_lock);
+	if (!o)
+		return;
+	/* Whoever held the lock may have changed mounts. */
+	obs_forget_mounts(&o->ctx);
+	pthread_mutex_unlock(&o->policy_lock);
 }
 
 void observer_stop(struct observer *o)
@@ -592,5 +597,6 @@ void observer_stop(struct observer *o)
 	}
 	pthread_mutex_destroy(&o->lock);
 	pthread_mutex_destroy(&o->policy_lock);
+	free(o->ctx.mounts);
 	free(o);
 }

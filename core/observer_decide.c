@@ -133,10 +133,51 @@ static char *split_parent(char *abs, const char **leaf)
 	return slash == abs ? xstrdup("/") : strndup(abs, (size_t)(slash - abs));
 }
 
-static bool on_readonly_mount(int fd)
+#ifndef STATX_MNT_ID_UNIQUE
+#define STATX_MNT_ID_UNIQUE 0x4000U
+#endif
+
+/* The type of fd and whether its mount is read-only, in one statx: a
+ * mount's read-only flag is remembered by its unique id (the layout has a
+ * few dozen mounts; tar x asks about the same one thousands of times). A
+ * live change clears the cache (obs_forget_mounts); what the cache answers
+ * only explains, the kernel decides. -1 when fd cannot be examined. */
+static int fd_kind(const struct obs_ctx *c, int fd, mode_t *mode, bool *ro)
 {
+	struct statx sx;
+	if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_TYPE | STATX_MNT_ID_UNIQUE,
+	          &sx) < 0)
+		return -1;
+	*mode = sx.stx_mode;
+	struct obs_mount_cache *mc = c->mounts;
+	bool known = mc && (sx.stx_mask & STATX_MNT_ID_UNIQUE);
+	for (size_t i = 0; known && i < mc->n; i++)
+		if (mc->id[i] == sx.stx_mnt_id) {
+			*ro = mc->ro[i];
+			return 0;
+		}
 	struct statvfs sv;
-	return fstatvfs(fd, &sv) == 0 && (sv.f_flag & ST_RDONLY);
+	*ro = fstatvfs(fd, &sv) == 0 && (sv.f_flag & ST_RDONLY);
+	if (known) {
+		size_t at = mc->n < OBS_MOUNT_CACHE ? mc->n++ : mc->next++ % OBS_MOUNT_CACHE;
+		mc->id[at] = sx.stx_mnt_id;
+		mc->ro[at] = *ro;
+	}
+	return 0;
+}
+
+static bool on_readonly_mount(const struct obs_ctx *c, int fd)
+{
+	mode_t mode;
+	bool ro;
+	return fd_kind(c, fd, &mode, &ro) == 0 && ro;
+}
+
+void obs_forget_mounts(struct obs_ctx *c)
+{
+	if (c->mounts)
+		c->mounts->n = 0;
+	c->mounts_changed = true;
 }
 
 static uint64_t mount_id(int fd)
@@ -293,15 +334,16 @@ static void check_fs(const struct obs_ctx *c, const char *abs, enum change ch, b
 	 * file: only the parent's mount matters, so skip the first lookup. */
 	bool exclusive = ch == CH_WRITE && (open_flags & O_CREAT) && (open_flags & O_EXCL);
 	int fd = exclusive ? (errno = ENOENT, -1) : probe(c, abs, follow);
-	struct stat st;
-	if (fd >= 0 && fstat(fd, &st) < 0) {
+	mode_t mode = 0;
+	bool ro = false;
+	if (fd >= 0 && fd_kind(c, fd, &mode, &ro) < 0) {
 		close(fd);
 		return;
 	}
 	if (fd < 0 && errno != ENOENT)
 		return; /* ELOOP, ENOTDIR, EACCES...: the kernel has its own answer */
 	if (ch == CH_WRITE && fd >= 0) {
-		if (!S_ISREG(st.st_mode)) {
+		if (!S_ISREG(mode)) {
 			close(fd);
 			return; /* devices, fifos: writable on read-only mounts; dirs: EISDIR */
 		}
@@ -309,7 +351,7 @@ static void check_fs(const struct obs_ctx *c, const char *abs, enum change ch, b
 			close(fd);
 			return; /* EEXIST */
 		}
-		if (on_readonly_mount(fd)) {
+		if (ro) {
 			v->err = EROFS;
 			v->shown = fd_path(fd);
 			v->allow_at = v->shown ? xstrdup(v->shown) : NULL;
@@ -318,7 +360,7 @@ static void check_fs(const struct obs_ctx *c, const char *abs, enum change ch, b
 		return;
 	}
 	if (ch == CH_ATTR) {
-		if (fd >= 0 && on_readonly_mount(fd)) {
+		if (fd >= 0 && ro) {
 			v->err = EROFS;
 			v->shown = fd_path(fd);
 			v->allow_at = v->shown ? xstrdup(v->shown) : NULL;
@@ -343,7 +385,7 @@ static void check_fs(const struct obs_ctx *c, const char *abs, enum change ch, b
 			close(fd);
 		return;
 	}
-	if (on_readonly_mount(pfd)) {
+	if (on_readonly_mount(c, pfd)) {
 		/* An exclusive create of an existing name is EEXIST first. */
 		int efd = exclusive ? probe(c, abs, false) : -1;
 		if (efd >= 0)
@@ -586,7 +628,13 @@ static struct obs_record *exec_check(const struct obs_ctx *c, const struct secco
 			return c->trace ? new_record(n, "exec", sc, false, 0, xstrdup(norm)) : NULL;
 		*err = EACCES; /* a masked file: empty, mode 0 */
 	} else {
-		if (probe_err != ENOENT || !host_regular_file(norm))
+		/* A PATH search misses often (gcc looks for `as` in every PATH
+		 * directory). Beneath a bind of the host's own directory at the
+		 * same place (nothing changed live), missing inside is missing on
+		 * the host: skip the walk there. */
+		bool same_dir = op && (op->kind == MK_BIND_RO || op->kind == MK_BIND_RW) && op->src &&
+		                strcmp(op->src, op->dst) == 0 && !c->mounts_changed;
+		if (probe_err != ENOENT || same_dir || !host_regular_file(norm))
 			return NULL; /* not on the host either: a PATH search miss */
 		*err = ENOENT;
 	}

@@ -36,12 +36,22 @@ struct obs_record {
 #define OBS_ASK_PENDING 1
 #define OBS_ASK_TIMEOUT 2
 
+#define OBS_MOUNT_CACHE 64
+/* Read-only flags of the sandbox's mounts by unique mount id. */
+struct obs_mount_cache {
+	uint64_t id[OBS_MOUNT_CACHE];
+	bool ro[OBS_MOUNT_CACHE];
+	size_t n, next;
+};
+
 struct obs_ctx {
+	struct obs_mount_cache *mounts; /* only the thread uses it, under the policy lock */
 	int notify_fd;
 	int root_fd; /* the sandbox's / (through /proc/PID/root), -1 until known */
 	const struct jail_plan *plan;
 	const struct policy *policy;
 	bool trace;
+	bool mounts_changed; /* live changes happened: the plan is not all */
 };
 
 /* Decides one notification: fills resp (an errno, or CONTINUE) and *rec (a
@@ -50,6 +60,8 @@ struct obs_ctx {
 int obs_decide(struct obs_ctx *c, const struct seccomp_notif *n, struct seccomp_notif_resp *resp,
                struct obs_record **rec);
 void obs_record_free(struct obs_record *r);
+/* Forgets the mounts' read-only flags (the layout changed). */
+void obs_forget_mounts(struct obs_ctx *c);
 /* Opens target (a resolved path inside the sandbox, as a denied open's
  * record names it) on the host, as the held open of process pid asked
  * (flags, mode, its umask), and only if the sandbox sees the very same file
