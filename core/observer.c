@@ -262,10 +262,12 @@ struct observer *observer_start(const struct jail_plan *plan, const struct polic
                                 bool trace, char *err, size_t errlen)
 {
 	struct observer *o = xcalloc(1, sizeof *o);
-	o->ctx = (struct obs_ctx){
-		.notify_fd = -1, .root_fd = -1, .plan = plan, .policy = policy, .trace = trace,
-		.mounts = xcalloc(1, sizeof(struct obs_mount_cache))
-	};
+	o->ctx = (struct obs_ctx){ .notify_fd = -1,
+		                   .root_fd = -1,
+		                   .plan = plan,
+		                   .policy = policy,
+		                   .trace = trace,
+		                   .mounts = xcalloc(1, sizeof(struct obs_mount_cache)) };
 	o->tail = &o->head;
 	o->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	o->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -355,7 +357,8 @@ static void emit_question(const struct obs_record *r)
 	cJSON_AddStringToObject(d, "flag", r->flag);
 	/* "session" grants a file created by an open, not its directory. */
 	bool create = r->is_open && strcmp(r->op, "create") == 0;
-	cJSON_AddStringToObject(d, "grant", create ? r->target : r->flag + strlen("--allow-write="));
+	cJSON_AddStringToObject(d, "grant",
+	                        create ? r->target : r->flag + strlen("--allow-write="));
 	cJSON *answers = cJSON_AddArrayToObject(d, "answers");
 	if (r->is_open)
 		cJSON_AddItemToArray(answers, cJSON_CreateString("once"));

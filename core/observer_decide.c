@@ -570,8 +570,8 @@ int obs_open_verified(const struct obs_ctx *c, uint64_t notif_id, pid_t pid, con
 		                 parent);
 	/* Whether this open creates the file decides whether it is removed on a
 	 * failed check: without O_EXCL, try the existing file first. */
-	int base = (flags & ~(O_CREAT | O_EXCL | O_CLOEXEC | O_NONBLOCK | O_TRUNC)) | O_NOFOLLOW | O_NOCTTY |
-	           O_NONBLOCK | O_CLOEXEC;
+	int base = (flags & ~(O_CREAT | O_EXCL | O_CLOEXEC | O_NONBLOCK | O_TRUNC)) | O_NOFOLLOW |
+	           O_NOCTTY | O_NONBLOCK | O_CLOEXEC;
 	bool created = false;
 	int fd = -1;
 	for (int tries = 0; fd < 0 && tries < 3; tries++) {
@@ -632,8 +632,8 @@ static struct obs_record *exec_check(const struct obs_ctx *c, const struct secco
 		 * directory). Beneath a bind of the host's own directory at the
 		 * same place (nothing changed live), missing inside is missing on
 		 * the host: skip the walk there. */
-		bool same_dir = op && (op->kind == MK_BIND_RO || op->kind == MK_BIND_RW) && op->src &&
-		                strcmp(op->src, op->dst) == 0 && !c->mounts_changed;
+		bool same_dir = op && (op->kind == MK_BIND_RO || op->kind == MK_BIND_RW) &&
+		                op->src && strcmp(op->src, op->dst) == 0 && !c->mounts_changed;
 		if (probe_err != ENOENT || same_dir || !host_regular_file(norm))
 			return NULL; /* not on the host either: a PATH search miss */
 		*err = ENOENT;
