@@ -142,15 +142,17 @@ static char *split_parent(char *abs, const char **leaf)
  * few dozen mounts; tar x asks about the same one thousands of times). A
  * live change clears the cache (obs_forget_mounts); what the cache answers
  * only explains, the kernel decides. -1 when fd cannot be examined. */
-static int fd_kind(const struct obs_ctx *c, int fd, mode_t *mode, bool *ro)
+static int fd_kind(const struct obs_ctx *c, int fd, mode_t *mode, bool *ro, uint64_t *mnt)
 {
 	struct statx sx;
 	if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_TYPE | STATX_MNT_ID_UNIQUE,
 	          &sx) < 0)
 		return -1;
 	*mode = sx.stx_mode;
+	bool unique = sx.stx_mask & STATX_MNT_ID_UNIQUE;
+	*mnt = unique ? sx.stx_mnt_id : 0; /* 0: unknown (before 6.8) */
 	struct obs_mount_cache *mc = c->mounts;
-	bool known = mc && (sx.stx_mask & STATX_MNT_ID_UNIQUE);
+	bool known = mc && unique;
 	for (size_t i = 0; known && i < mc->n; i++)
 		if (mc->id[i] == sx.stx_mnt_id) {
 			*ro = mc->ro[i];
@@ -166,11 +168,11 @@ static int fd_kind(const struct obs_ctx *c, int fd, mode_t *mode, bool *ro)
 	return 0;
 }
 
-static bool on_readonly_mount(const struct obs_ctx *c, int fd)
+static bool on_readonly_mount(const struct obs_ctx *c, int fd, uint64_t *mnt)
 {
 	mode_t mode;
 	bool ro;
-	return fd_kind(c, fd, &mode, &ro) == 0 && ro;
+	return fd_kind(c, fd, &mode, &ro, mnt) == 0 && ro;
 }
 
 void obs_forget_mounts(struct obs_ctx *c)
@@ -336,7 +338,8 @@ static void check_fs(const struct obs_ctx *c, const char *abs, enum change ch, b
 	int fd = exclusive ? (errno = ENOENT, -1) : probe(c, abs, follow);
 	mode_t mode = 0;
 	bool ro = false;
-	if (fd >= 0 && fd_kind(c, fd, &mode, &ro) < 0) {
+	uint64_t mnt = 0;
+	if (fd >= 0 && fd_kind(c, fd, &mode, &ro, &mnt) < 0) {
 		close(fd);
 		return;
 	}
@@ -385,14 +388,15 @@ static void check_fs(const struct obs_ctx *c, const char *abs, enum change ch, b
 			close(fd);
 		return;
 	}
-	if (on_readonly_mount(c, pfd)) {
+	uint64_t pmnt = 0;
+	if (on_readonly_mount(c, pfd, &pmnt)) {
 		/* An exclusive create of an existing name is EEXIST first. */
 		int efd = exclusive ? probe(c, abs, false) : -1;
 		if (efd >= 0)
 			close(efd);
 		else
 			v->err = EROFS;
-	} else if (ch == CH_REMOVE && mount_id(fd) != mount_id(pfd)) {
+	} else if (ch == CH_REMOVE && (mnt && pmnt ? mnt != pmnt : mount_id(fd) != mount_id(pfd))) {
 		v->err = EBUSY; /* a mount point (a mask, a pinned directory) */
 	}
 	v->created = ch == CH_WRITE;
