@@ -487,8 +487,9 @@ void observer_question_unclaim(struct observer *o, const char *id)
 	(void)w;
 }
 
-int observer_open_held(struct observer *o, const char *id, char *err, size_t errlen)
+int observer_open_held(struct observer *o, const char *id, bool *created, char *err, size_t errlen)
 {
+	*created = false;
 	pthread_mutex_lock(&o->lock);
 	struct held *h = find_held(o, id);
 	bool open = h && h->is_open;
@@ -503,7 +504,13 @@ int observer_open_held(struct observer *o, const char *id, char *err, size_t err
 	if (!open)
 		return error_set(err, errlen, "%s is not an open", id);
 	/* root_fd was set before anything was held and never changes. */
-	return obs_open_verified(&o->ctx, nid, pid, target, flags, mode, err, errlen);
+	return obs_open_verified(&o->ctx, nid, pid, target, flags, mode, created, err, errlen);
+}
+
+void observer_discard_created(struct observer *o, const char *path, int fd)
+{
+	(void)o;
+	obs_unlink_created(path, fd);
 }
 
 int observer_answer(struct observer *o, const char *id, const char *answer, int fd)
@@ -528,8 +535,17 @@ int observer_answer(struct observer *o, const char *id, const char *answer, int 
 			.newfd = 0,
 			.newfd_flags = (__u32)(h->flags & O_CLOEXEC),
 		};
-		if (ioctl(o->ctx.notify_fd, SECCOMP_IOCTL_NOTIF_ADDFD, &add) < 0)
-			rc = -errno;
+		int added = ioctl(o->ctx.notify_fd, SECCOMP_IOCTL_NOTIF_ADDFD, &add);
+		if (added < 0 && errno == ENOENT) {
+			rc = -ENOENT;
+		} else if (added < 0) {
+			/* EMFILE...: the open fails as it would have; the process
+			 * must get an answer whatever happens. */
+			struct seccomp_notif_resp resp = h->deny;
+			resp.error = -errno;
+			ioctl(o->ctx.notify_fd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+			answer = "deny";
+		}
 	} else {
 		struct seccomp_notif_resp resp = h->deny;
 		if (strcmp(answer, "deny") != 0) {

@@ -59,9 +59,13 @@ int observer_question_claim(struct observer *o, const char *id, struct observer_
 /* Gives a claimed question back unanswered (its timeout runs on). */
 void observer_question_unclaim(struct observer *o, const char *id);
 /* Does the held open of question id on the host, verified to be the file the
- * sandbox sees (creating it when the open would have): the fd, or -1 with
- * one line in err. */
-int observer_open_held(struct observer *o, const char *id, char *err, size_t errlen);
+ * sandbox sees (creating it when the open would have: *created): the fd, or
+ * -1 with one line in err. */
+int observer_open_held(struct observer *o, const char *id, bool *created, char *err,
+                       size_t errlen);
+/* Removes path from the host if fd (from observer_open_held, *created) is
+ * still open on it: the answer it was created for failed. */
+void observer_discard_created(struct observer *o, const char *path, int fd);
 /* Answers question id (answer "once", "session" or "deny", for the event).
  * fd >= 0: the held open returns a copy of fd in the process
  * (SECCOMP_IOCTL_NOTIF_ADDFD; the caller still closes fd). Else deny

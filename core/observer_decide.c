@@ -549,8 +549,9 @@ static mode_t umask_of(pid_t pid)
  * widened: O_CREAT only if it asked, O_EXCL kept); a file created here gets
  * the process's mode and umask and is removed again when a check fails. */
 int obs_open_verified(const struct obs_ctx *c, uint64_t notif_id, pid_t pid, const char *target,
-                      int flags, unsigned mode, char *err, size_t errlen)
+                      int flags, unsigned mode, bool *created_out, char *err, size_t errlen)
 {
+	*created_out = false;
 	if (c->root_fd < 0 || target[0] != '/')
 		return error_set(err, errlen, "%s: not a path inside the sandbox", target);
 	if ((flags & O_PATH) || (flags & __O_TMPFILE) == __O_TMPFILE)
@@ -614,7 +615,21 @@ int obs_open_verified(const struct obs_ctx *c, uint64_t notif_id, pid_t pid, con
 		close(fd);
 		return error_set(err, errlen, "%s: %s", target, why);
 	}
+	*created_out = created;
 	return fd;
+}
+
+void obs_unlink_created(const char *target, int fd)
+{
+	cleanup_free char *copy = xstrdup(target);
+	const char *leaf;
+	cleanup_free char *parent = split_parent(copy, &leaf);
+	cleanup_fd int hdir = parent ? host_dir(parent) : -1;
+	struct stat was, now;
+	if (hdir >= 0 && fstat(fd, &was) == 0 &&
+	    fstatat(hdir, leaf, &now, AT_SYMLINK_NOFOLLOW) == 0 && was.st_dev == now.st_dev &&
+	    was.st_ino == now.st_ino)
+		unlinkat(hdir, leaf, 0);
 }
 
 static struct obs_record *exec_check(const struct obs_ctx *c, const struct seccomp_notif *n,

@@ -65,9 +65,12 @@ void obs_forget_mounts(struct obs_ctx *c);
 /* Opens target (a resolved path inside the sandbox, as a denied open's
  * record names it) on the host, as the held open of process pid asked
  * (flags, mode, its umask), and only if the sandbox sees the very same file
- * at target (see observer_decide.c). Returns the fd, or -1 with one line in
- * err. */
+ * at target (see observer_decide.c). Returns the fd (*created: this open
+ * created the file), or -1 with one line in err. */
 int obs_open_verified(const struct obs_ctx *c, uint64_t notif_id, pid_t pid, const char *target,
-                      int flags, unsigned mode, char *err, size_t errlen);
+                      int flags, unsigned mode, bool *created, char *err, size_t errlen);
+/* Removes target from the host again if it is still the file fd is open
+ * on (a file created for an answer that then failed). */
+void obs_unlink_created(const char *target, int fd);
 
 #endif

@@ -609,8 +609,9 @@ static int answer_write(struct session *s, const char *id, const char *answer, c
 	}
 	int fd = -1;
 	int rc = 0;
+	bool created = false;
 	if (once || (session_wide && q.create)) {
-		fd = observer_open_held(obs, id, err, errlen);
+		fd = observer_open_held(obs, id, &created, err, errlen);
 		if (fd < 0)
 			rc = -1;
 	}
@@ -625,6 +626,8 @@ static int answer_write(struct session *s, const char *id, const char *answer, c
 			rc = -1;
 	}
 	int sent = observer_answer(obs, id, rc < 0 ? "deny" : answer, rc < 0 ? -1 : fd);
+	if (fd >= 0 && created && (rc < 0 || (once && sent == -ENOENT)))
+		observer_discard_created(obs, q.target, fd); /* nobody will write it */
 	if (fd >= 0)
 		close(fd);
 	if (rc < 0) {
