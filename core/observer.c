@@ -14,6 +14,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -38,8 +39,14 @@ struct held {
 	uint64_t qid;
 	struct seccomp_notif_resp deny; /* sent on deny or timeout */
 	uint64_t deadline;
-	char *allow_path;
-	int answer; /* 0 pending, 1 allow, -1 deny */
+	char *allow_path; /* what --allow-write names (a create: the parent) */
+	char *target;     /* the resolved path the process asked for */
+	pid_t pid;        /* the process, in the supervisor's pid namespace */
+	bool is_open;     /* an open (write, create, truncate): flags, mode */
+	bool create;
+	int flags;
+	unsigned mode;
+	bool claimed; /* being answered: the timeout no longer applies */
 };
 
 struct observer {
@@ -118,7 +125,12 @@ static bool hold(struct observer *o, const struct seccomp_notif *n,
 	struct held *h = xcalloc(1, sizeof *h);
 	h->deny = *resp;
 	h->allow_path = xstrdup(rec->flag + sizeof flag - 1);
-	(void)n;
+	h->target = xstrdup(rec->target);
+	h->pid = (pid_t)n->pid;
+	h->is_open = rec->is_open;
+	h->create = rec->is_open && strcmp(rec->op, "create") == 0;
+	h->flags = rec->open_flags;
+	h->mode = rec->open_mode;
 	pthread_mutex_lock(&o->lock);
 	h->deadline = (o->ask_paused ? o->ask_paused_at : now_mono_ns()) + o->ask_timeout_ns;
 	h->qid = ++o->next_qid;
@@ -136,7 +148,7 @@ static int held_timeout_ms(struct observer *o)
 	pthread_mutex_lock(&o->lock);
 	uint64_t first = UINT64_MAX;
 	for (struct held *h = o->held; h && !o->ask_paused; h = h->next)
-		if (h->deadline < first)
+		if (!h->claimed && h->deadline < first)
 			first = h->deadline;
 	pthread_mutex_unlock(&o->lock);
 	if (first == UINT64_MAX)
@@ -145,7 +157,14 @@ static int held_timeout_ms(struct observer *o)
 	return first <= now ? 0 : (int)((first - now) / 1000000 + 1);
 }
 
-/* Answers what was answered or timed out. */
+static void held_free(struct held *h)
+{
+	free(h->allow_path);
+	free(h->target);
+	free(h);
+}
+
+/* Refuses what timed out (answers are sent by observer_answer). */
 static void send_answers(struct observer *o)
 {
 	uint64_t now = now_mono_ns();
@@ -153,7 +172,7 @@ static void send_answers(struct observer *o)
 		struct held *done = NULL;
 		pthread_mutex_lock(&o->lock);
 		for (struct held **pp = &o->held; *pp; pp = &(*pp)->next) {
-			if ((*pp)->answer || (!o->ask_paused && (*pp)->deadline <= now)) {
+			if (!(*pp)->claimed && !o->ask_paused && (*pp)->deadline <= now) {
 				done = *pp;
 				*pp = done->next;
 				break;
@@ -162,26 +181,17 @@ static void send_answers(struct observer *o)
 		pthread_mutex_unlock(&o->lock);
 		if (!done)
 			return;
-		struct seccomp_notif_resp resp = done->deny;
-		if (done->answer > 0) {
-			resp.error = 0;
-			resp.val = 0;
-			resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
-		}
 		/* ENOENT: the process died meanwhile. */
-		ioctl(o->ctx.notify_fd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
-		if (!done->answer) {
-			struct obs_record *r = xcalloc(1, sizeof *r);
-			r->time_ns = now_real_ns();
-			r->ask_state = OBS_ASK_TIMEOUT;
-			r->ask_id = done->qid;
-			r->op = "write";
-			r->syscall = "";
-			r->target = xstrdup(done->allow_path);
-			enqueue(o, r);
-		}
-		free(done->allow_path);
-		free(done);
+		ioctl(o->ctx.notify_fd, SECCOMP_IOCTL_NOTIF_SEND, &done->deny);
+		struct obs_record *r = xcalloc(1, sizeof *r);
+		r->time_ns = now_real_ns();
+		r->ask_state = OBS_ASK_TIMEOUT;
+		r->ask_id = done->qid;
+		r->op = "write";
+		r->syscall = "";
+		r->target = xstrdup(done->allow_path);
+		enqueue(o, r);
+		held_free(done);
 	}
 }
 
@@ -254,9 +264,12 @@ struct observer *observer_start(const struct jail_plan *plan, const struct polic
                                 bool trace, char *err, size_t errlen)
 {
 	struct observer *o = xcalloc(1, sizeof *o);
-	o->ctx = (struct obs_ctx){
-		.notify_fd = -1, .root_fd = -1, .plan = plan, .policy = policy, .trace = trace
-	};
+	o->ctx = (struct obs_ctx){ .notify_fd = -1,
+		                   .root_fd = -1,
+		                   .plan = plan,
+		                   .policy = policy,
+		                   .trace = trace,
+		                   .mounts = xcalloc(1, sizeof(struct obs_mount_cache)) };
 	o->tail = &o->head;
 	o->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	o->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -279,6 +292,7 @@ struct observer *observer_start(const struct jail_plan *plan, const struct polic
 			close(o->answer_fd);
 		pthread_mutex_destroy(&o->lock);
 		pthread_mutex_destroy(&o->policy_lock);
+		free(o->ctx.mounts);
 		free(o);
 		return NULL;
 	}
@@ -343,6 +357,15 @@ static void emit_question(const struct obs_record *r)
 	cJSON_AddStringToObject(d, "what", r->op);
 	cJSON_AddStringToObject(d, "target", r->target);
 	cJSON_AddStringToObject(d, "flag", r->flag);
+	/* "session" grants a file created by an open, not its directory. */
+	bool create = r->is_open && strcmp(r->op, "create") == 0;
+	cJSON_AddStringToObject(d, "grant",
+	                        create ? r->target : r->flag + strlen("--allow-write="));
+	cJSON *answers = cJSON_AddArrayToObject(d, "answers");
+	if (r->is_open)
+		cJSON_AddItemToArray(answers, cJSON_CreateString("once"));
+	cJSON_AddItemToArray(answers, cJSON_CreateString("session"));
+	cJSON_AddItemToArray(answers, cJSON_CreateString("deny"));
 	cJSON_AddNumberToObject(d, "timeout_s", r->ask_timeout_s);
 	struct event ev = { .kind = EV_DECISION, .time_ns = r->time_ns, .pid = r->pid, .data = d };
 	char msg[2048];
@@ -453,39 +476,122 @@ static struct held *find_held(struct observer *o, const char *id)
 	if (*end || !q)
 		return NULL;
 	for (struct held *h = o->held; h; h = h->next)
-		if (h->qid == q && !h->answer)
+		if (h->qid == q)
 			return h;
 	return NULL;
 }
 
-int observer_question_path(struct observer *o, const char *id, char *path, size_t len)
+int observer_question_claim(struct observer *o, const char *id, struct observer_question *q)
 {
 	pthread_mutex_lock(&o->lock);
 	struct held *h = find_held(o, id);
-	if (h)
-		snprintf(path, len, "%s", h->allow_path);
+	if (h && !h->claimed) {
+		h->claimed = true;
+		snprintf(q->grant, sizeof q->grant, "%s", h->create ? h->target : h->allow_path);
+		snprintf(q->target, sizeof q->target, "%s", h->target);
+		q->open = h->is_open;
+		q->create = h->create;
+	}
+	bool ok = h && h->claimed;
 	pthread_mutex_unlock(&o->lock);
-	return h ? 0 : -ENOENT;
+	return ok ? 0 : -ENOENT;
 }
 
-int observer_answer(struct observer *o, const char *id, bool allow)
+void observer_question_unclaim(struct observer *o, const char *id)
 {
 	pthread_mutex_lock(&o->lock);
 	struct held *h = find_held(o, id);
 	if (h)
-		h->answer = allow ? 1 : -1;
+		h->claimed = false;
+	pthread_mutex_unlock(&o->lock);
+	uint64_t one = 1; /* its timeout applies again */
+	ssize_t w = write(o->answer_fd, &one, sizeof one);
+	(void)w;
+}
+
+int observer_open_held(struct observer *o, const char *id, bool *created, char *err, size_t errlen)
+{
+	*created = false;
+	pthread_mutex_lock(&o->lock);
+	struct held *h = find_held(o, id);
+	bool open = h && h->is_open;
+	uint64_t nid = h ? h->deny.id : 0;
+	pid_t pid = h ? h->pid : 0;
+	int flags = h ? h->flags : 0;
+	unsigned mode = h ? h->mode : 0;
+	cleanup_free char *target = h ? xstrdup(h->target) : NULL;
+	pthread_mutex_unlock(&o->lock);
+	if (!h)
+		return error_set(err, errlen, "no pending question %s", id);
+	if (!open)
+		return error_set(err, errlen, "%s is not an open", id);
+	/* root_fd was set before anything was held and never changes. */
+	return obs_open_verified(&o->ctx, nid, pid, target, flags, mode, created, err, errlen);
+}
+
+void observer_discard_created(struct observer *o, const char *path, int fd)
+{
+	(void)o;
+	obs_unlink_created(path, fd);
+}
+
+int observer_answer(struct observer *o, const char *id, const char *answer, int fd)
+{
+	pthread_mutex_lock(&o->lock);
+	struct held *h = find_held(o, id);
+	for (struct held **pp = &o->held; h && *pp; pp = &(*pp)->next)
+		if (*pp == h) {
+			*pp = h->next;
+			break;
+		}
 	pthread_mutex_unlock(&o->lock);
 	if (!h)
 		return -ENOENT;
-	uint64_t one = 1;
+	int rc = 0;
+	if (fd >= 0) {
+		/* The process's open returns this fd: nothing runs again. */
+		struct seccomp_notif_addfd add = {
+			.id = h->deny.id,
+			.flags = SECCOMP_ADDFD_FLAG_SEND,
+			.srcfd = (__u32)fd,
+			.newfd = 0,
+			.newfd_flags = (__u32)(h->flags & O_CLOEXEC),
+		};
+		int added = ioctl(o->ctx.notify_fd, SECCOMP_IOCTL_NOTIF_ADDFD, &add);
+		if (added < 0 && errno == ENOENT) {
+			rc = -ENOENT;
+		} else if (added < 0) {
+			/* EMFILE...: the open fails as it would have; the process
+			 * must get an answer whatever happens. */
+			struct seccomp_notif_resp resp = h->deny;
+			resp.error = -errno;
+			ioctl(o->ctx.notify_fd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+			answer = "deny";
+		}
+	} else {
+		struct seccomp_notif_resp resp = h->deny;
+		if (strcmp(answer, "deny") != 0) {
+			resp.error = 0;
+			resp.val = 0;
+			resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+		}
+		if (ioctl(o->ctx.notify_fd, SECCOMP_IOCTL_NOTIF_SEND, &resp) < 0)
+			rc = -errno;
+	}
+	held_free(h);
+	uint64_t one = 1; /* the thread's next timeout changed */
 	ssize_t w = write(o->answer_fd, &one, sizeof one);
 	(void)w;
 	cJSON *d = cJSON_CreateObject();
 	cJSON_AddStringToObject(d, "id", id);
-	cJSON_AddStringToObject(d, "state", "answered");
+	cJSON_AddStringToObject(d, "state", rc < 0 ? "abandoned" : "answered");
 	cJSON_AddStringToObject(d, "category", "write");
-	cJSON_AddStringToObject(d, "answer", allow ? "session" : "deny");
-	event_emitf(EV_DECISION, d, "ask %s: answered: %s", id, allow ? "session" : "deny");
+	if (rc < 0) {
+		event_emitf(EV_DECISION, d, "ask %s: its process left", id);
+		return rc;
+	}
+	cJSON_AddStringToObject(d, "answer", answer);
+	event_emitf(EV_DECISION, d, "ask %s: answered: %s", id, answer);
 	return 0;
 }
 
@@ -497,8 +603,11 @@ void observer_policy_lock(struct observer *o)
 
 void observer_policy_unlock(struct observer *o)
 {
-	if (o)
-		pthread_mutex_unlock(&o->policy_lock);
+	if (!o)
+		return;
+	/* Whoever held the lock may have changed mounts. */
+	obs_forget_mounts(&o->ctx);
+	pthread_mutex_unlock(&o->policy_lock);
 }
 
 void observer_stop(struct observer *o)
@@ -525,10 +634,10 @@ void observer_stop(struct observer *o)
 	while (o->held) {
 		struct held *h = o->held;
 		o->held = h->next;
-		free(h->allow_path);
-		free(h);
+		held_free(h);
 	}
 	pthread_mutex_destroy(&o->lock);
 	pthread_mutex_destroy(&o->policy_lock);
+	free(o->ctx.mounts);
 	free(o);
 }

@@ -47,13 +47,35 @@ void observer_set_ask(struct observer *o, bool on, unsigned timeout_s);
 /* Stops (true) or restarts the timeouts of held writes (the user is
  * interacting with a face: the time paused does not count). */
 void observer_ask_pause(struct observer *o, bool pause);
-/* The path --allow-write must name to allow question id. 0, or -ENOENT
- * when it is not pending. */
-int observer_question_path(struct observer *o, const char *id, char *path, size_t len);
-/* Answers question id: allow (the caller has made the path writable: the
- * syscall runs again and the kernel decides on the new layout) or refuse.
- * Emits the EV_DECISION that closes it. 0, or -ENOENT. */
-int observer_answer(struct observer *o, const char *id, bool allow);
+/* A held write, as the one answering it needs it. */
+struct observer_question {
+	char grant[4096];  /* what "session" makes writable: the path --allow-write
+	                      names, or for a file an open would create, that file */
+	char target[4096]; /* the path asked for, resolved inside */
+	bool open;         /* an open: "once" is possible (observer_open_held) */
+	bool create;       /* an open that creates grant: it does not exist yet */
+};
+/* Claims question id for answering (its timeout stops) and describes it.
+ * The claimer must answer it (observer_answer). 0, or -ENOENT when it is not
+ * pending or already claimed. */
+int observer_question_claim(struct observer *o, const char *id, struct observer_question *q);
+/* Gives a claimed question back unanswered (its timeout runs on). */
+void observer_question_unclaim(struct observer *o, const char *id);
+/* Does the held open of question id on the host, verified to be the file the
+ * sandbox sees (creating it when the open would have: *created): the fd, or
+ * -1 with one line in err. */
+int observer_open_held(struct observer *o, const char *id, bool *created, char *err,
+                       size_t errlen);
+/* Removes path from the host if fd (from observer_open_held, *created) is
+ * still open on it: the answer it was created for failed. */
+void observer_discard_created(struct observer *o, const char *path, int fd);
+/* Answers question id (answer "once", "session" or "deny", for the event).
+ * fd >= 0: the held open returns a copy of fd in the process
+ * (SECCOMP_IOCTL_NOTIF_ADDFD; the caller still closes fd). Else deny
+ * refuses, anything else lets the syscall run again against the (changed)
+ * layout. Emits the EV_DECISION that closes it. 0, -ENOENT (not pending), or
+ * -errno when the process left meanwhile. */
+int observer_answer(struct observer *o, const char *id, const char *answer, int fd);
 /* Stops the thread, emits what is still queued, frees o. NULL is fine. */
 void observer_stop(struct observer *o);
 

@@ -133,10 +133,53 @@ static char *split_parent(char *abs, const char **leaf)
 	return slash == abs ? xstrdup("/") : strndup(abs, (size_t)(slash - abs));
 }
 
-static bool on_readonly_mount(int fd)
+#ifndef STATX_MNT_ID_UNIQUE
+#define STATX_MNT_ID_UNIQUE 0x4000U
+#endif
+
+/* The type of fd and whether its mount is read-only, in one statx: a
+ * mount's read-only flag is remembered by its unique id (the layout has a
+ * few dozen mounts; tar x asks about the same one thousands of times). A
+ * live change clears the cache (obs_forget_mounts); what the cache answers
+ * only explains, the kernel decides. -1 when fd cannot be examined. */
+static int fd_kind(const struct obs_ctx *c, int fd, mode_t *mode, bool *ro, uint64_t *mnt)
 {
+	struct statx sx;
+	if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_TYPE | STATX_MNT_ID_UNIQUE,
+	          &sx) < 0)
+		return -1;
+	*mode = sx.stx_mode;
+	bool unique = sx.stx_mask & STATX_MNT_ID_UNIQUE;
+	*mnt = unique ? sx.stx_mnt_id : 0; /* 0: unknown (before 6.8) */
+	struct obs_mount_cache *mc = c->mounts;
+	bool known = mc && unique;
+	for (size_t i = 0; known && i < mc->n; i++)
+		if (mc->id[i] == sx.stx_mnt_id) {
+			*ro = mc->ro[i];
+			return 0;
+		}
 	struct statvfs sv;
-	return fstatvfs(fd, &sv) == 0 && (sv.f_flag & ST_RDONLY);
+	*ro = fstatvfs(fd, &sv) == 0 && (sv.f_flag & ST_RDONLY);
+	if (known) {
+		size_t at = mc->n < OBS_MOUNT_CACHE ? mc->n++ : mc->next++ % OBS_MOUNT_CACHE;
+		mc->id[at] = sx.stx_mnt_id;
+		mc->ro[at] = *ro;
+	}
+	return 0;
+}
+
+static bool on_readonly_mount(const struct obs_ctx *c, int fd, uint64_t *mnt)
+{
+	mode_t mode;
+	bool ro;
+	return fd_kind(c, fd, &mode, &ro, mnt) == 0 && ro;
+}
+
+void obs_forget_mounts(struct obs_ctx *c)
+{
+	if (c->mounts)
+		c->mounts->n = 0;
+	c->mounts_changed = true;
 }
 
 static uint64_t mount_id(int fd)
@@ -293,15 +336,17 @@ static void check_fs(const struct obs_ctx *c, const char *abs, enum change ch, b
 	 * file: only the parent's mount matters, so skip the first lookup. */
 	bool exclusive = ch == CH_WRITE && (open_flags & O_CREAT) && (open_flags & O_EXCL);
 	int fd = exclusive ? (errno = ENOENT, -1) : probe(c, abs, follow);
-	struct stat st;
-	if (fd >= 0 && fstat(fd, &st) < 0) {
+	mode_t mode = 0;
+	bool ro = false;
+	uint64_t mnt = 0;
+	if (fd >= 0 && fd_kind(c, fd, &mode, &ro, &mnt) < 0) {
 		close(fd);
 		return;
 	}
 	if (fd < 0 && errno != ENOENT)
 		return; /* ELOOP, ENOTDIR, EACCES...: the kernel has its own answer */
 	if (ch == CH_WRITE && fd >= 0) {
-		if (!S_ISREG(st.st_mode)) {
+		if (!S_ISREG(mode)) {
 			close(fd);
 			return; /* devices, fifos: writable on read-only mounts; dirs: EISDIR */
 		}
@@ -309,7 +354,7 @@ static void check_fs(const struct obs_ctx *c, const char *abs, enum change ch, b
 			close(fd);
 			return; /* EEXIST */
 		}
-		if (on_readonly_mount(fd)) {
+		if (ro) {
 			v->err = EROFS;
 			v->shown = fd_path(fd);
 			v->allow_at = v->shown ? xstrdup(v->shown) : NULL;
@@ -318,7 +363,7 @@ static void check_fs(const struct obs_ctx *c, const char *abs, enum change ch, b
 		return;
 	}
 	if (ch == CH_ATTR) {
-		if (fd >= 0 && on_readonly_mount(fd)) {
+		if (fd >= 0 && ro) {
 			v->err = EROFS;
 			v->shown = fd_path(fd);
 			v->allow_at = v->shown ? xstrdup(v->shown) : NULL;
@@ -343,14 +388,15 @@ static void check_fs(const struct obs_ctx *c, const char *abs, enum change ch, b
 			close(fd);
 		return;
 	}
-	if (on_readonly_mount(pfd)) {
+	uint64_t pmnt = 0;
+	if (on_readonly_mount(c, pfd, &pmnt)) {
 		/* An exclusive create of an existing name is EEXIST first. */
 		int efd = exclusive ? probe(c, abs, false) : -1;
 		if (efd >= 0)
 			close(efd);
 		else
 			v->err = EROFS;
-	} else if (ch == CH_REMOVE && mount_id(fd) != mount_id(pfd)) {
+	} else if (ch == CH_REMOVE && (mnt && pmnt ? mnt != pmnt : mount_id(fd) != mount_id(pfd))) {
 		v->err = EBUSY; /* a mount point (a mask, a pinned directory) */
 	}
 	v->created = ch == CH_WRITE;
@@ -439,6 +485,153 @@ static bool host_regular_file(const char *path)
 	return regular;
 }
 
+/* ---- allowing a held open: a verified open on the host ---------------- */
+
+/* O_PATH fd of the host directory dir, walked one component at a time
+ * with O_NOFOLLOW (as host_regular_file): no symlink the sandbox planted
+ * is followed. -1 with errno set. */
+static int host_dir(const char *dir)
+{
+	int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	cleanup_free char *copy = xstrdup(dir);
+	char *save = NULL;
+	for (char *comp = strtok_r(copy, "/", &save); comp && fd >= 0;
+	     comp = strtok_r(NULL, "/", &save)) {
+		if (strcmp(comp, "..") == 0 || strcmp(comp, ".") == 0) {
+			close(fd);
+			errno = EINVAL;
+			return -1;
+		}
+		int next = openat(fd, comp, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
+		close(fd);
+		fd = next;
+	}
+	return fd;
+}
+
+/* What the sandbox sees at path, never through a symlink: O_PATH fd. */
+static int sandbox_exact(const struct obs_ctx *c, const char *path)
+{
+	const char *rel = path + strspn(path, "/");
+	return sys_openat2(c->root_fd, rel[0] ? rel : ".", O_PATH | O_CLOEXEC | O_NOFOLLOW,
+	                   RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+}
+
+static bool same_inode(int a, int b)
+{
+	struct stat sa, sb;
+	return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
+static mode_t umask_of(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/status", pid);
+	cleanup_free char *status = NULL;
+	mode_t mask = 022;
+	if (read_file(path, 1 << 14, &status, NULL) == 0) {
+		const char *u = strstr(status, "Umask:");
+		if (u)
+			mask = (mode_t)strtoul(u + 6, NULL, 8) & 0777;
+	}
+	return mask;
+}
+
+/* The held open of process pid for target, done by the supervisor on the
+ * host. A sandbox path of a host bind is the host path, but the sandbox may
+ * have swapped components of it, so: the parent is walked on the host with
+ * O_NOFOLLOW per component and must be the very directory the sandbox sees
+ * at target's parent (openat2 RESOLVE_IN_ROOT|RESOLVE_NO_SYMLINKS beneath
+ * /proc/PID/root: same device and inode) before anything is opened in it;
+ * the leaf is opened with O_NOFOLLOW, must be a regular file, and must again
+ * be what the sandbox sees at target before O_TRUNC truncates it. The flags are the process's (never
+ * widened: O_CREAT only if it asked, O_EXCL kept); a file created here gets
+ * the process's mode and umask and is removed again when a check fails. */
+int obs_open_verified(const struct obs_ctx *c, uint64_t notif_id, pid_t pid, const char *target,
+                      int flags, unsigned mode, bool *created_out, char *err, size_t errlen)
+{
+	*created_out = false;
+	if (c->root_fd < 0 || target[0] != '/')
+		return error_set(err, errlen, "%s: not a path inside the sandbox", target);
+	if ((flags & O_PATH) || (flags & __O_TMPFILE) == __O_TMPFILE)
+		return error_set(err, errlen, "%s: not an open of a file", target);
+	cleanup_free char *copy = xstrdup(target);
+	const char *leaf;
+	cleanup_free char *parent = split_parent(copy, &leaf);
+	if (!parent)
+		return error_set(err, errlen, "%s: no file name", target);
+	mode_t mask = umask_of(pid);
+	if (!still_valid(c, notif_id)) /* the pid may be another process's now */
+		return error_set(err, errlen, "the process that asked is gone");
+	cleanup_fd int hdir = host_dir(parent);
+	if (hdir < 0)
+		return error_set(err, errlen, "%s: cannot open on the host: %s", parent,
+		                 strerror(errno));
+	cleanup_fd int sdir = sandbox_exact(c, parent);
+	if (sdir < 0 || !same_inode(hdir, sdir))
+		return error_set(err, errlen,
+		                 "%s is not the same directory inside the sandbox and on the host",
+		                 parent);
+	/* Whether this open creates the file decides whether it is removed on a
+	 * failed check: without O_EXCL, try the existing file first. */
+	int base = (flags & ~(O_CREAT | O_EXCL | O_CLOEXEC | O_NONBLOCK | O_TRUNC)) | O_NOFOLLOW |
+	           O_NOCTTY | O_NONBLOCK | O_CLOEXEC;
+	bool created = false;
+	int fd = -1;
+	for (int tries = 0; fd < 0 && tries < 3; tries++) {
+		if (!(flags & O_EXCL)) {
+			fd = openat(hdir, leaf, base);
+			if (fd >= 0 || errno != ENOENT || !(flags & O_CREAT))
+				break;
+		}
+		fd = openat(hdir, leaf, base | O_CREAT | O_EXCL, (mode_t)(mode & 07777 & ~mask));
+		created = fd >= 0;
+		if (fd >= 0 || errno != EEXIST || (flags & O_EXCL))
+			break;
+	}
+	if (fd < 0)
+		return error_set(err, errlen, "%s: %s", target, strerror(errno));
+	struct stat st;
+	cleanup_fd int seen = -1;
+	const char *why = NULL;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		why = "not a regular file";
+	else if ((seen = sandbox_exact(c, target)) < 0 || !same_inode(fd, seen))
+		why = "not the same file inside the sandbox and on the host";
+	else if (created && fchmod(fd, (mode_t)(mode & 07777 & ~mask)) < 0)
+		why = "cannot set its mode";
+	else if ((flags & O_TRUNC) && !created && ftruncate(fd, 0) < 0)
+		why = "cannot truncate it"; /* only now that it is known to be the file */
+	else if (!(flags & O_NONBLOCK) && fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0)
+		why = "cannot set its flags";
+	if (why) {
+		if (created) {
+			struct stat now;
+			if (fstatat(hdir, leaf, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
+			    now.st_dev == st.st_dev && now.st_ino == st.st_ino)
+				unlinkat(hdir, leaf, 0);
+		}
+		close(fd);
+		return error_set(err, errlen, "%s: %s", target, why);
+	}
+	*created_out = created;
+	return fd;
+}
+
+void obs_unlink_created(const char *target, int fd)
+{
+	cleanup_free char *copy = xstrdup(target);
+	const char *leaf;
+	cleanup_free char *parent = split_parent(copy, &leaf);
+	cleanup_fd int hdir = parent ? host_dir(parent) : -1;
+	struct stat was, now;
+	if (hdir >= 0 && fstat(fd, &was) == 0 &&
+	    fstatat(hdir, leaf, &now, AT_SYMLINK_NOFOLLOW) == 0 && was.st_dev == now.st_dev &&
+	    was.st_ino == now.st_ino)
+		unlinkat(hdir, leaf, 0);
+}
+
 static struct obs_record *exec_check(const struct obs_ctx *c, const struct seccomp_notif *n,
                                      const char *sc, const char *abs, int *err)
 {
@@ -454,7 +647,13 @@ static struct obs_record *exec_check(const struct obs_ctx *c, const struct secco
 			return c->trace ? new_record(n, "exec", sc, false, 0, xstrdup(norm)) : NULL;
 		*err = EACCES; /* a masked file: empty, mode 0 */
 	} else {
-		if (probe_err != ENOENT || !host_regular_file(norm))
+		/* A PATH search misses often (gcc looks for `as` in every PATH
+		 * directory). Beneath a bind of the host's own directory at the
+		 * same place (nothing changed live), missing inside is missing on
+		 * the host: skip the walk there. */
+		bool same_dir = op && (op->kind == MK_BIND_RO || op->kind == MK_BIND_RW) &&
+		                op->src && strcmp(op->src, op->dst) == 0 && !c->mounts_changed;
+		if (probe_err != ENOENT || same_dir || !host_regular_file(norm))
 			return NULL; /* not on the host either: a PATH search miss */
 		*err = ENOENT;
 	}
@@ -626,25 +825,32 @@ static bool root_known(struct obs_ctx *c, const struct seccomp_notif *n)
 	return true;
 }
 
-static int flags_of_open(const struct seccomp_notif *n, long nr, bool *known)
+static int flags_of_open(const struct seccomp_notif *n, long nr, bool *known, unsigned *mode)
 {
 	*known = true;
 #ifdef SYS_open
-	if (nr == SYS_open)
+	if (nr == SYS_open) {
+		*mode = (unsigned)n->data.args[2];
 		return (int)n->data.args[1];
+	}
 #endif
 #ifdef SYS_creat
-	if (nr == SYS_creat)
+	if (nr == SYS_creat) {
+		*mode = (unsigned)n->data.args[1];
 		return O_CREAT | O_WRONLY | O_TRUNC;
+	}
 #endif
-	if (nr == SYS_openat)
+	if (nr == SYS_openat) {
+		*mode = (unsigned)n->data.args[3];
 		return (int)n->data.args[2];
+	}
 	struct open_how how;
 	memset(&how, 0, sizeof how);
 	if (n->data.args[3] < sizeof how ||
 	    read_mem((pid_t)n->pid, n->data.args[2], &how, sizeof how) < 0 ||
 	    (how.resolve & (RESOLVE_IN_ROOT | RESOLVE_BENEATH)))
 		*known = false; /* resolved beneath its dirfd: leave it to the kernel */
+	*mode = (unsigned)how.mode;
 	return (int)how.flags;
 }
 
@@ -679,7 +885,8 @@ int obs_decide(struct obs_ctx *c, const struct seccomp_notif *n, struct seccomp_
 #endif
 	        nr == SYS_openat || nr == SYS_openat2) {
 		bool known;
-		int flags = flags_of_open(n, nr, &known);
+		unsigned mode = 0;
+		int flags = flags_of_open(n, nr, &known, &mode);
 		bool at = nr == SYS_openat || nr == SYS_openat2;
 		const char *sc = nr == SYS_openat  ? "openat" :
 		                 nr == SYS_openat2 ? "openat2"
@@ -697,6 +904,11 @@ int obs_decide(struct obs_ctx *c, const struct seccomp_notif *n, struct seccomp_
 				              !((flags & O_CREAT) && (flags & O_EXCL));
 				r = fs_change(c, n, "write", sc, abs1, CH_WRITE, follow, flags,
 				              &err);
+				if (r && r->denied) {
+					r->is_open = true;
+					r->open_flags = flags;
+					r->open_mode = mode & 07777;
+				}
 			} else if (c->trace) {
 				int fd = probe(c, abs1, !(flags & O_NOFOLLOW));
 				struct stat st;

@@ -578,35 +578,64 @@ cJSON *session_policy_patch(struct session *s, const cJSON *patch, char *err, si
 	return live_policy_patch(s->live, &t, patch, err, errlen);
 }
 
-/* A held write: "session" makes the path writable live, then the syscall
- * runs again against the new layout; a write cannot be allowed "once" (the
- * kernel enforces the mounts, not the answer). */
+/* A held write. "once" is for opens only: the supervisor does the open on
+ * the host, verified to reach the file the sandbox sees, and hands the
+ * process the fd (nothing runs again, nothing stays writable). "session"
+ * makes the path writable live, then the syscall runs again against the
+ * new layout; for a file an open would create, that is the file alone: it
+ * is created on the host (verified the same way), bound writable, and the
+ * open returns it. Other changes (delete, rename, mkdir...) cannot be
+ * allowed once: the kernel enforces the mounts, and redoing them outside
+ * is not worth the risk. Whatever fails, the write is refused. */
 static int answer_write(struct session *s, const char *id, const char *answer, char *err,
                         size_t errlen)
 {
 	struct observer *obs = s->jail ? jail_observer(s->jail) : NULL;
-	char path[4096];
-	if (!obs || observer_question_path(obs, id, path, sizeof path) < 0)
+	bool once = strcmp(answer, "once") == 0, session_wide = strcmp(answer, "session") == 0;
+	if (!once && !session_wide && strcmp(answer, "deny") != 0)
+		return error_set(err, errlen, "answer must be once, session or deny");
+	struct observer_question q;
+	if (!obs || observer_question_claim(obs, id, &q) < 0)
 		return error_set(err, errlen,
 		                 "no pending question %s (answered, timed out, or its process left)",
 		                 id);
-	if (strcmp(answer, "once") == 0)
+	if (once && !q.open) {
+		/* Not answered: it stays pending for session or deny. */
+		observer_question_unclaim(obs, id);
 		return error_set(err, errlen,
-		                 "a write cannot be allowed once: answer session (%s becomes "
+		                 "allow once is possible for opens only: answer session (%s becomes "
 		                 "writable) or deny",
-		                 path);
-	if (strcmp(answer, "session") == 0) {
+		                 q.grant);
+	}
+	int fd = -1;
+	int rc = 0;
+	bool created = false;
+	if (once || (session_wide && q.create)) {
+		fd = observer_open_held(obs, id, &created, err, errlen);
+		if (fd < 0)
+			rc = -1;
+	}
+	if (rc == 0 && session_wide) {
 		if (!s->live)
 			s->live = live_policy_new();
 		struct live_target t = live_target_of(s);
-		cJSON *r = live_policy_change(s->live, &t, "add", "allow_write", path, err, errlen);
-		if (!r)
-			return -1;
-		cJSON_Delete(r);
+		cJSON *r = live_policy_change(s->live, &t, "add", "allow_write", q.grant, err, errlen);
+		if (r)
+			cJSON_Delete(r);
+		else
+			rc = -1;
 	}
-	return observer_answer(obs, id, strcmp(answer, "session") == 0) < 0
-	               ? error_set(err, errlen, "no pending question %s", id)
-	               : 0;
+	int sent = observer_answer(obs, id, rc < 0 ? "deny" : answer, rc < 0 ? -1 : fd);
+	if (fd >= 0 && created && (rc < 0 || (once && sent == -ENOENT)))
+		observer_discard_created(obs, q.target, fd); /* nobody will write it */
+	if (fd >= 0)
+		close(fd);
+	if (rc < 0) {
+		size_t n = strlen(err);
+		snprintf(err + n, errlen - n, "; %s denied", id);
+		return -1;
+	}
+	return sent < 0 ? error_set(err, errlen, "%s: its process left before the answer", id) : 0;
 }
 
 int session_decision_answer(struct session *s, const char *id, const char *answer, char *err,

@@ -23,6 +23,7 @@ struct ask_tty {
 	int fd;
 	bool read_answers;
 	struct strlist pending; /* question ids, oldest first */
+	struct strlist no_once; /* those that cannot be allowed once */
 };
 
 static void say(struct ask_tty *a, const char *text)
@@ -37,9 +38,9 @@ static void prompt(struct ask_tty *a)
 	if (!a->pending.len || !a->read_answers)
 		return;
 	cleanup_free char *safe = sanitize_str(a->pending.items[0]);
-	bool write = strncmp(a->pending.items[0], "write-", 6) == 0;
+	bool no_once = strlist_contains(&a->no_once, a->pending.items[0]);
 	cleanup_free char *q = xasprintf(" %s: allow %sfor the [s]ession, or [d]eny? ", safe,
-	                                 write ? "" : "[o]nce, ");
+	                                 no_once ? "" : "[o]nce, ");
 	write_all(a->fd, q, strlen(q));
 }
 
@@ -54,6 +55,14 @@ static void decision_sink(const struct event *ev, void *arg)
 		return;
 	if (strcmp(st->valuestring, "pending") == 0) {
 		strlist_push(&a->pending, id->valuestring);
+		/* Writes other than opens: session or deny (the "answers" list). */
+		const cJSON *answers = cJSON_GetObjectItemCaseSensitive(ev->data, "answers");
+		bool once = !cJSON_IsArray(answers);
+		const cJSON *it;
+		cJSON_ArrayForEach(it, answers)
+			once = once || (cJSON_IsString(it) && strcmp(it->valuestring, "once") == 0);
+		if (!once)
+			strlist_push(&a->no_once, id->valuestring);
 		say(a, ev->message ? ev->message : id->valuestring);
 		if (!a->read_answers) {
 			cleanup_free char *hint = xasprintf(
@@ -69,6 +78,7 @@ static void decision_sink(const struct event *ev, void *arg)
 		return;
 	bool was_head = strcmp(a->pending.items[0], id->valuestring) == 0;
 	strlist_remove(&a->pending, id->valuestring);
+	strlist_remove(&a->no_once, id->valuestring);
 	say(a, ev->message ? ev->message : id->valuestring);
 	write_all(a->fd, "\r\n", 2);
 	if (was_head)
@@ -109,13 +119,14 @@ void ask_tty_handle(struct ask_tty *a)
 		                                         NULL;
 		if (!ans)
 			continue;
-		if (strcmp(ans, "once") == 0 && strncmp(a->pending.items[0], "write-", 6) == 0)
-			continue; /* a write is allowed for the session or not at all */
+		if (strcmp(ans, "once") == 0 && strlist_contains(&a->no_once, a->pending.items[0]))
+			continue; /* only opens can be allowed once */
 		cleanup_free char *id = xstrdup(a->pending.items[0]);
 		char err[512];
 		if (session_decision_answer(a->s, id, ans, err, sizeof err) < 0) {
 			/* Closed meanwhile: drop it and ask the next. */
 			strlist_remove(&a->pending, id);
+			strlist_remove(&a->no_once, id);
 			say(a, err);
 			write_all(a->fd, "\r\n", 2);
 			prompt(a);
@@ -130,5 +141,6 @@ void ask_tty_close(struct ask_tty *a)
 	event_remove_sink(decision_sink, a);
 	close(a->fd);
 	strlist_clear(&a->pending);
+	strlist_clear(&a->no_once);
 	free(a);
 }
