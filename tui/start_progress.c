@@ -83,7 +83,8 @@ static void write_str(int fd, const char *s)
 	write_all(fd, s, strlen(s));
 }
 
-/* Code points of s from the start, and a pointer to the last `max` of them. */
+/* Counts the code points of s into *count; returns where its last `max`
+ * code points start. */
 static const char *tail_codepoints(const char *s, size_t max, size_t *count)
 {
 	size_t n = 0;
@@ -113,15 +114,22 @@ static void draw(struct start_progress *p, const struct snap_progress *sp)
 		ws.ws_row = 24;
 	}
 	const char *head = "glassbox: recording checkpoint 0 of ";
-	size_t room = ws.ws_col > 40 ? (size_t)ws.ws_col - 40 : 1, n;
+	char counts[80];
+	snprintf(counts, sizeof counts, ": %s files, %s…", files, bytes);
+	/* the whole line fits on the terminal's width (the … counts as one) */
+	size_t used = strlen(head) + strlen(counts) - 2 + 1;
+	size_t room = ws.ws_col > used + 10 ? ws.ws_col - used : 10, n;
 	if (room > 1000)
 		room = 1000;
-	const char *shown = tail_codepoints(root, room, &n);
-	const char *cut = n > room ? "…" : "";
+	const char *shown = tail_codepoints(root, room - 1, &n); /* room for the … */
+	const char *cut = "…";
+	if (n <= room) {
+		shown = root;
+		cut = "";
+	}
 	char line[8192];
 	if (p->style == START_PROGRESS_LINE) {
-		snprintf(line, sizeof line, "\r\033[K%s%s%s: %s files, %s…", head, cut, shown, files,
-		         bytes);
+		snprintf(line, sizeof line, "\r\033[K%s%s%s%s", head, cut, shown, counts);
 		write_str(fd, line);
 		return;
 	}
@@ -136,8 +144,8 @@ static void draw(struct start_progress *p, const struct snap_progress *sp)
 	}
 	int top = ws.ws_row / 2 - 1;
 	snprintf(line, sizeof line,
-	         "\033[H\033[2J\033[%d;3H%s%s%s\033[%d;3H%s files, %s…\033[%d;3HCtrl-C stops and exits",
-	         top, head, cut, shown, top + 1, files, bytes, top + 3);
+	         "\033[H\033[2J\033[%d;3H%s%s%s\033[%d;3H%s\033[%d;3HCtrl-C stops and exits",
+	         top, head, cut, shown, top + 1, counts + 2, top + 3);
 	write_str(fd, line);
 }
 
