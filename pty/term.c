@@ -902,13 +902,22 @@ static void reflow_push(struct reflow *f, struct row *r)
 	f->out[f->n++] = r;
 }
 
-/* A new row of the split line, wrapped into from the row before. */
-static struct row *reflow_next_row(struct reflow *f, struct row *cur, const struct cell *fill)
+/* A new row for the split line, with room for `cells` of what is left. */
+static struct row *reflow_new_row(struct reflow *f, const struct cell *fill, size_t cells)
 {
-	cur->wrapped = true;
 	struct row *r = row_new(fill);
+	if (cells)
+		row_reserve(r, cells < (size_t)f->new_cols ? (int)cells : f->new_cols, f->new_cols);
 	reflow_push(f, r);
 	return r;
+}
+
+/* The next row of the split line, wrapped into from the row before. */
+static struct row *reflow_next_row(struct reflow *f, struct row *cur, const struct cell *fill,
+                                   size_t cells)
+{
+	cur->wrapped = true;
+	return reflow_new_row(f, fill, cells);
 }
 
 static void reflow_put(struct row *r, const struct cell *c, int cols)
@@ -933,8 +942,7 @@ static void reflow_land(struct reflow *f, long i, const struct row *cur)
 static void reflow_split(struct reflow *f, size_t len, const struct cell *fill)
 {
 	int cols = f->new_cols;
-	struct row *cur = row_new(fill);
-	reflow_push(f, cur);
+	struct row *cur = reflow_new_row(f, fill, len);
 	for (size_t i = 0; i < len; i++) {
 		struct cell c = f->line[i];
 		bool wide = c.width == 2 && cols >= 2;
@@ -944,7 +952,7 @@ static void reflow_split(struct reflow *f, size_t len, const struct cell *fill)
 			c.width = 1;
 		}
 		if (cur->len == cols || (wide && cur->len == cols - 1))
-			cur = reflow_next_row(f, cur, fill);
+			cur = reflow_next_row(f, cur, fill, len - i);
 		reflow_land(f, (long)i, cur);
 		reflow_put(cur, &c, cols);
 		if (wide) {
@@ -964,12 +972,10 @@ static void reflow_split(struct reflow *f, size_t len, const struct cell *fill)
 			continue;
 		long col = cur->len + (k->offset - (long)len);
 		while (col >= cols) {
-			if (cur->len < cols) {
-				cur = row_new(fill);
-				reflow_push(f, cur);
-			} else {
-				cur = reflow_next_row(f, cur, fill);
-			}
+			if (cur->len < cols)
+				cur = reflow_new_row(f, fill, 0);
+			else
+				cur = reflow_next_row(f, cur, fill, 0);
 			col -= cols;
 		}
 		k->out_row = (long)f->n - 1;
