@@ -125,11 +125,16 @@ struct term {
 	/* The row whose last column (or, for a wide glyph that does not fit,
 	 * last but one) the latest glyph filled: a glyph at column 0 of the row
 	 * below it, with no cursor movement in between, is autowrap.
-	 * edge_filled: the last column itself, so a wrap is pending. */
+	 * edge_col: where that glyph starts (libvterm leaves the cursor there
+	 * while a wrap is pending); edge_filled: it filled the last column
+	 * itself, so a wrap is pending. */
 	struct row *edge_row;
+	int edge_col;
 	bool edge_filled;
-	/* Where the last resize put the cursor (on_resize), for term_resize. */
+	/* Where the last resize put the cursor (on_resize), for term_resize,
+	 * and the edge row it leaves (set once the cursor is there). */
 	int resized_cursor_row, resized_cursor_col;
+	struct row *resized_edge_row;
 
 	bool cursor_visible;
 	int mouse_mode;
@@ -514,14 +519,23 @@ static int on_putglyph(VTermGlyphInfo *info, VTermPos pos, void *user)
 
 	struct row *r = grid_row(t->screen, pos.row);
 	if (t->edge_row) {
-		if (pos.col == 0 && pos.row > 0 && grid_row(t->screen, pos.row - 1) == t->edge_row)
+		/* the row above, or on a one-row screen the line just scrolled off */
+		const struct row *above = NULL;
+		if (pos.row > 0)
+			above = grid_row(t->screen, pos.row - 1);
+		else if (t->screen == &t->primary && t->hist_len > 0)
+			above = history_line(t, t->hist_len - 1);
+		if (pos.col == 0 && above == t->edge_row)
 			t->edge_row->wrapped = true;
 		t->edge_row = NULL;
 	}
 	/* The glyph filled the last column (the next one wraps), or left only
-	 * the last column (a wide one wraps). */
-	if (pos.col + width >= t->cols - 1) {
+	 * the last column (a wide one wraps). Not a glyph as wide as the whole
+	 * screen (1 or 2 columns): a CR after it does not move the cursor, so
+	 * nothing would tell a line break from a wrap. */
+	if (pos.col + width >= t->cols - 1 && !(pos.col == 0 && width == t->cols)) {
 		t->edge_row = r;
+		t->edge_col = pos.col;
 		t->edge_filled = pos.col + width == t->cols;
 	}
 	if (width == 1 && pos.col == r->len && pos.col < r->cap && !t->conceal &&
@@ -767,12 +781,14 @@ static int on_settermprop(VTermProp prop, VTermValue *val, void *user)
 }
 
 /* libvterm reports the cursor once per run of text, so a cursor still on
- * the last column of the edge row is the pending autowrap; anywhere else the
- * program moved it (CR, LF, CUP...) and the next row is not a continuation. */
+ * the edge glyph (a pending autowrap) or on the last column of the edge row
+ * keeps it; anywhere else the program moved it (CR, LF, CUP...) and the next
+ * row is not a continuation. */
 static int on_movecursor(VTermPos pos, VTermPos oldpos, int visible, void *user)
 {
 	struct term *t = user;
-	if (t->edge_row && (pos.col != t->cols - 1 || pos.row < 0 || pos.row >= t->rows ||
+	bool on_edge = pos.col == t->cols - 1 || (t->edge_filled && pos.col == t->edge_col);
+	if (t->edge_row && (!on_edge || pos.row < 0 || pos.row >= t->rows ||
 	                    grid_row(t->screen, pos.row) != t->edge_row))
 		t->edge_row = NULL;
 	return 1;
@@ -991,13 +1007,21 @@ static void reflow_line(struct reflow *f, struct row **src, long start, int n, i
 	struct row *last = src[start + n - 1];
 	if (old_cols == f->new_cols || (n == 1 && last->len <= f->new_cols)) {
 		for (int k = 0; k < n; k++) {
+			struct row *r = src[start + k];
+			reflow_push(f, r);
 			for (int m = 0; m < 2; m++)
 				if (f->marks[m].src == start + k) {
-					int col = f->marks[m].col;
-					f->marks[m].out_row = (long)f->n;
-					f->marks[m].out_col = col < f->new_cols ? col : f->new_cols - 1;
+					f->marks[m].out_row = (long)f->n - 1;
+					f->marks[m].out_col = f->marks[m].col;
 				}
-			reflow_push(f, src[start + k]);
+			/* a wrap was pending after the row's last column: the cursor
+			 * goes on at the start of a continuation row */
+			if (f->marks[0].out_row == (long)f->n - 1 && f->marks[0].out_col >= f->new_cols) {
+				r->wrapped = true;
+				reflow_new_row(f, &r->fill, 0);
+				f->marks[0].out_row++;
+				f->marks[0].out_col = 0;
+			}
 		}
 		return;
 	}
@@ -1029,7 +1053,7 @@ static void reflow_line(struct reflow *f, struct row **src, long start, int n, i
  * active screen takes lines back from history. Returns the anchor's new
  * screen position in *row, *col. */
 static void reflow_primary(struct term *t, int new_rows, int new_cols, int anchor_row,
-                           int anchor_col, bool phantom, bool active, int *row, int *col)
+                           int anchor_col, bool active, int *row, int *col)
 {
 	struct grid *g = &t->primary;
 	int old_rows = g->nrows, old_cols = t->cols;
@@ -1046,9 +1070,6 @@ static void reflow_primary(struct term *t, int new_rows, int new_cols, int ancho
 		else
 			row_free(grid_row(g, r));
 	}
-	if (phantom) /* the last column is written and the next glyph wraps: after it */
-		anchor_col++;
-
 	struct reflow f = { .new_cols = new_cols };
 	f.marks[0] = (struct reflow_mark){ .src = (long)t->hist_len + anchor_row, .col = anchor_col,
 	                                   .offset = -1, .out_row = -1 };
@@ -1129,14 +1150,17 @@ static int on_resize(int rows, int cols, VTermPos *delta, void *user)
 	int row, col;
 	if (on_alt) {
 		int last = grid_last_used_row(&t->primary);
-		reflow_primary(t, rows, cols, last < 0 ? 0 : last, 0, false, false, &row, &col);
+		reflow_primary(t, rows, cols, last < 0 ? 0 : last, 0, false, &row, &col);
 		int alt_shift = grid_resize(t, &t->alt, rows, cols, cursor.row, true);
 		row = cursor.row + alt_shift;
 		col = cursor.col;
 	} else {
-		bool phantom = t->edge_row && t->edge_filled && cursor.col == t->cols - 1 &&
+		/* a wrap pending after a glyph in the last column: the cursor goes
+		 * after that glyph, where the next one will go */
+		bool phantom = t->edge_row && t->edge_filled && cursor.col == t->edge_col &&
 		               grid_row(&t->primary, cursor.row) == t->edge_row;
-		reflow_primary(t, rows, cols, cursor.row, cursor.col, phantom, true, &row, &col);
+		reflow_primary(t, rows, cols, cursor.row, phantom ? t->cols : cursor.col, true,
+		               &row, &col);
 		grid_resize(t, &t->alt, rows, cols, -1, false);
 	}
 	delta->row = row - cursor.row;
@@ -1152,6 +1176,11 @@ static int on_resize(int rows, int cols, VTermPos *delta, void *user)
 	t->cols = cols;
 	t->all_dirty = true;
 	t->edge_row = NULL;
+	/* The cursor right after a line's text in the last column: a wide glyph
+	 * written next wraps, and the line goes on (as when the text was
+	 * written at this width). */
+	struct row *at = on_alt ? NULL : grid_row(&t->primary, row);
+	t->resized_edge_row = at && col == cols - 1 && at->len == col ? at : NULL;
 	return 1;
 }
 
@@ -1608,6 +1637,12 @@ void term_resize(struct term *t, int rows, int cols)
 	 * put it (0.1.4 applies only part of the resize delta). */
 	VTermPos pos = { .row = t->resized_cursor_row, .col = t->resized_cursor_col };
 	place_cursor_at(t, pos, true);
+	if (t->resized_edge_row) {
+		t->edge_row = t->resized_edge_row;
+		t->edge_col = t->cols - 1;
+		t->edge_filled = false;
+		t->resized_edge_row = NULL;
+	}
 }
 
 /* ---- input from the user ---- */
