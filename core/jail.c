@@ -49,6 +49,7 @@ struct jail {
 	struct strlist shell_argv[JAIL_MAX_SHELLS];
 	int next_shell;
 	int listener;       /* proxy listener inside the sandbox's netns, or -1 */
+	int staging;        /* the staging mount namespace (jail_init.c), or -1 */
 	struct observer *observer; /* seccomp notifications (its thread waits for them) */
 	bool observing;            /* the sandbox sent the listener */
 	int pending_fd;     /* fd received with the message being parsed */
@@ -340,6 +341,7 @@ int jail_start(const struct jail_spec *spec, struct jail **out, struct jail_resu
 		j->shell_master[i] = -1;
 	j->next_shell = 1;
 	j->listener = -1;
+	j->staging = -1;
 	j->pending_fd = -1;
 	j->start_ns = now_mono_ns();
 	j->sandboxed = !spec->policy->no_sandbox;
@@ -441,6 +443,7 @@ int jail_fd(const struct jail *j) { return j->fd; }
 pid_t jail_pid(const struct jail *j) { return j->pid; }
 int jail_pty_master(const struct jail *j) { return j->master; }
 int jail_proxy_listener(const struct jail *j) { return j->listener; }
+int jail_staging_fd(const struct jail *j) { return j->staging; }
 struct observer *jail_observer(const struct jail *j) { return j->observing ? j->observer : NULL; }
 
 static void emit_ready(struct jail *j)
@@ -543,6 +546,11 @@ static void handle_message(struct jail *j, const char *line)
 	} else if ((v = cJSON_GetObjectItemCaseSensitive(o, "listener")) && cJSON_IsTrue(v)) {
 		if (j->listener < 0 && j->pending_fd >= 0) {
 			j->listener = j->pending_fd;
+			j->pending_fd = -1;
+		}
+	} else if ((v = cJSON_GetObjectItemCaseSensitive(o, "staging")) && cJSON_IsTrue(v)) {
+		if (j->staging < 0 && j->pending_fd >= 0) {
+			j->staging = j->pending_fd;
 			j->pending_fd = -1;
 		}
 	} else if ((v = cJSON_GetObjectItemCaseSensitive(o, "observer")) && cJSON_IsTrue(v)) {
@@ -717,6 +725,8 @@ void jail_finish(struct jail *j, struct jail_result *res)
 		strlist_clear(&j->shell_argv[i]);
 	if (j->listener >= 0)
 		close(j->listener);
+	if (j->staging >= 0)
+		close(j->staging);
 	if (j->pending_fd >= 0)
 		close(j->pending_fd);
 	jail_plan_remove_placeholders(&j->plan);

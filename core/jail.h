@@ -84,6 +84,10 @@ int jail_pty_master(const struct jail *j);
 /* The proxy listener made inside the sandbox's network namespace (accept()
  * there, dial out from the host), or -1 until the sandbox sent it. */
 int jail_proxy_listener(const struct jail *j);
+/* An fd of the staging mount namespace (a private copy of the host's tree,
+ * made inside the sandbox's user namespace before its root was built), -1
+ * when there is none. live_mount.c brings host paths in from it. */
+int jail_staging_fd(const struct jail *j);
 /* The observer of denied accesses, NULL until the sandbox sent its listener
  * (or without observation). Poll observer_fd() and call observer_dispatch()
  * (core/observer.h); the jail keeps ownership and stops it in jail_finish. */

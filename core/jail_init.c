@@ -22,6 +22,11 @@
  *      (the TUI's extra shells) and live until the last one has exited.
  * Everything reported back is one JSON line per message on fd 3.
  *
+ * Staging: before step 1 a short-lived child makes a private copy of the
+ * mount namespace (still the host's tree) and hands an fd of it to the
+ * supervisor; nothing inside the sandbox can reach it. It is where the live
+ * helper finds a host path the sandbox was never shown (see live_mount.c).
+ *
  * Live changes: the mounts built here stay changeable by the supervisor's
  * helper (core/live_mount.c joins the outer user namespace, which owns this
  * mount namespace). So Landlock fences only what mounts cannot — files
@@ -594,6 +599,28 @@ static void build_ca_dir(int root, const cJSON *files)
 	attach(mnt, root, &op, "the CA certificates");
 }
 
+/* The staging mount namespace (see the top of the file): its fd is the
+ * only thing that keeps it alive; without it, live changes cannot bring in
+ * paths the sandbox never saw, and nothing else is lost. */
+static void send_staging(void)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		int ns = -1;
+		if (unshare(CLONE_NEWNS) == 0 && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0)
+			ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+		if (ns < 0 || jail_send_fd(JAIL_CONTROL_FD, "{\"staging\":true}\n", ns) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	int status = 1;
+	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (pid < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		weaker("no staging mount namespace: paths the sandbox was not started with "
+		       "cannot be brought in live");
+}
+
 static void build_root(struct plan *p)
 {
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
@@ -1067,6 +1094,7 @@ int main(void)
 	parse_plan(line, &p);
 	free(line);
 
+	send_staging();
 	build_root(&p);
 	if (sethostname(JAIL_HOSTNAME, strlen(JAIL_HOSTNAME)) < 0)
 		weaker("cannot set the hostname: %s", strerror(errno));

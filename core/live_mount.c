@@ -39,6 +39,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 
 #ifndef STATX_MNT_ID
@@ -255,6 +256,199 @@ static int helper_main(int userns, int mntns, enum live_mount_op op, const char 
 	return rc;
 }
 
+/* Is m the path itself or below it? */
+static bool at_or_below(const char *m, const char *path)
+{
+	size_t n = strlen(path);
+	return strncmp(m, path, n) == 0 && (m[n] == '\0' || m[n] == '/');
+}
+
+/* In a throwaway copy of the staging namespace: masks over every path of
+ * masks below path, then a clone of the host's path with them inside. */
+static int clone_from_host(int staging, const char *path, bool writable,
+                           const struct strlist *masks, bool *is_dir, int *host_root,
+                           struct reply *r)
+{
+	if (setns(staging, CLONE_NEWNS) < 0 || unshare(CLONE_NEWNS) < 0 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return fail(r, errno, "cannot enter the staging mount namespace: %s",
+		            strerror(errno));
+	int hroot = *host_root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (hroot < 0)
+		return fail(r, errno, "cannot open the host's root: %s", strerror(errno));
+	const unsigned long long host_resolve =
+	        RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+	cleanup_fd int src =
+	        sys_openat2(hroot, path + 1, O_PATH | O_NOFOLLOW | O_CLOEXEC, host_resolve);
+	struct stat st;
+	if (src < 0 || fstat(src, &st) < 0)
+		return fail(r, errno, "%s cannot be brought in: %s%s", path, strerror(errno),
+		            errno == ELOOP || errno == EXDEV ? " (a symlink is on the host path)" :
+		                                               "");
+	if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
+		return fail(r, EINVAL, "%s is neither a directory nor a regular file", path);
+	*is_dir = S_ISDIR(st.st_mode);
+	for (size_t i = 0; masks && i < masks->len; i++) {
+		const char *m = masks->items[i];
+		if (!at_or_below(m, path))
+			continue;
+		cleanup_fd int t =
+		        sys_openat2(hroot, m + 1, O_PATH | O_NOFOLLOW | O_CLOEXEC, host_resolve);
+		struct stat mst;
+		if (t < 0 && (errno == ENOENT || errno == ENOTDIR))
+			continue; /* nothing there to hide */
+		if (t < 0 || fstat(t, &mst) < 0)
+			return fail(r, errno, "cannot hide %s inside %s: %s", m, path,
+			            strerror(errno));
+		int mask = make_mask(S_ISDIR(mst.st_mode));
+		if (mask < 0)
+			return fail(r, errno, "cannot create a mask for %s: %s", m, strerror(errno));
+		int rc = move_mount(mask, "", t, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+		int e = errno;
+		close(mask);
+		if (rc < 0)
+			return fail(r, e, "cannot hide %s inside %s: %s", m, path, strerror(e));
+	}
+	/* Masks placed on path itself would come along: reopen after them. */
+	close(steal_fd(&src));
+	src = sys_openat2(hroot, path + 1, O_PATH | O_NOFOLLOW | O_CLOEXEC, host_resolve);
+	if (src < 0)
+		return fail(r, errno, "%s cannot be brought in: %s", path, strerror(errno));
+	int mnt = open_tree(src, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+	if (mnt < 0)
+		return fail(r, errno, "cannot clone the host's %s: %s", path, strerror(errno));
+	struct mount_attr a = { .attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV };
+	if (writable)
+		a.attr_clr = MOUNT_ATTR_RDONLY;
+	else
+		a.attr_set |= MOUNT_ATTR_RDONLY;
+	if (mount_setattr(mnt, "", AT_EMPTY_PATH | (writable ? 0 : AT_RECURSIVE), &a, sizeof a) < 0) {
+		int e = errno;
+		close(mnt);
+		return fail(r, e, "cannot make %s %s: %s", path, writable ? "writable" : "read-only",
+		            e == EPERM ? "the host mount itself is read-only or locked" :
+		                         strerror(e));
+	}
+	return mnt;
+}
+
+/* Makes the mountpoint for path inside the sandbox: its missing directories
+ * (and, for a file, an empty file), only in a tmpfs of the sandbox's own —
+ * never where the host's file system shows through (same device as the
+ * host's path there, seen through host_root, an fd into the staging tree),
+ * so nothing is ever created on the host. The root tmpfs is read-only for
+ * the workload; its flag is lifted for the few mkdirs and put back. */
+static int make_mountpoint(int root, int host_root, const char *path, bool is_dir,
+                           struct reply *r)
+{
+	cleanup_free char *rel = xstrdup(path + 1);
+	cleanup_free char *prefix = xstrdup(path + 1);
+	size_t plen = 0;
+	cleanup_fd int cur = fcntl(root, F_DUPFD_CLOEXEC, 3);
+	char *save = NULL, *comp = strtok_r(rel, "/", &save);
+	char *next;
+	for (; comp && (next = strtok_r(NULL, "/", &save)); comp = next) {
+		int fd = sys_openat2(cur, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC,
+		                     RESOLVE_INSIDE);
+		if (fd < 0 && errno == ENOENT)
+			break;
+		if (fd < 0)
+			return fail(r, errno, "cannot reach %s inside the sandbox: %s", path,
+			            strerror(errno));
+		close(cur);
+		cur = fd;
+		plen += (plen ? 1 : 0) + strlen(comp);
+	}
+	/* comp: the first missing component (the last one when only it is);
+	 * cur: the deepest directory that exists inside, at prefix. */
+	prefix[plen] = '\0';
+	struct statfs sfs;
+	struct stat in, host;
+	cleanup_fd int hfd = plen ? sys_openat2(host_root, prefix, O_PATH | O_NOFOLLOW | O_CLOEXEC,
+	                                        RESOLVE_INSIDE) :
+	                            fcntl(host_root, F_DUPFD_CLOEXEC, 3);
+	if (hfd < 0 || fstat(hfd, &host) < 0 || fstat(cur, &in) < 0 || fstatfs(cur, &sfs) < 0)
+		return fail(r, errno, "cannot compare %s with the host's: %s", path,
+		            strerror(errno));
+	if (sfs.f_type != TMPFS_MAGIC || in.st_dev == host.st_dev)
+		return fail(r, EROFS,
+		            "%s cannot be brought in live: its parent inside the sandbox is the "
+		            "host's directory (restart with --allow-read=%s)",
+		            path, path);
+	bool ro = (sfs.f_flags & ST_RDONLY) != 0;
+	if (ro && mount_id_of(cur) != mount_id_of(root))
+		return fail(r, EROFS, "%s cannot be brought in live: its parent inside the sandbox "
+		                      "is a read-only mount", path);
+	struct mount_attr rw = { .attr_clr = MOUNT_ATTR_RDONLY };
+	if (ro && mount_setattr(root, "", AT_EMPTY_PATH, &rw, sizeof rw) < 0)
+		return fail(r, errno, "cannot make a mountpoint for %s: %s", path, strerror(errno));
+	int rc = 0;
+	while (comp && rc == 0) {
+		next = strtok_r(NULL, "/", &save);
+		if (next || is_dir) {
+			if (mkdirat(cur, comp, 0755) < 0 && errno != EEXIST)
+				rc = fail(r, errno, "cannot make a mountpoint for %s: %s", path,
+				          strerror(errno));
+		} else {
+			int f = openat(cur, comp, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
+			               0644);
+			if (f < 0)
+				rc = fail(r, errno, "cannot make a mountpoint for %s: %s", path,
+				          strerror(errno));
+			else
+				close(f);
+		}
+		if (rc == 0 && next) {
+			int fd = sys_openat2(cur, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC,
+			                     RESOLVE_INSIDE);
+			if (fd < 0)
+				rc = fail(r, errno, "cannot reach %s inside the sandbox: %s", path,
+				          strerror(errno));
+			else {
+				close(cur);
+				cur = fd;
+			}
+		}
+		comp = next;
+	}
+	struct mount_attr back = { .attr_set = MOUNT_ATTR_RDONLY };
+	if (ro && mount_setattr(root, "", AT_EMPTY_PATH, &back, sizeof back) < 0 && rc == 0)
+		rc = fail(r, errno, "cannot make the sandbox's root read-only again: %s",
+		          strerror(errno));
+	return rc;
+}
+
+static int bring_in_main(int userns, int mntns, int staging, const char *path, bool writable,
+                         const struct strlist *masks, struct reply *r)
+{
+	if (setns(userns, CLONE_NEWUSER) < 0)
+		return fail(r, errno, "cannot join the sandbox's user namespace: %s",
+		            strerror(errno));
+	bool is_dir = false;
+	cleanup_fd int host_root = -1;
+	cleanup_fd int mnt = clone_from_host(staging, path, writable, masks, &is_dir, &host_root, r);
+	if (mnt < 0)
+		return -1;
+	if (setns(mntns, CLONE_NEWNS) < 0)
+		return fail(r, errno, "cannot join the sandbox's mount namespace: %s",
+		            strerror(errno));
+	cleanup_fd int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return fail(r, errno, "cannot open the sandbox's root: %s", strerror(errno));
+	int seen = sys_openat2(root, path + 1, O_PATH | O_NOFOLLOW | O_CLOEXEC, RESOLVE_INSIDE);
+	if (seen >= 0) {
+		close(seen);
+		return fail(r, EEXIST, "%s is already visible inside the sandbox", path);
+	}
+	if (make_mountpoint(root, host_root, path, is_dir, r) < 0)
+		return -1;
+	cleanup_fd int target =
+	        sys_openat2(root, path + 1, O_PATH | O_NOFOLLOW | O_CLOEXEC, RESOLVE_INSIDE);
+	if (target < 0)
+		return fail(r, errno, "cannot open the mountpoint %s: %s", path, strerror(errno));
+	return place(target, mnt, r, path);
+}
+
 /* Closes every fd but keep[0..n) (sorted ascending). */
 static void close_all_but(const int *keep, int n)
 {
@@ -267,10 +461,10 @@ static void close_all_but(const int *keep, int n)
 	close_range(lo, ~0U, 0);
 }
 
-static void sort3(int *a)
+static void sort_fds(int *a, int n)
 {
-	for (int i = 0; i < 3; i++)
-		for (int j = i + 1; j < 3; j++)
+	for (int i = 0; i < n; i++)
+		for (int j = i + 1; j < n; j++)
 			if (a[j] < a[i]) {
 				int t = a[i];
 				a[i] = a[j];
@@ -278,10 +472,20 @@ static void sort3(int *a)
 			}
 }
 
-int live_mount_apply(pid_t init_pid, enum live_mount_op op, const char *path,
-                     uint64_t expect_mnt_id, struct live_mount_result *res, char *err,
-                     size_t errlen)
+/* One helper run: op on path, or (staging >= 0) bringing path in. */
+struct job {
+	enum live_mount_op op;
+	const char *path;
+	uint64_t expect_mnt_id;
+	int staging;
+	bool writable;
+	const struct strlist *masks;
+};
+
+static int run_helper(pid_t init_pid, const struct job *job, struct live_mount_result *res,
+                      char *err, size_t errlen)
 {
+	const char *path = job->path;
 	memset(res, 0, sizeof *res);
 	if (init_pid <= 0) {
 		error_set(err, errlen, "the sandbox is not running");
@@ -326,11 +530,16 @@ int live_mount_apply(pid_t init_pid, enum live_mount_op op, const char *path,
 	if (pid == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-		int keep[3] = { userns, mntns, pfd[1] };
-		sort3(keep);
-		close_all_but(keep, 3);
+		int keep[4] = { userns, mntns, pfd[1], job->staging };
+		int n = job->staging >= 0 ? 4 : 3;
+		sort_fds(keep, n);
+		close_all_but(keep, n);
 		struct reply r = { 0 };
-		helper_main(userns, mntns, op, path, expect_mnt_id, &r);
+		if (job->staging >= 0)
+			bring_in_main(userns, mntns, job->staging, path, job->writable, job->masks,
+			              &r);
+		else
+			helper_main(userns, mntns, job->op, path, job->expect_mnt_id, &r);
 		write_all(pfd[1], &r, sizeof r);
 		_exit(0);
 	}
@@ -368,4 +577,29 @@ int live_mount_apply(pid_t init_pid, enum live_mount_op op, const char *path,
 	res->mnt_id = r.mnt_id;
 	res->how = (enum live_unmount_how)r.how;
 	return 0;
+}
+
+int live_mount_apply(pid_t init_pid, enum live_mount_op op, const char *path,
+                     uint64_t expect_mnt_id, struct live_mount_result *res, char *err,
+                     size_t errlen)
+{
+	struct job job = { .op = op, .path = path, .expect_mnt_id = expect_mnt_id, .staging = -1 };
+	return run_helper(init_pid, &job, res, err, errlen);
+}
+
+int live_mount_bring_in(pid_t init_pid, int staging_fd, const char *path, bool writable,
+                        const struct strlist *masks, struct live_mount_result *res, char *err,
+                        size_t errlen)
+{
+	if (staging_fd < 0) {
+		memset(res, 0, sizeof *res);
+		error_set(err, errlen,
+		          "%s was not visible when the sandbox started and cannot be brought in "
+		          "(no staging namespace); restart with --allow-read=%s",
+		          path, path);
+		return -ENOTSUP;
+	}
+	struct job job = { .op = writable ? LIVE_BIND_RW : LIVE_BIND_RO, .path = path,
+		           .staging = staging_fd, .writable = writable, .masks = masks };
+	return run_helper(init_pid, &job, res, err, errlen);
 }

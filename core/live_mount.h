@@ -5,14 +5,16 @@
  *
  * Every change stacks a new mount on the path, cloned from what the sandbox
  * sees there (so masks and read-only binds beneath it come along), or takes
- * one off again. Nothing from the host's tree is brought in: a path that is
- * not visible inside cannot be granted live. */
+ * one off again. A host path the sandbox never saw is brought in from the
+ * staging mount namespace (live_mount_bring_in). */
 #ifndef GLASSBOX_LIVE_MOUNT_H
 #define GLASSBOX_LIVE_MOUNT_H
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+
+#include "strlist.h"
 
 enum live_mount_op {
 	LIVE_BIND_RW, /* writable clone of the sandbox's view of the path over it */
@@ -46,5 +48,17 @@ struct live_mount_result {
 int live_mount_apply(pid_t init_pid, enum live_mount_op op, const char *path,
                      uint64_t expect_mnt_id, struct live_mount_result *res, char *err,
                      size_t errlen);
+
+/* Brings the host's path (a directory or regular file the sandbox does not
+ * see at all) into the sandbox at the same path, read-only or writable:
+ * the helper joins the staging namespace (jail_staging_fd), clones the
+ * host's tree there with every path of masks (the deny-read list and
+ * glassbox's own state) already hidden inside the clone, then places it in
+ * the sandbox. The mountpoint is made in the sandbox's own root tmpfs only
+ * (never on a host bind); host paths are resolved without following
+ * symlinks. Returns 0, or -errno with one line in err. */
+int live_mount_bring_in(pid_t init_pid, int staging_fd, const char *path, bool writable,
+                        const struct strlist *masks, struct live_mount_result *res, char *err,
+                        size_t errlen);
 
 #endif

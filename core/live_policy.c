@@ -10,6 +10,8 @@
 #include "live_mount.h"
 #include "observer.h"
 #include "proxy.h"
+#include "sanitize.h"
+#include "secrets.h"
 #include "util.h"
 
 #include <errno.h>
@@ -145,6 +147,37 @@ static const char *how_text(enum live_unmount_how how)
 	return "?";
 }
 
+/* A host path the sandbox never saw, brought in (see live_policy.h). */
+static int bring_in(struct live_policy *lp, const struct live_target *t, const char *path, bool writable, cJSON *d, char *err, size_t errlen)
+{
+	struct strlist masks = { 0 };
+	for (size_t i = 0; i < t->policy->deny_read.len; i++)
+		strlist_push(&masks, t->policy->deny_read.items[i]);
+	for (size_t i = 0; t->protected_paths && i < t->protected_paths->len; i++)
+		strlist_push(&masks, t->protected_paths->items[i]);
+	int rc = 0;
+	for (size_t i = 0; i < masks.len && rc == 0; i++) {
+		const char *m = masks.items[i];
+		size_t n = strlen(m);
+		if (strncmp(path, m, n) == 0 && (path[n] == '/' || path[n] == '\0'))
+			rc = error_set(err, errlen, "%s is hidden (deny-read %s); lift that first",
+			               path, m);
+	}
+	struct live_mount_result res;
+	if (rc == 0 && live_mount_bring_in(t->init_pid, t->staging_fd > 0 ? t->staging_fd : -1,
+	                                   path, writable, &masks, &res, err, errlen) < 0)
+		rc = -1;
+	strlist_clear(&masks);
+	if (rc < 0)
+		return -1;
+	remember(lp, path, writable ? LIVE_BIND_RW : LIVE_BIND_RO, res.mnt_id);
+	cJSON_AddStringToObject(d, "mount", writable ? "host path brought in, writable" :
+	                                               "host path brought in, read-only");
+	cJSON_AddStringToObject(d, "effect", writable ? "writable" : "readable");
+	cJSON_AddNumberToObject(d, "duration_ms", (double)(int64_t)(res.ms * 1000) / 1000);
+	return 0;
+}
+
 /* One file-system change on path; fills what/effect for the event. */
 static int apply_fs(struct live_policy *lp, const struct live_target *t, bool add, int list,
                     const char *path, cJSON *d, char *err, size_t errlen)
@@ -179,10 +212,7 @@ static int apply_fs(struct live_policy *lp, const struct live_target *t, bool ad
 		} else if (strlist_contains(&t->policy->deny_read, path) && !top) {
 			take_off = true; /* the start-time mask */
 		} else {
-			return error_set(err, errlen,
-			                 "%s is not masked; a path the sandbox never saw cannot be "
-			                 "brought in live (restart with --allow-read=%s)",
-			                 path, path);
+			return bring_in(lp, t, path, false, d, err, errlen);
 		}
 		op = LIVE_UNMASK;
 	}
@@ -203,6 +233,8 @@ static int apply_fs(struct live_policy *lp, const struct live_target *t, bool ad
 	}
 	struct live_mount_result res;
 	int r = live_mount_apply(t->init_pid, op, path, expect, &res, err, errlen);
+	if (r == -ENOENT && op == LIVE_BIND_RW && !top)
+		return bring_in(lp, t, path, true, d, err, errlen);
 	if (r < 0)
 		return -1;
 	const char *effect;
@@ -293,6 +325,62 @@ static int apply_net(const struct live_target *t, bool add, int list, const char
 	return 0;
 }
 
+/* Secret hosts: "NAME=HOST" for a secret the session was started with (its
+ * placeholder is in the sandbox's environment since the start, so no new
+ * secret can appear live). The proxy substitutes it for requests to the
+ * new hosts from now on, and no longer for removed ones. */
+static cJSON *change_secret_host(const struct live_target *t, bool add, const char *value,
+                                 char *err, size_t errlen)
+{
+	const char *eq = strchr(value, '=');
+	size_t nl = eq ? (size_t)(eq - value) : 0;
+	if (!eq || !secret_name_valid(value, nl) || !eq[1]) {
+		cleanup_free char *s = sanitize_str(value);
+		error_set(err, errlen, "secret_hosts: expected NAME=HOST, got '%s'", s);
+		return NULL;
+	}
+	if (policy_env_find(&t->policy->secrets, value, nl) < 0) {
+		cleanup_free char *s = sanitize_str(value);
+		error_set(err, errlen,
+		          "no secret %.*s in this session (a secret cannot be added to a running "
+		          "sandbox: its environment is fixed at start; restart with --secret)",
+		          (int)nl, s);
+		return NULL;
+	}
+	if (!t->proxy) {
+		error_set(err, errlen, "secret hosts change live only in a sandbox (its proxy "
+		                       "substitutes them)");
+		return NULL;
+	}
+	const char *entry = value; /* spelt as --secret-host records it */
+	struct strlist *l = &t->policy->secret_hosts;
+	bool had = strlist_contains(l, entry);
+	if (!add && !had) {
+		cleanup_free char *s = sanitize_str(entry);
+		error_set(err, errlen, "%s is not a host of that secret", s);
+		return NULL;
+	}
+	observer_policy_lock(t->observer);
+	set_member(l, entry, add);
+	int r = proxy_set_policy(t->proxy, t->policy, err, errlen);
+	if (r < 0)
+		set_member(l, entry, had);
+	observer_policy_unlock(t->observer);
+	if (r < 0)
+		return NULL;
+	cJSON *d = cJSON_CreateObject();
+	cJSON_AddStringToObject(d, "action", add ? "add" : "remove");
+	cJSON_AddStringToObject(d, "list", "secret_hosts");
+	cJSON_AddStringToObject(d, "value", entry);
+	const char *effect = add ? "the proxy substitutes the secret for this host from now on" :
+	                           "the proxy no longer substitutes the secret for this host";
+	cJSON_AddStringToObject(d, "effect", effect);
+	cJSON *reply = cJSON_Duplicate(d, true);
+	event_emitf(EV_POLICY_CHANGE, d, "%s secret-host %s: %s", add ? "add" : "remove", entry,
+	            effect);
+	return reply;
+}
+
 cJSON *live_policy_change(struct live_policy *lp, const struct live_target *t, const char *action,
                           const char *list_name, const char *value, char *err, size_t errlen)
 {
@@ -301,14 +389,19 @@ cJSON *live_policy_change(struct live_policy *lp, const struct live_target *t, c
 		error_set(err, errlen, "unknown action %s (add or remove)", action);
 		return NULL;
 	}
+	if (strcmp(list_name, "secret_hosts") == 0 || strcmp(list_name, "secret-hosts") == 0)
+		return change_secret_host(t, add, value, err, errlen);
 	int list = list_from_name(list_name);
 	if (list < 0) {
 		if (strcmp(list_name, "secrets") == 0)
-			error_set(err, errlen, "secrets cannot change live (not supported yet)");
+			error_set(err, errlen,
+			          "secrets cannot be added or removed live (the sandbox's "
+			          "environment is fixed at start); their hosts can: secret_hosts "
+			          "NAME=HOST");
 		else
 			error_set(err, errlen,
 			          "unknown list %s (allow_read deny_read allow_write deny_write "
-			          "allow_net deny_net)",
+			          "allow_net deny_net secret_hosts)",
 			          list_name);
 		return NULL;
 	}

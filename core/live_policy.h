@@ -8,7 +8,9 @@
  *   {"add": {"allow_write": ["/abs/path"], "allow_net": ["host:port"]},
  *    "remove": {"allow_write": ["/abs/path"]}}
  * lists: allow_read deny_read allow_write deny_write allow_net deny_net
- * ("-" may stand for "_"). Removes are applied before adds, in order; the
+ * secret_hosts ("-" may stand for "_"). secret_hosts entries are NAME=HOST
+ * for a secret the session started with (no secret can be added live: the
+ * sandbox's environment is fixed); the proxy applies them at once. Removes are applied before adds, in order; the
  * first failure stops the patch (what was applied stays, with its events).
  *
  * Files, for a path X as the sandbox sees it (no symlink may lie on it):
@@ -22,8 +24,12 @@
  *                         writable clone over the start-time one
  *   add deny_read X / remove allow_read X    a mask over X
  *   remove deny_read X / add allow_read X    the mask comes off (live or
- *                         start-time); a path never visible inside cannot be
- *                         brought in live: restart with --allow-read. */
+ *                         start-time)
+ *   add allow_read X / add allow_write X, X never visible inside: the host's
+ *                         X is brought in (live_mount_bring_in) read-only or
+ *                         writable, with every deny_read path beneath it and
+ *                         glassbox's own state hidden inside; refused below
+ *                         a deny_read path. */
 #ifndef GLASSBOX_LIVE_POLICY_H
 #define GLASSBOX_LIVE_POLICY_H
 #include <stddef.h>
@@ -50,6 +56,9 @@ struct live_target {
 	/* Paths that must stay hidden whatever is asked (the snapshot store,
 	 * the control socket directory). */
 	const struct strlist *protected_paths;
+	/* The staging mount namespace (jail_staging_fd), > 0 when there is
+	 * one: host paths the sandbox never saw are brought in from it. */
+	int staging_fd;
 };
 
 /* Applies patch. Returns an object for the reply ({"applied": [...]}) or NULL

@@ -1683,6 +1683,10 @@ int proxy_set_policy(struct proxy *px, const struct policy *p, char *err, size_t
 	struct net_policy np;
 	if (net_policy_init(&np, p, err, errlen) < 0)
 		return -1;
+	if (secrets_set_hosts(&px->secrets, p, err, errlen) < 0) {
+		net_policy_free(&np);
+		return -1;
+	}
 	net_policy_free(&px->pol);
 	px->pol = np;
 	return 0;

@@ -31,8 +31,9 @@ struct proxy_stats {
 /* Builds the rules from p (copied: p may change or go away). Returns NULL with
  * one line in err when a rule is invalid or the resolver cannot start. */
 struct proxy *proxy_new(const struct policy *p, char *err, size_t errlen);
-/* Replaces the rules with those of p (live changes): new attempts, and the
- * next request on a kept-alive connection, are judged by them; open tunnels
+/* Replaces the rules with those of p (live changes), the hosts each secret
+ * may be sent to included: new attempts, and the next request on a
+ * kept-alive connection, are judged by them; open tunnels
  * and requests under way are not cut. Returns 0, or -1 with one line in err
  * (the old rules stay). */
 int proxy_set_policy(struct proxy *px, const struct policy *p, char *err, size_t errlen);

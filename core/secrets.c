@@ -49,6 +49,53 @@ static struct secret *find(struct secrets *s, const char *name, size_t len)
 	return NULL;
 }
 
+/* Parses p's NAME=HOST entries into per-secret host arrays, then swaps them
+ * in only when all are valid (the proxy keeps working on the old ones
+ * otherwise). */
+int secrets_set_hosts(struct secrets *out, const struct policy *p, char *err, size_t errlen)
+{
+	struct net_rule **hosts = xcalloc(out->n ? out->n : 1, sizeof *hosts);
+	size_t *n_hosts = xcalloc(out->n ? out->n : 1, sizeof *n_hosts);
+	int r = 0;
+	for (size_t i = 0; i < p->secret_hosts.len && r == 0; i++) {
+		const char *e = p->secret_hosts.items[i];
+		const char *eq = strchr(e, '=');
+		size_t nl = eq ? (size_t)(eq - e) : 0;
+		struct secret *x = eq ? find(out, e, nl) : NULL;
+		if (!x) {
+			r = error_set(err, errlen,
+			              "--secret-host %.*s: no --secret %.*s=VALUE was given",
+			              (int)(nl ? nl : strlen(e)), e, (int)(nl ? nl : strlen(e)), e);
+			break;
+		}
+		size_t k = (size_t)(x - out->v);
+		struct net_rule rule;
+		if (net_rule_parse(eq + 1, "--secret-host", &rule, err, errlen) < 0)
+			r = -1;
+		else if (rule.kind == NET_RULE_ANY)
+			r = error_set(err, errlen,
+			              "--secret-host %s: name the hosts ('*' would send the "
+			              "secret everywhere)",
+			              x->name);
+		else {
+			hosts[k] = xrealloc(hosts[k], (n_hosts[k] + 1) * sizeof *hosts[k]);
+			hosts[k][n_hosts[k]++] = rule;
+		}
+	}
+	for (size_t k = 0; k < out->n; k++) {
+		if (r == 0) {
+			free(out->v[k].hosts);
+			out->v[k].hosts = hosts[k];
+			out->v[k].n_hosts = n_hosts[k];
+		} else {
+			free(hosts[k]);
+		}
+	}
+	free(hosts);
+	free(n_hosts);
+	return r;
+}
+
 int secrets_load(const struct policy *p, struct secrets *out, char *err, size_t errlen)
 {
 	memset(out, 0, sizeof *out);
@@ -84,35 +131,9 @@ int secrets_load(const struct policy *p, struct secrets *out, char *err, size_t 
 		x->placeholder = pi >= 0 ? xstrdup(p->secret_placeholders.items[pi] + nl + 1) :
 		                           secret_new_placeholder();
 	}
-	for (size_t i = 0; i < p->secret_hosts.len; i++) {
-		const char *e = p->secret_hosts.items[i];
-		const char *eq = strchr(e, '=');
-		size_t nl = eq ? (size_t)(eq - e) : 0;
-		struct secret *x = eq ? find(out, e, nl) : NULL;
-		int r = 0;
-		if (!x) {
-			r = error_set(err, errlen,
-			              "--secret-host %.*s: no --secret %.*s=VALUE was given",
-			              (int)(nl ? nl : strlen(e)), e, (int)(nl ? nl : strlen(e)), e);
-		} else {
-			struct net_rule rule;
-			if (net_rule_parse(eq + 1, "--secret-host", &rule, err, errlen) < 0)
-				r = -1;
-			else if (rule.kind == NET_RULE_ANY)
-				r = error_set(
-				        err, errlen,
-				        "--secret-host %s: name the hosts ('*' would send the "
-				        "secret everywhere)",
-				        x->name);
-			else {
-				x->hosts = xrealloc(x->hosts, (x->n_hosts + 1) * sizeof *x->hosts);
-				x->hosts[x->n_hosts++] = rule;
-			}
-		}
-		if (r < 0) {
-			secrets_free(out);
-			return -1;
-		}
+	if (secrets_set_hosts(out, p, err, errlen) < 0) {
+		secrets_free(out);
+		return -1;
 	}
 	for (size_t i = 0; i < out->n; i++) {
 		if (!out->v[i].n_hosts) {

@@ -42,6 +42,10 @@ char *secret_new_placeholder(void);
  * never contains a value). */
 int secrets_load(const struct policy *p, struct secrets *out, char *err, size_t errlen);
 void secrets_free(struct secrets *s);
+/* Replaces every secret's hosts by p's secret_hosts (a live change; the
+ * names and values stay). Returns 0, or -1 with one line in err and the
+ * table unchanged. */
+int secrets_set_hosts(struct secrets *s, const struct policy *p, char *err, size_t errlen);
 
 /* May secret i be sent to d? */
 bool secrets_host_allowed(const struct secrets *s, size_t i, const struct net_dest *d);

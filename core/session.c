@@ -585,7 +585,8 @@ static struct live_target live_target_of(struct session *s)
 		                                         -1,
 		                     .proxy = s->proxy,
 		                     .observer = s->jail ? jail_observer(s->jail) : NULL,
-		                     .protected_paths = &s->protected_paths };
+		                     .protected_paths = &s->protected_paths,
+		                     .staging_fd = s->jail && !s->ended ? jail_staging_fd(s->jail) : -1 };
 }
 
 cJSON *session_policy_json(const struct session *s)

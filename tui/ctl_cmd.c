@@ -30,7 +30,7 @@
 static const char usage[] =
         "usage: glassbox ctl SESSION policy|info|events | allow-write|deny-write|revoke-write PATH "
         "| allow-read|deny-read PATH | allow-net|deny-net|revoke-net HOST[:PORT] "
-        "| remove LIST VALUE | answer ID once|session|deny";
+        "| secret-host NAME=HOST | remove LIST VALUE | answer ID once|session|deny";
 
 static int bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int bad(const char *fmt, ...)
@@ -252,8 +252,9 @@ static bool is_net_list(const char *l)
 
 static int known_list(const char *l)
 {
-	static const char *const lists[] = { "allow-write", "deny-write", "allow-read", "deny-read",
-		                             "allow-net",   "deny-net",   NULL };
+	static const char *const lists[] = { "allow-write", "deny-write", "allow-read",
+		                             "deny-read",   "allow-net",  "deny-net",
+		                             "secret-host", NULL };
 	for (int i = 0; lists[i]; i++)
 		if (strcmp(l, lists[i]) == 0)
 			return 1;
@@ -297,7 +298,16 @@ int ctl_command(const struct cli_options *o)
 	if (list) {
 		if (!value[0])
 			return bad("ctl %s: empty value", cmd);
-		if (is_net_list(list)) {
+		if (strcmp(list, "secret-host") == 0) {
+			const char *eq = strchr(value, '=');
+			struct net_rule r;
+			char err[512];
+			if (!eq || eq == value)
+				return bad("ctl secret-host: expected NAME=HOST");
+			if (net_rule_parse(eq + 1, "--secret-host", &r, err, sizeof err) < 0)
+				return bad("%s", err);
+			list = "secret-hosts";
+		} else if (is_net_list(list)) {
 			struct net_rule r;
 			char err[512], flag[32];
 			snprintf(flag, sizeof flag, "--%s", list);

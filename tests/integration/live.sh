@@ -5,7 +5,10 @@
 # file is open for writing detaches (the open fd keeps writing, new opens
 # fail) and while a cwd is inside makes the bind read-only; deny-read masks
 # a file live and lifting it shows it again; a symlink planted inside cannot
-# redirect a grant; glassbox's own control directory cannot be unmasked.
+# redirect a grant; glassbox's own control directory cannot be unmasked; host
+# paths the sandbox never saw are brought in (read-only, or writable) with a
+# deny-read path beneath them still hidden, refused through a host symlink or
+# below a deny-read path.
 # Every change is a policy_change event that validates against the schema.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/live_lib.sh"
@@ -151,11 +154,81 @@ SH
 	assert_rc "glassbox's control directory cannot be unmasked" 1
 	assert_contains "it says why" "$ERR" "stays hidden"
 	gbrun ctl "$SID" allow-write /nonexistent/dir
-	assert_rc "a path not visible inside: exit 1" 1
-	assert_contains "it names the path" "$ERR" "/nonexistent/dir is not visible inside the sandbox"
+	assert_rc "a path that exists nowhere: exit 1" 1
+	assert_contains "it names the path" "$ERR" "/nonexistent/dir cannot be brought in: No such file or directory"
 	touch "$W/stop"
 	end_session
 	assert_eq "the symlink's target stayed read-only" link-target-readonly "$(tail -1 "$W/res4")"
+
+	# --- host paths the sandbox never saw, brought in live ----------------
+	# The host's /tmp is never visible (the sandbox has its own): $far
+	# there is outside everything the sandbox was started with; its .keys
+	# (deny-read) must stay hidden inside the brought-in tree.
+	local far=/tmp/gb-far-$CUR_UID-$$ lone=/tmp/gb-lone-$CUR_UID-$$.txt
+	rm -rf "$far" "$lone" "$far-link" "$far-w" "$far-plant"
+	mkdir_user "$far" "$far/sub" "$far/.keys" "$far-w" "$far-plant" "$far-plant/sub"
+	echo plain >"$far/sub/f"
+	echo SECRET >"$far/.keys/k"
+	echo single >"$lone"
+	ln -sfn "$far" "$far-link"
+	chown -h "$CUR_UID:$CUR_UID" "$far/sub/f" "$far/.keys/k" "$lone" "$far-link"
+	rm -f "$W/stop" "$W/res5"
+	cat >"$W/far.sh" <<'SH'
+ln -s "$PWD" "$4" # planted where a grant would mount: must not redirect it
+i=0
+while [ ! -e stop ] && [ $i -lt 600 ]; do
+	i=$((i + 1))
+	r=$(cat "$1/sub/f" 2>/dev/null || echo -)
+	k=$(cat "$1/.keys/k" 2>/dev/null || echo -)
+	l=$(cat "$2" 2>/dev/null || echo -)
+	if echo w >"$1/sub/w$i" 2>/dev/null; then w=W; else w=N; fi
+	if echo x >"$3/x$i" 2>/dev/null; then x=W; else x=N; fi
+	echo "$r $k $l $w $x" >>res5
+	sleep 0.05
+done
+SH
+	start_session "$log" --deny-read="$far/.keys" -- sh far.sh "$far" "$lone" "$far-w" "$far-plant" ||
+		{ fail "session starts" "$(cat "$UD/sess.err")"; return; }
+	wait_lines "$W/res5" 2
+	assert_eq "before: nothing of $far or lone.txt is visible" "- - - N N" "$(tail -1 "$W/res5")"
+	gbrun ctl "$SID" allow-read "$far-link/sub"
+	assert_rc "bringing in through a symlink on the host path is refused" 1
+	assert_contains "  ... saying so" "$ERR" "a symlink is on the host path"
+	gbrun ctl "$SID" allow-read "$far-plant/sub"
+	assert_rc "a symlink planted inside where the grant would go: refused" 1
+	assert_contains "  ... it is not followed" "$ERR" "cannot reach $far-plant/sub inside the sandbox"
+	assert_absent "  ... nothing was mounted through it into the working directory" "$W/sub"
+	gbrun ctl "$SID" allow-read "$far/.keys/k"
+	assert_rc "bringing in a path below a deny-read path is refused" 1
+	assert_contains "  ... naming the deny rule" "$ERR" "deny-read $far/.keys"
+	gbrun ctl "$SID" allow-read "$far"
+	assert_eq "ctl allow-read of a never-seen directory brings it in" "add allow_read $far: readable" "$OUT"
+	gbrun ctl "$SID" allow-read "$lone"
+	assert_eq "ctl allow-read of a never-seen file brings it in" "add allow_read $lone: readable" "$OUT"
+	local m
+	m=$(wc -l <"$W/res5")
+	wait_lines "$W/res5" $((m + 3))
+	assert_eq "the running command reads both; the deny-read path inside stays hidden; no write" \
+		"plain - single N N" "$(tail -1 "$W/res5")"
+	gbrun ctl "$SID" allow-write "$far/sub"
+	assert_eq "ctl allow-write below it makes that part writable" "add allow_write $far/sub: writable" "$OUT"
+	m=$(wc -l <"$W/res5")
+	wait_lines "$W/res5" $((m + 3))
+	assert_eq "the running command now writes there" "plain - single W N" "$(tail -1 "$W/res5")"
+	assert_eq "the write landed on the host" w "$(cat "$(ls -d "$far"/sub/w* | head -1)")"
+	# A never-seen directory granted writable at once.
+	gbrun ctl "$SID" allow-write "$far-w"
+	assert_eq "ctl allow-write of a never-seen directory brings it in writable" "add allow_write $far-w: writable" "$OUT"
+	m=$(wc -l <"$W/res5")
+	wait_lines "$W/res5" $((m + 3))
+	assert_eq "the running command writes there" "plain - single W W" "$(tail -1 "$W/res5")"
+	touch "$W/stop"
+	end_session
+	gbrun ctl "$SID" allow-read "$far"
+	assert_rc "after the session ended, ctl finds no session (exit 2)" 2
+	assert_contains "the event says the path was brought in" "$(grep "\"value\":\"$far\"" "$log")" \
+		'"mount":"host path brought in, read-only"'
+	rm -rf "$far" "$lone" "$far-link" "$far-w" "$far-plant"
 	assert_schema "all live events validate" "$log"
 }
 

@@ -10,6 +10,7 @@
 # CA nobody trusts). The servers answer with a hash of what they received and
 # log it in $NET, which the sandbox cannot read.
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/live_lib.sh"
 
 NET=$TROOT/net
 mkdir -p "$NET"
@@ -260,6 +261,58 @@ PYEOF
 		'curl -sS -H "Authorization: Bearer $TOK" '"$S"'; echo "curl=$?"'
 	assert_match "a client without the session CA refuses the interception" "$OUT" 'curl=60'
 	if [ ! -s "$NET/seen.log" ]; then ok "  ... and nothing reached the server"; else fail "  ... and nothing reached the server" "$(cat "$NET/seen.log")"; fi
+
+	# --- live: a secret's hosts change for the running sandbox ----------
+	# The command waits for go1, go2, go3 in its cwd and asks both servers
+	# after each; the hosts change in between through `glassbox ctl`.
+	cat >"$W/rounds.sh" <<SH
+for r in 1 2 3; do
+	while [ ! -e go\$r ]; do sleep 0.05; done
+	echo "round \$r"
+	curl -sS -H "Authorization: Bearer \$TOK" $E3; echo
+	curl -sS -H "Authorization: Bearer \$TOK" $S; echo
+	echo "done \$r"
+done
+SH
+	chown "$CUR_UID:$CUR_UID" "$W/rounds.sh"
+	rm -f "$W"/go?
+	local llog=$UD/live-secrets.jsonl
+	start_session "$llog" "${SEC[@]}" $NETS -- sh rounds.sh ||
+		{ fail "live secrets: the session starts" "$(cat "$UD/sess.err")"; return; }
+	touch "$W/go1"
+	wait_grep "$UD/sess.out" '^done 1' 20
+	gbrun ctl "$SID" secret-host TOK=127.0.0.3
+	assert_rc "ctl secret-host NAME=HOST exits 0" 0
+	assert_contains "  ... and says what changed" "$OUT" "add secret_hosts TOK=127.0.0.3"
+	gbrun ctl "$SID" remove secret-host TOK=127.0.0.2
+	assert_rc "ctl remove secret-host exits 0" 0
+	gbrun ctl "$SID" secret-host NOPE=127.0.0.3
+	assert_rc "a secret the session does not have: refused" 1
+	assert_contains "  ... saying a secret cannot be added live" "$ERR" "cannot be added to a running sandbox"
+	gbrun ctl "$SID" secret-host TOK='*'
+	assert_rc "'*' as a secret's host: refused" 1
+	gbrun ctl "$SID" policy
+	assert_contains "policy.get shows the new hosts" "$(printf '%s' "$OUT" | tr -d ' \t\n')" '"secrets":{"TOK":["127.0.0.3"]}'
+	assert_no_value "  ... and never the value" "$OUT"
+	touch "$W/go2"
+	wait_grep "$UD/sess.out" '^done 2' 20
+	gbrun ctl "$SID" secret-host TOK=127.0.0.2
+	touch "$W/go3"
+	end_session
+	local r1 r2 r3
+	r1=$(sed -n '/^round 1/,/^round 2/p' "$UD/sess.out")
+	r2=$(sed -n '/^round 2/,/^round 3/p' "$UD/sess.out")
+	r3=$(sed -n '/^round 3/,$p' "$UD/sess.out")
+	assert_contains "before: the unlisted host gets the placeholder" "$r1" "placeholder=yes"
+	assert_contains "before: the listed host (HTTPS) gets the value" "$r1" "auth-sha256=$WANT_SHA placeholder=no"
+	assert_eq "after adding 127.0.0.3 and removing 127.0.0.2: 127.0.0.3 gets the value, 127.0.0.2 the placeholder" \
+		"auth-sha256=$WANT_SHA placeholder=no|placeholder=yes" \
+		"$(printf '%s\n' "$r2" | grep -o "auth-sha256=[0-9a-f]* placeholder=no\|placeholder=yes" | paste -sd'|')"
+	assert_contains "adding 127.0.0.2 back: HTTPS to it gets the value again" "$(printf '%s\n' "$r3" | grep placeholder= | tail -1)" \
+		"auth-sha256=$WANT_SHA placeholder=no"
+	assert_eq "three policy_change events" 3 "$(grep -c '"kind":"policy_change"' "$llog")"
+	assert_no_value "the session's log never has the value" "$(cat "$llog")"
+	assert_schema "policy_change events for secret hosts validate against the schema" "$llog"
 
 	# Schema: the new network fields are documented.
 	assert_schema "network and session_start events validate against the schema" "$log"

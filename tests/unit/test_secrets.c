@@ -199,12 +199,46 @@ static void test_split(void **state)
 	policy_free(&p);
 }
 
+/* Live host changes: a valid set replaces the hosts; an invalid one (an
+ * unknown secret, '*', a malformed host) leaves the table as it was. */
+static void test_set_hosts(void **state)
+{
+	(void)state;
+	struct policy p;
+	struct secrets s;
+	struct net_dest a, c;
+	char err[256];
+	load(&p, &s, "K=a.example");
+	dest(&a, "a.example", 443);
+	dest(&c, "c.example", 443);
+	assert_true(secrets_host_allowed(&s, 0, &a));
+	assert_false(secrets_host_allowed(&s, 0, &c));
+	strlist_remove(&p.secret_hosts, "K=a.example");
+	strlist_push(&p.secret_hosts, "K=c.example");
+	assert_int_equal(secrets_set_hosts(&s, &p, err, sizeof err), 0);
+	assert_false(secrets_host_allowed(&s, 0, &a));
+	assert_true(secrets_host_allowed(&s, 0, &c));
+	assert_int_equal(s.v[1].n_hosts, 1); /* L keeps its host */
+	static const char *const bad[] = { "K=*", "M=c.example", "K=a..b" };
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		strlist_push(&p.secret_hosts, bad[i]);
+		assert_int_equal(secrets_set_hosts(&s, &p, err, sizeof err), -1);
+		assert_null(strstr(err, VALUE));
+		strlist_remove(&p.secret_hosts, bad[i]);
+		assert_true(secrets_host_allowed(&s, 0, &c));
+		assert_false(secrets_host_allowed(&s, 0, &a));
+	}
+	secrets_free(&s);
+	policy_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cli_errors),
 		cmocka_unit_test(test_env_placeholders),
 		cmocka_unit_test(test_subst),
+		cmocka_unit_test(test_set_hosts),
 		cmocka_unit_test(test_mask),
 		cmocka_unit_test(test_split),
 	};
