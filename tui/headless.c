@@ -133,10 +133,10 @@ int headless_run(const struct cli_options *o)
 	start_progress_begin(&progress, START_PROGRESS_LINE, &open_opts);
 	int status = session_open_with(o, &open_opts, &l.session, err, sizeof err);
 	int stop = start_progress_end(&progress);
-	if (status == 0 && stop) { /* it came after the last file: stop all the same */
-		status = 128 + stop;
+	if (stop && status == 0) /* it came after the last file: stop all the same */
 		snprintf(err, sizeof err, "interrupted while the session opened");
-	}
+	if (stop && (status == 0 || status == 130))
+		status = 128 + stop;
 	if (status) {
 		headless_error(err);
 		session_free(l.session);

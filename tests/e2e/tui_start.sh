@@ -50,6 +50,19 @@ tmux_watch() {
 	return 1
 }
 
+# wait_progress SECONDS: until a screen shows the progress; that screen
+# (one capture: the recording may end right after) in $PROGRESS_SCREEN.
+wait_progress() {
+	local i
+	PROGRESS_SCREEN=""
+	for ((i = 0; i < $1 * 20; i++)); do
+		PROGRESS_SCREEN=$(tmux_screen)
+		printf '%s\n' "$PROGRESS_SCREEN" | grep -qE -- "$PROGRESS_RE" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
 body() {
 	mkdir_user "$UD/tmux"
 	local s t0=$SECONDS
@@ -77,13 +90,13 @@ body() {
 	# --- the TUI: a progress screen, then the layout -------------------------------
 	fresh_store
 	tmux_start 100 30 "$GB_BIN" --env "PS1=$PS" --snapshot
-	if tmux_wait "$PROGRESS_RE" 10; then
+	if wait_progress 10; then
 		ok "the TUI shows checkpoint 0's progress while it records"
 	else
 		fail "the TUI shows checkpoint 0's progress while it records" "$(tmux_screen)"
 	fi
-	assert_contains "the progress screen names the tracked directory" "$(tmux_screen)" "of $W"
-	assert_contains "it says how to stop" "$(tmux_screen)" "Ctrl-C stops and exits"
+	assert_contains "the progress screen names the tracked directory" "$PROGRESS_SCREEN" "of $W"
+	assert_contains "it says how to stop" "$PROGRESS_SCREEN" "Ctrl-C stops and exits"
 	tmux_watch 60
 	if [ "$SEEN_MS" -ge 600 ]; then # redrawn 4 times a second
 		assert_match "the counts go up while it records" "$(printf '%s' "$SEEN" | wc -l)" \
@@ -111,7 +124,7 @@ body() {
 	fresh_store
 	tmux_start 100 30 sh -c 'set -m; "$0" --tui --snapshot -- touch "$1"; echo GB-RC=$?; stty -a' \
 		"$GB_BIN" "$W/started"
-	if tmux_wait "$PROGRESS_RE" 10; then
+	if wait_progress 10; then
 		tmux_keys C-c
 		tmux_wait "GB-RC=" 10
 		s=$(tmux_screen)
