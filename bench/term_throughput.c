@@ -3,8 +3,10 @@
  * Builds the bytes `seq 1 N` produces on a pty (numbers with CRLF line ends,
  * as the line discipline's onlcr delivers them), feeds them to a term of
  * ROWSxCOLS with 10,000 lines of history in 64 KiB chunks, and prints MB/s.
- * A second pass feeds dense 256-colour text. The pty itself is not involved:
- * this is the parser and grid alone (bench/term measures end to end).
+ * A second pass feeds dense 256-colour text. A third fills the history with
+ * long soft-wrapped lines and times the re-wrap of a resize to 80 columns and
+ * back. The pty itself is not involved: this is the parser and grid alone
+ * (bench/term measures end to end).
  *
  *   term_throughput [--lines N] [--rows R] [--cols C] [--repeat K] [--seq-only]
  *
@@ -90,6 +92,38 @@ static void feed_all(int rows, int cols, const char *data, size_t len, int repea
 	}
 }
 
+/* The history full of 300-character lines (soft-wrapped at `cols`), then
+ * resizes to 80 columns and back: milliseconds of each re-wrap, best of
+ * `repeat`. */
+static void resize_rewrap(int rows, int cols, int repeat, double *narrow_ms, double *wide_ms)
+{
+	static const struct term_callbacks cb = { .output = discard };
+	char line[320];
+	for (int i = 0; i < 300; i++)
+		line[i] = (char)('a' + i % 26);
+	memcpy(line + 300, "\r\n", 3);
+	*narrow_ms = *wide_ms = 1e30;
+	for (int r = 0; r < repeat; r++) {
+		struct term *t = term_new(rows, cols, 10000, &cb, NULL);
+		if (!t) {
+			fprintf(stderr, "term_throughput: out of memory\n");
+			exit(1);
+		}
+		for (int i = 0; i < 10000; i++)
+			term_write(t, line, 302);
+		double start = clock_s(CLOCK_MONOTONIC);
+		term_resize(t, rows, 80);
+		double mid = clock_s(CLOCK_MONOTONIC);
+		term_resize(t, rows, cols);
+		double end = clock_s(CLOCK_MONOTONIC);
+		term_free(t);
+		if ((mid - start) * 1e3 < *narrow_ms)
+			*narrow_ms = (mid - start) * 1e3;
+		if ((end - mid) * 1e3 < *wide_ms)
+			*wide_ms = (end - mid) * 1e3;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	long lines = 3000000;
@@ -143,5 +177,11 @@ int main(int argc, char **argv)
 	       (double)len / 1e6, cols, rows, wall, (double)len / 1e6 / wall, cpu,
 	       (double)len / 1e6 / cpu, repeat);
 	free(colour);
+
+	double narrow_ms, wide_ms;
+	resize_rewrap(rows, cols, repeat, &narrow_ms, &wide_ms);
+	printf("re-wrap of a full history (10,000 rows of 300-character lines) at %dx%d: "
+	       "to 80 columns %.1f ms, back to %d %.1f ms (best of %d)\n",
+	       cols, rows, narrow_ms, cols, wide_ms, repeat);
 	return 0;
 }

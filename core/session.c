@@ -175,8 +175,24 @@ static void lock_untracked_git(struct session *s)
 	strlist_clear(&roots);
 }
 
+/* The face's progress callback, noting whether it stopped the recording. */
+struct progress_relay {
+	const struct session_open_opts *opts;
+	bool stopped;
+};
+
+static bool relay_progress(const struct snap_progress *p, void *ctx)
+{
+	struct progress_relay *r = ctx;
+	if (r->opts->snapshot_progress(p, r->opts->ctx))
+		return true;
+	r->stopped = true;
+	return false;
+}
+
 /* Opens the store and records checkpoint 0 over the tracked paths. */
-static int snapshot_begin(struct session *s, char *err, size_t errlen)
+static int snapshot_begin(struct session *s, const struct session_open_opts *opts, char *err,
+                          size_t errlen)
 {
 	struct strlist roots = {0};
 	snapshot_roots(s, &roots);
@@ -196,10 +212,15 @@ static int snapshot_begin(struct session *s, char *err, size_t errlen)
 	                                 .roots = &roots,
 	                                 .excludes = &s->o->snapshot_excludes,
 	                                 .command = &s->spec.argv};
+	struct progress_relay relay = {.opts = opts};
+	if (opts && opts->snapshot_progress) {
+		spec.progress = relay_progress;
+		spec.progress_ctx = &relay;
+	}
 	if (rc == 0 && snap_session_create(s->snap_store, &spec, &s->snap, err, errlen) < 0) {
 		snap_store_close(s->snap_store);
 		s->snap_store = NULL;
-		rc = 125;
+		rc = relay.stopped ? 130 : 125;
 	}
 	strlist_clear(&roots);
 	return rc;
@@ -230,6 +251,12 @@ static void emit_session_start(const struct session *s)
 }
 
 int session_open(const struct cli_options *o, struct session **out, char *err, size_t errlen)
+{
+	return session_open_with(o, NULL, out, err, errlen);
+}
+
+int session_open_with(const struct cli_options *o, const struct session_open_opts *opts,
+                      struct session **out, char *err, size_t errlen)
 {
 	struct session *s = xcalloc(1, sizeof *s);
 	*out = s;
@@ -292,7 +319,7 @@ int session_open(const struct cli_options *o, struct session **out, char *err, s
 		strlist_push(&spec->argv, sh && sh[0] == '/' ? sh : "/bin/sh");
 	}
 	if (o->snapshot) {
-		int rc = snapshot_begin(s, err, errlen);
+		int rc = snapshot_begin(s, opts, err, errlen);
 		if (rc)
 			return rc;
 	}

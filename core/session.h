@@ -46,6 +46,15 @@ struct session_io {
  * setup failure) with one line in err (not sanitised: quote it through
  * sanitize before writing it to a terminal). Nothing has run. */
 int session_open(const struct cli_options *o, struct session **out, char *err, size_t errlen);
+/* What a face may add to session_open. */
+struct session_open_opts {
+	/* Checkpoint 0's progress (snapshot.h); returning false stops the
+	 * recording: session_open then returns 130 with "interrupted" in err. */
+	snap_progress_fn snapshot_progress;
+	void *ctx;
+};
+int session_open_with(const struct cli_options *o, const struct session_open_opts *opts,
+                      struct session **out, char *err, size_t errlen);
 
 /* Starts the command (o->command, or $SHELL). Returns 0, or an exit status
  * with one line in err. */

@@ -209,6 +209,15 @@ static int walk(struct scan *s, int dfd, size_t plen)
 		} else {
 			e->type = 'f';
 			rc = scan_file(s, dirfd(d), name, &sb, e);
+			if (s->o->progress_fn) {
+				s->o->progress->files++;
+				s->o->progress->bytes += e->size;
+			}
+		}
+		/* (e may have moved: the walk below a directory grows the tree) */
+		if (rc == 0 && s->o->progress_fn) {
+			if (!s->o->progress_fn(s->o->progress, s->o->progress_ctx))
+				rc = error_set(s->err, s->errlen, "snapshot: recording interrupted");
 		}
 	next:
 		s->path[plen] = '\0';

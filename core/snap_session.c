@@ -44,6 +44,10 @@ struct snap_session {
 	uint64_t *cp_times;
 	struct snap_manifest **cps; /* loaded lazily */
 	size_t summary[3];
+	/* while checkpoint 0 records (snap_session_spec) */
+	snap_progress_fn progress_fn;
+	void *progress_ctx;
+	bool created_dir; /* this process made the session directory */
 };
 
 bool snap_id_valid(const char *id)
@@ -234,6 +238,19 @@ static int open_session_dir(struct snap_store *st, const char *id, bool create)
 	return dfd;
 }
 
+static void remove_session_dir(int sfd, const char *id);
+
+/* Undoes a session directory whose checkpoint 0 failed (or was stopped):
+ * no half-recorded session stays in the store. */
+static void discard_new_session(struct snap_store *st, struct snap_session *s)
+{
+	int sfd = openat(st->dfd, "sessions", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (sfd >= 0) {
+		remove_session_dir(sfd, s->id);
+		close(sfd);
+	}
+}
+
 static int take_lock(struct snap_session *s)
 {
 	s->lock_fd = openat(s->dfd, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -304,6 +321,7 @@ int snap_session_create(struct snap_store *st, const struct snap_session_spec *s
 		}
 	}
 	s->dfd = open_session_dir(st, spec->id, true);
+	s->created_dir = s->dfd >= 0;
 	if (s->dfd < 0) {
 		error_set(err, errlen, "snapshot store %s: session %s: %s", st->dir, spec->id,
 		     strerror(errno));
@@ -316,11 +334,18 @@ int snap_session_create(struct snap_store *st, const struct snap_session_spec *s
 	s->cps = xcalloc(1, sizeof *s->cps);
 	s->cp_times = xcalloc(1, sizeof *s->cp_times);
 	size_t n;
-	if (snap_checkpoint(s, "start", &n, err, errlen) < 0)
+	s->progress_fn = spec->progress;
+	s->progress_ctx = spec->progress_ctx;
+	int rc = snap_checkpoint(s, "start", &n, err, errlen);
+	s->progress_fn = NULL;
+	s->progress_ctx = NULL;
+	if (rc < 0)
 		goto bad;
 	*out = s;
 	return 0;
 bad:
+	if (s->created_dir)
+		discard_new_session(st, s);
 	snap_session_close(s);
 	return -1;
 }
@@ -395,6 +420,7 @@ static int scan_all(struct snap_session *s, bool store, struct snap_manifest *in
 	struct snap_manifest *first = s->cp_names.len ? manifest(s, 0, err, errlen) : NULL;
 	if (s->cp_names.len && (!last || !first))
 		return -1;
+	struct snap_progress progress = {0};
 	m->trees = xcalloc(s->roots.len ? s->roots.len : 1, sizeof *m->trees);
 	strlist_copy(&m->excludes, &s->excludes);
 	for (size_t i = 0; i < s->roots.len; i++) {
@@ -404,7 +430,11 @@ static int scan_all(struct snap_session *s, bool store, struct snap_manifest *in
 		                           .store = store,
 		                           .index = snap_manifest_tree(last, t->root),
 		                           .rules_from = snap_manifest_tree(first, t->root),
-		                           .excludes = &s->excludes};
+		                           .excludes = &s->excludes,
+		                           .progress_fn = s->progress_fn,
+		                           .progress_ctx = s->progress_ctx,
+		                           .progress = &progress};
+		progress.root = t->root;
 		if (first && !o.rules_from) {
 			/* a root the first checkpoint lacks: nothing is tracked */
 			continue;

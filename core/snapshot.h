@@ -43,12 +43,25 @@ bool snap_id_valid(const char *id);
  * target build dist out. */
 extern const char *const snap_default_excludes[];
 
+/* How far a recording is: what has been walked so far over all roots and
+ * the root being walked. The callback runs after every entry (throttle the
+ * display yourself); returning false stops the recording, which then fails
+ * with "interrupted" and leaves nothing of the session in the store (objects
+ * already stored are complete and go with the next `snapshot clean`). */
+struct snap_progress {
+	const char *root;
+	uint64_t files, bytes; /* regular files, and their bytes */
+};
+typedef bool (*snap_progress_fn)(const struct snap_progress *p, void *ctx);
+
 struct snap_session_spec {
 	const char *id;                    /* new session id (snap_id_valid) */
 	const char *cwd;                   /* where the command runs (display) */
 	const struct strlist *roots;       /* absolute existing directories */
 	const struct strlist *excludes;    /* extra gitignore-style patterns */
 	const struct strlist *command;     /* argv, for `snapshot list` */
+	snap_progress_fn progress;         /* checkpoint 0's progress, may be NULL */
+	void *progress_ctx;
 };
 
 /* Creates a session and records checkpoint 0 ("start"). */

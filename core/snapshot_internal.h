@@ -130,6 +130,10 @@ struct snap_scan_opts {
 	 * instead of the disk (so later scans judge by the recorded rules) */
 	const struct snap_tree *rules_from;
 	const struct strlist *excludes;
+	/* called after every entry with *progress updated; false stops the scan */
+	snap_progress_fn progress_fn;
+	void *progress_ctx;
+	struct snap_progress *progress;
 };
 
 /* Walks root into t (t->root set by the caller). */

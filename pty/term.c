@@ -122,9 +122,19 @@ struct term {
 	int clean_cursor_row, clean_cursor_col;
 	bool clean_cursor_visible;
 
-	/* The row whose last column the latest glyph filled: a glyph at column 0
-	 * of the row below it, with no cursor movement in between, is autowrap. */
+	/* The row whose last column (or, for a wide glyph that does not fit,
+	 * last but one) the latest glyph filled: a glyph at column 0 of the row
+	 * below it, with no cursor movement in between, is autowrap.
+	 * edge_col: where that glyph starts (libvterm leaves the cursor there
+	 * while a wrap is pending); edge_filled: it filled the last column
+	 * itself, so a wrap is pending. */
 	struct row *edge_row;
+	int edge_col;
+	bool edge_filled;
+	/* Where the last resize put the cursor (on_resize), for term_resize,
+	 * and the edge row it leaves (set once the cursor is there). */
+	int resized_cursor_row, resized_cursor_col;
+	struct row *resized_edge_row;
 
 	bool cursor_visible;
 	int mouse_mode;
@@ -509,12 +519,25 @@ static int on_putglyph(VTermGlyphInfo *info, VTermPos pos, void *user)
 
 	struct row *r = grid_row(t->screen, pos.row);
 	if (t->edge_row) {
-		if (pos.col == 0 && pos.row > 0 && grid_row(t->screen, pos.row - 1) == t->edge_row)
+		/* the row above, or on a one-row screen the line just scrolled off */
+		const struct row *above = NULL;
+		if (pos.row > 0)
+			above = grid_row(t->screen, pos.row - 1);
+		else if (t->screen == &t->primary && t->hist_len > 0)
+			above = history_line(t, t->hist_len - 1);
+		if (pos.col == 0 && above == t->edge_row)
 			t->edge_row->wrapped = true;
 		t->edge_row = NULL;
 	}
-	if (pos.col + width == t->cols)
+	/* The glyph filled the last column (the next one wraps), or left only
+	 * the last column (a wide one wraps). Not a glyph as wide as the whole
+	 * screen (1 or 2 columns): a CR after it does not move the cursor, so
+	 * nothing would tell a line break from a wrap. */
+	if (pos.col + width >= t->cols - 1 && !(pos.col == 0 && width == t->cols)) {
 		t->edge_row = r;
+		t->edge_col = pos.col;
+		t->edge_filled = pos.col + width == t->cols;
+	}
 	if (width == 1 && pos.col == r->len && pos.col < r->cap && !t->conceal &&
 	    !info->protected_cell && (!info->chars[0] || !info->chars[1])) {
 		/* Appending plain text, the common case: nothing to split. */
@@ -758,12 +781,14 @@ static int on_settermprop(VTermProp prop, VTermValue *val, void *user)
 }
 
 /* libvterm reports the cursor once per run of text, so a cursor still on
- * the last column of the edge row is the pending autowrap; anywhere else the
- * program moved it (CR, LF, CUP...) and the next row is not a continuation. */
+ * the edge glyph (a pending autowrap) or on the last column of the edge row
+ * keeps it; anywhere else the program moved it (CR, LF, CUP...) and the next
+ * row is not a continuation. */
 static int on_movecursor(VTermPos pos, VTermPos oldpos, int visible, void *user)
 {
 	struct term *t = user;
-	if (t->edge_row && (pos.col != t->cols - 1 || pos.row < 0 || pos.row >= t->rows ||
+	bool on_edge = pos.col == t->cols - 1 || (t->edge_filled && pos.col == t->edge_col);
+	if (t->edge_row && (!on_edge || pos.row < 0 || pos.row >= t->rows ||
 	                    grid_row(t->screen, pos.row) != t->edge_row))
 		t->edge_row = NULL;
 	return 1;
@@ -856,17 +881,292 @@ static int grid_resize(struct term *t, struct grid *g, int new_rows, int new_col
 	return shift;
 }
 
+/* ---- re-wrap on resize ----
+ *
+ * A logical line is a run of primary-screen or history rows joined by their
+ * wrapped flags. When the width changes, each logical line whose rows would
+ * change is joined and split again at the new width (hard line breaks stay);
+ * a wide character that no longer fits at the end of a row moves to the next
+ * one and leaves a blank, as when it was written. The cursor stays on the
+ * same character of its line. The alternate screen is not re-wrapped: the
+ * full-screen programs that use it redraw on SIGWINCH. */
+
+/* A position followed through the re-wrap: the cursor, the old screen top. */
+struct reflow_mark {
+	long src;       /* source row (history first, then the screen), -1: none */
+	int col;
+	long offset;    /* in the logical line being split, -1: not in it */
+	long out_row;   /* where it went: index into out, -1 not yet */
+	int out_col;
+};
+
+struct reflow {
+	int new_cols;
+	struct row **out; /* the rebuilt rows, oldest first */
+	size_t n, cap;
+	struct cell *line; /* the cells of one logical line */
+	size_t line_cap;
+	struct reflow_mark marks[2];
+};
+
+static void reflow_push(struct reflow *f, struct row *r)
+{
+	if (f->n == f->cap) {
+		f->cap = f->cap ? f->cap * 2 : 256;
+		f->out = alloc_or_die(realloc(f->out, f->cap * sizeof(*f->out)));
+	}
+	f->out[f->n++] = r;
+}
+
+/* A new row for the split line, with room for `cells` of what is left. */
+static struct row *reflow_new_row(struct reflow *f, const struct cell *fill, size_t cells)
+{
+	struct row *r = row_new(fill);
+	if (cells)
+		row_reserve(r, cells < (size_t)f->new_cols ? (int)cells : f->new_cols, f->new_cols);
+	reflow_push(f, r);
+	return r;
+}
+
+/* The next row of the split line, wrapped into from the row before. */
+static struct row *reflow_next_row(struct reflow *f, struct row *cur, const struct cell *fill,
+                                   size_t cells)
+{
+	cur->wrapped = true;
+	return reflow_new_row(f, fill, cells);
+}
+
+static void reflow_put(struct row *r, const struct cell *c, int cols)
+{
+	row_reserve(r, r->len + 1, cols);
+	r->cells[r->len++] = *c;
+}
+
+/* Marks at offset i of the line land at the next cell of row cur. */
+static void reflow_land(struct reflow *f, long i, const struct row *cur)
+{
+	for (int m = 0; m < 2; m++)
+		if (f->marks[m].offset == i) {
+			f->marks[m].out_row = (long)f->n - 1;
+			f->marks[m].out_col = cur->len;
+			f->marks[m].offset = -1;
+		}
+}
+
+/* Splits f->line[0..len) at the new width into fresh rows, placing the marks
+ * whose offset is in this line. */
+static void reflow_split(struct reflow *f, size_t len, const struct cell *fill)
+{
+	int cols = f->new_cols;
+	struct row *cur = reflow_new_row(f, fill, len);
+	for (size_t i = 0; i < len; i++) {
+		struct cell c = f->line[i];
+		bool wide = c.width == 2 && cols >= 2;
+		if (c.width == 0 || (c.width == 2 && !wide)) { /* lone half, or no room ever */
+			c.ch = 0;
+			c.attrs &= (uint16_t)~ATTR_COMBINED;
+			c.width = 1;
+		}
+		if (cur->len == cols || (wide && cur->len == cols - 1))
+			cur = reflow_next_row(f, cur, fill, len - i);
+		reflow_land(f, (long)i, cur);
+		reflow_put(cur, &c, cols);
+		if (wide) {
+			struct cell right = c;
+			right.attrs &= (uint16_t)~ATTR_COMBINED;
+			right.ch = 0;
+			right.width = 0;
+			if (i + 1 < len && f->line[i + 1].width == 0)
+				right = f->line[++i];
+			reflow_land(f, (long)i, cur);
+			reflow_put(cur, &right, cols);
+		}
+	}
+	for (int m = 0; m < 2; m++) { /* past the text: on blanks, maybe on new rows */
+		struct reflow_mark *k = &f->marks[m];
+		if (k->offset < 0)
+			continue;
+		long col = cur->len + (k->offset - (long)len);
+		while (col >= cols) {
+			if (cur->len < cols)
+				cur = reflow_new_row(f, fill, 0);
+			else
+				cur = reflow_next_row(f, cur, fill, 0);
+			col -= cols;
+		}
+		k->out_row = (long)f->n - 1;
+		k->out_col = (int)col;
+		k->offset = -1;
+	}
+}
+
+/* One logical line, the rows src[start..start+n): kept as they are when the
+ * new width changes nothing, else rebuilt (and the old rows freed). */
+static void reflow_line(struct reflow *f, struct row **src, long start, int n, int old_cols)
+{
+	struct row *last = src[start + n - 1];
+	if (old_cols == f->new_cols || (n == 1 && last->len <= f->new_cols)) {
+		for (int k = 0; k < n; k++) {
+			struct row *r = src[start + k];
+			reflow_push(f, r);
+			for (int m = 0; m < 2; m++)
+				if (f->marks[m].src == start + k) {
+					f->marks[m].out_row = (long)f->n - 1;
+					f->marks[m].out_col = f->marks[m].col;
+				}
+			/* a wrap was pending after the row's last column: the cursor
+			 * goes on at the start of a continuation row */
+			if (f->marks[0].out_row == (long)f->n - 1 && f->marks[0].out_col >= f->new_cols) {
+				r->wrapped = true;
+				reflow_new_row(f, &r->fill, 0);
+				f->marks[0].out_row++;
+				f->marks[0].out_col = 0;
+			}
+		}
+		return;
+	}
+	size_t len = 0;
+	for (int k = 0; k < n; k++) {
+		struct row *r = src[start + k];
+		for (int m = 0; m < 2; m++)
+			if (f->marks[m].src == start + k)
+				f->marks[m].offset = (long)len + f->marks[m].col;
+		if (len + (size_t)r->len > f->line_cap) {
+			f->line_cap = (len + (size_t)r->len) * 2;
+			f->line = alloc_or_die(realloc(f->line, f->line_cap * sizeof(*f->line)));
+		}
+		if (r->len)
+			memcpy(f->line + len, r->cells, (size_t)r->len * sizeof(*f->line));
+		len += (size_t)r->len;
+	}
+	while (len > 0 && cell_same_look(&f->line[len - 1], &last->fill))
+		len--;
+	struct cell fill = last->fill;
+	reflow_split(f, len, &fill);
+	for (int k = 0; k < n; k++)
+		row_free(src[start + k]);
+}
+
+/* Re-wraps the primary screen and history for new_cols and lays them out on
+ * new_rows rows. The anchor (the cursor, or the last used row while the
+ * alternate screen is active) keeps its screen row when it can; a growing
+ * active screen takes lines back from history. Returns the anchor's new
+ * screen position in *row, *col. */
+static void reflow_primary(struct term *t, int new_rows, int new_cols, int anchor_row,
+                           int anchor_col, bool active, int *row, int *col)
+{
+	struct grid *g = &t->primary;
+	int old_rows = g->nrows, old_cols = t->cols;
+	int used = grid_last_used_row(g) + 1;
+	if (used < anchor_row + 1)
+		used = anchor_row + 1;
+	size_t nsrc = t->hist_len + (size_t)used;
+	struct row **src = alloc_or_die(malloc((nsrc ? nsrc : 1) * sizeof(*src)));
+	for (size_t i = 0; i < t->hist_len; i++)
+		src[i] = history_line(t, i);
+	for (int r = 0; r < old_rows; r++) {
+		if (r < used)
+			src[t->hist_len + (size_t)r] = grid_row(g, r);
+		else
+			row_free(grid_row(g, r));
+	}
+	struct reflow f = { .new_cols = new_cols };
+	f.marks[0] = (struct reflow_mark){ .src = (long)t->hist_len + anchor_row, .col = anchor_col,
+	                                   .offset = -1, .out_row = -1 };
+	f.marks[1] = (struct reflow_mark){ .src = (long)t->hist_len, .offset = -1, .out_row = -1 };
+	for (size_t start = 0; start < nsrc;) {
+		size_t end = start;
+		while (end + 1 < nsrc && src[end]->wrapped)
+			end++;
+		reflow_line(&f, src, (long)start, (int)(end - start + 1), old_cols);
+		start = end + 1;
+	}
+	free(src);
+	free(f.line);
+	if (f.marks[0].out_row < 0) { /* nothing at all: an empty screen */
+		reflow_push(&f, row_new(&blank_cell));
+		f.marks[0].out_row = f.marks[1].out_row = 0;
+		f.marks[0].out_col = 0;
+	}
+
+	/* The screen starts where it did, or lower when that keeps the anchor
+	 * on its screen row (lines above it took fewer rows); a growing active
+	 * screen takes lines back from history; the anchor is always shown. */
+	long cr = f.marks[0].out_row;
+	long top = cr - anchor_row;
+	if (f.marks[1].out_row >= 0 && f.marks[1].out_row < top)
+		top = f.marks[1].out_row;
+	if (active && new_rows > old_rows)
+		top -= new_rows - old_rows;
+	if (top < cr - new_rows + 1)
+		top = cr - new_rows + 1;
+	if (top < 0)
+		top = 0;
+
+	/* Above the screen: history, the oldest beyond its capacity freed. */
+	size_t keep_from = 0;
+	if ((size_t)top > t->hist_cap)
+		keep_from = (size_t)top - t->hist_cap;
+	for (size_t i = 0; i < keep_from; i++)
+		row_free(f.out[i]);
+	t->hist_head = 0;
+	t->hist_len = (size_t)top - keep_from;
+	for (size_t i = 0; i < t->hist_len; i++)
+		t->history[i] = f.out[keep_from + i];
+	if ((size_t)t->view_offset > t->hist_len)
+		t->view_offset = (int)t->hist_len;
+
+	struct row **rows = alloc_or_die(calloc((size_t)new_rows, sizeof(*rows)));
+	for (int r = 0; r < new_rows; r++) {
+		size_t i = (size_t)top + (size_t)r;
+		rows[r] = i < f.n ? f.out[i] : row_new(&blank_cell);
+	}
+	for (size_t i = (size_t)top + (size_t)new_rows; i < f.n; i++)
+		row_free(f.out[i]);
+	free(f.out);
+	free(g->rows);
+	g->rows = rows;
+	g->nrows = new_rows;
+	g->head = 0;
+	*row = (int)(cr - top);
+	*col = f.marks[0].out_col < new_cols ? f.marks[0].out_col : new_cols - 1;
+}
+
 static int on_resize(int rows, int cols, VTermPos *delta, void *user)
 {
 	struct term *t = user;
 	VTermPos cursor;
 	vterm_state_get_cursorpos(t->state, &cursor);
 	bool on_alt = t->screen == &t->alt;
+	if (cursor.row < 0)
+		cursor.row = 0;
+	if (cursor.row >= t->rows)
+		cursor.row = t->rows - 1;
+	if (cursor.col < 0)
+		cursor.col = 0;
+	if (cursor.col >= t->cols)
+		cursor.col = t->cols - 1;
 
-	int keep = on_alt ? grid_last_used_row(&t->primary) : cursor.row;
-	int shift = grid_resize(t, &t->primary, rows, cols, keep, !on_alt);
-	int alt_shift = grid_resize(t, &t->alt, rows, cols, on_alt ? cursor.row : -1, on_alt);
-	delta->row = on_alt ? alt_shift : shift;
+	int row, col;
+	if (on_alt) {
+		int last = grid_last_used_row(&t->primary);
+		reflow_primary(t, rows, cols, last < 0 ? 0 : last, 0, false, &row, &col);
+		int alt_shift = grid_resize(t, &t->alt, rows, cols, cursor.row, true);
+		row = cursor.row + alt_shift;
+		col = cursor.col;
+	} else {
+		/* a wrap pending after a glyph in the last column: the cursor goes
+		 * after that glyph, where the next one will go */
+		bool phantom = t->edge_row && t->edge_filled && cursor.col == t->edge_col &&
+		               grid_row(&t->primary, cursor.row) == t->edge_row;
+		reflow_primary(t, rows, cols, cursor.row, phantom ? t->cols : cursor.col, true,
+		               &row, &col);
+		grid_resize(t, &t->alt, rows, cols, -1, false);
+	}
+	delta->row = row - cursor.row;
+	delta->col = col - cursor.col;
+	t->resized_cursor_row = row;
+	t->resized_cursor_col = col;
 
 	free(t->scratch);
 	t->scratch = alloc_or_die(calloc((size_t)rows, sizeof(*t->scratch)));
@@ -876,6 +1176,11 @@ static int on_resize(int rows, int cols, VTermPos *delta, void *user)
 	t->cols = cols;
 	t->all_dirty = true;
 	t->edge_row = NULL;
+	/* The cursor right after a line's text in the last column: a wide glyph
+	 * written next wraps, and the line goes on (as when the text was
+	 * written at this width). */
+	struct row *at = on_alt ? NULL : grid_row(&t->primary, row);
+	t->resized_edge_row = at && col == cols - 1 && at->len == col ? at : NULL;
 	return 1;
 }
 
@@ -973,16 +1278,21 @@ static void inject(struct term *t, const char *seq, size_t len)
 
 /* Puts the cursor on the nearest cell of the screen (CUP clamps), first
  * resetting the margins when asked. */
-static void place_cursor(struct term *t, bool reset_margins)
+static void place_cursor_at(struct term *t, VTermPos pos, bool reset_margins)
 {
-	VTermPos pos;
-	vterm_state_get_cursorpos(t->state, &pos);
 	int row = pos.row < 0 ? 0 : pos.row >= t->rows ? t->rows - 1 : pos.row;
 	int col = pos.col < 0 ? 0 : pos.col >= t->cols ? t->cols - 1 : pos.col;
 	char seq[48];
 	int n = snprintf(seq, sizeof(seq), "%s\x1b[%d;%dH", reset_margins ? "\x1b[r\x1b[s" : "",
 	                 row + 1, col + 1);
 	inject(t, seq, (size_t)n);
+}
+
+static void place_cursor(struct term *t, bool reset_margins)
+{
+	VTermPos pos;
+	vterm_state_get_cursorpos(t->state, &pos);
+	place_cursor_at(t, pos, reset_margins);
 }
 
 static void keep_cursor_inside(struct term *t)
@@ -1323,8 +1633,16 @@ void term_resize(struct term *t, int rows, int cols)
 	/* 0.1.4 bounds only the bottom and right margins to the new size: a top
 	 * or left margin beyond them gives scrolls of negative size (heap
 	 * corruption). Reset the margins, as xterm and tmux do on resize; the
-	 * program sets them again on SIGWINCH. */
-	place_cursor(t, true);
+	 * program sets them again on SIGWINCH. The cursor goes where the re-wrap
+	 * put it (0.1.4 applies only part of the resize delta). */
+	VTermPos pos = { .row = t->resized_cursor_row, .col = t->resized_cursor_col };
+	place_cursor_at(t, pos, true);
+	if (t->resized_edge_row) {
+		t->edge_row = t->resized_edge_row;
+		t->edge_col = t->cols - 1;
+		t->edge_filled = false;
+		t->resized_edge_row = NULL;
+	}
 }
 
 /* ---- input from the user ---- */

@@ -72,8 +72,11 @@ void term_free(struct term *t);
 
 /* Feeds program output. Cheap per byte: no allocation per line. */
 void term_write(struct term *t, const char *bytes, size_t len);
-/* New size; the cursor stays inside the screen (0.1.4 shrink bug handled).
- * The caller also sets the pty's window size. */
+/* New size. Soft-wrapped lines of the primary screen and the history are
+ * joined and split again at a new width (hard line breaks stay; the
+ * alternate screen is only cut); the cursor stays on the same character of
+ * its line and inside the screen (0.1.4 shrink bug handled). The caller also
+ * sets the pty's window size. */
 void term_resize(struct term *t, int rows, int cols);
 
 /* Input, encoded the way the program asked (cursor-key mode, etc.) and sent

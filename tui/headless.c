@@ -16,6 +16,7 @@
 #include "sanitize.h"
 #include "session.h"
 #include "snapshot_cmd.h"
+#include "start_progress.h"
 #include "util.h"
 
 #include <errno.h>
@@ -127,7 +128,15 @@ int headless_run(const struct cli_options *o)
 		event_add_sink(warning_sink, NULL);
 
 	struct loop l = {.master = -1, .term_fd = -1, .sfd = -1};
-	int status = session_open(o, &l.session, err, sizeof err);
+	struct start_progress progress;
+	struct session_open_opts open_opts;
+	start_progress_begin(&progress, START_PROGRESS_LINE, &open_opts);
+	int status = session_open_with(o, &open_opts, &l.session, err, sizeof err);
+	int stop = start_progress_end(&progress);
+	if (stop && status == 0) /* it came after the last file: stop all the same */
+		snprintf(err, sizeof err, "interrupted while the session opened");
+	if (stop && (status == 0 || status == 130))
+		status = 128 + stop;
 	if (status) {
 		headless_error(err);
 		session_free(l.session);

@@ -26,6 +26,7 @@
 #include "session.h"
 #include "snapshot.h"
 #include "snapshot_cmd.h"
+#include "start_progress.h"
 #include "term.h"
 #include "util.h"
 
@@ -408,8 +409,17 @@ int tui_run(const struct cli_options *o)
 
 	/* warnings while the session opens reach the status line */
 	event_add_sink(event_to_panes, &t);
-	int rc = session_open(o, &t.s, err, sizeof err);
+	struct start_progress progress;
+	struct session_open_opts open_opts;
+	start_progress_begin(&progress, START_PROGRESS_SCREEN, &open_opts);
+	int rc = session_open_with(o, &open_opts, &t.s, err, sizeof err);
+	int stop = start_progress_end(&progress);
+	if (stop && rc == 0) /* it came after the last file: stop all the same */
+		snprintf(err, sizeof err, "interrupted while the session opened");
+	if (stop && (rc == 0 || rc == 130))
+		rc = 128 + stop;
 	if (rc != 0) {
+		session_free(t.s);
 		event_remove_sink(event_to_panes, &t);
 		headless_error(err);
 		free(t.outer_term);

@@ -586,6 +586,69 @@ static void test_change_events_and_ids(void **state)
 	st = NULL;
 }
 
+/* Checkpoint 0's progress: counts every file and its bytes; a callback that
+ * says stop makes the recording fail and leaves no session behind. */
+struct progress_seen {
+	uint64_t calls, files, bytes;
+	uint64_t stop_after; /* 0: never */
+	char root[300];
+};
+
+static bool on_progress(const struct snap_progress *p, void *ctx)
+{
+	struct progress_seen *s = ctx;
+	assert_true(p->files >= s->files); /* never goes back */
+	s->calls++;
+	s->files = p->files;
+	s->bytes = p->bytes;
+	snprintf(s->root, sizeof s->root, "%s", p->root);
+	return !(s->stop_after && p->files >= s->stop_after);
+}
+
+static void test_checkpoint_progress_and_stop(void **state)
+{
+	(void)state;
+	sh("cd %s && mkdir -p d1 d2 && for i in 1 2 3 4 5 6 7 8 9 10; do "
+	   "head -c 1000 /dev/zero > d1/f$i; printf %%05d $i > d2/g$i; done && ln -s d1 l",
+	   tree);
+	struct strlist roots = {0};
+	strlist_push(&roots, tree);
+	assert_int_equal(snap_store_open(store_dir, true, &st, err, sizeof err), 0);
+
+	struct progress_seen seen = {0};
+	struct snap_session_spec spec = {.id = "progress", .cwd = tree, .roots = &roots,
+	                                 .progress = on_progress, .progress_ctx = &seen};
+	if (snap_session_create(st, &spec, &ss, err, sizeof err) < 0)
+		fail_msg("create: %s", err);
+	assert_int_equal(seen.files, 20);
+	assert_int_equal(seen.bytes, 10 * 1000 + 10 * 5);
+	assert_true(seen.calls >= 23); /* 20 files, 2 directories, 1 symlink */
+	assert_string_equal(seen.root, tree);
+	snap_session_close(ss);
+	ss = NULL;
+
+	struct progress_seen stop = {.stop_after = 5};
+	spec.id = "stopped";
+	spec.progress_ctx = &stop;
+	assert_int_equal(snap_session_create(st, &spec, &ss, err, sizeof err), -1);
+	assert_non_null(strstr(err, "interrupted"));
+	assert_int_equal(stop.files, 5);
+	char path[700];
+	struct stat sb;
+	snprintf(path, sizeof path, "%s/sessions/stopped", store_dir);
+	assert_int_equal(lstat(path, &sb), -1); /* nothing half-recorded */
+	snprintf(path, sizeof path, "%s/sessions/progress/session.json", store_dir);
+	assert_int_equal(lstat(path, &sb), 0);
+	struct snap_info *infos = NULL;
+	size_t n = 0;
+	assert_int_equal(snap_list(st, &infos, &n, err, sizeof err), 0);
+	assert_int_equal(n, 1);
+	snap_info_free(infos, n);
+	snap_store_close(st);
+	st = NULL;
+	strlist_clear(&roots);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -602,6 +665,7 @@ int main(void)
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_index_reuse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_change_events_and_ids, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_checkpoint_progress_and_stop, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

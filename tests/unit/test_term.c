@@ -465,15 +465,19 @@ static void test_resize(void **state)
 	assert_string_equal(row_text(h, 9), "line10X");
 	assert_int_equal(term_scrollback_len(h->t), 0);
 
-	term_resize(h->t, 10, 4); /* narrower: cursor and rows clipped */
+	term_resize(h->t, 10, 4); /* narrower: lines re-wrap, the cursor stays after X */
 	assert_cursor(h, 9, 3);
-	assert_string_equal(row_text(h, 9), "line");
+	assert_string_equal(row_text(h, 8), "line");
+	assert_string_equal(row_text(h, 9), "10X");
 	feed(h, "\r\nabcdef");
 	assert_string_equal(row_text(h, 8), "abcd");
 	assert_string_equal(row_text(h, 9), "ef");
-	term_resize(h->t, 10, 20); /* not re-wrapped, and the cut text does not come back */
-	assert_string_equal(row_text(h, 0), "line");
-	assert_string_equal(row_text(h, 8), "abcd");
+	term_resize(h->t, 10, 20); /* wider: joined again, nothing was cut */
+	assert_string_equal(row_text(h, 0), "line2");
+	assert_string_equal(row_text(h, 8), "line10X");
+	assert_string_equal(row_text(h, 9), "abcdef");
+	assert_cursor(h, 9, 6);
+	assert_int_equal(term_scrollback_len(h->t), 1);
 	harness_free(h);
 
 	/* cursor at the top with content below it: rows below the cursor go */
@@ -502,6 +506,346 @@ static void test_resize(void **state)
 	feed(h, "\r\nnext");
 	assert_string_equal(row_text(h, 3), "next");
 	harness_free(h);
+}
+
+/* The text of a logical line starting at displayed row `row`: rows joined
+ * while term_row_wrapped says so. Returns how many rows it took in *nrows. */
+static const char *line_text(struct harness *h, int row, int *nrows)
+{
+	static char buf[8192];
+	int rows, cols;
+	size_t n = 0;
+	term_size(h->t, &rows, &cols);
+	int r = row;
+	for (;; r++) {
+		const char *t = row_text(h, r);
+		bool wrapped = term_row_wrapped(h->t, r);
+		size_t len = strlen(t);
+		memcpy(buf + n, t, len);
+		n += len;
+		if (!wrapped || r + 1 >= rows)
+			break;
+	}
+	buf[n] = 0;
+	if (nrows)
+		*nrows = r - row + 1;
+	return buf;
+}
+
+static const char long_line[] = /* 100 characters */
+	"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	"0123456789abcdefghijklmnopqrstuvwxyzAB";
+
+static void test_rewrap_on_resize(void **state)
+{
+	(void)state;
+	assert_int_equal(strlen(long_line), 100);
+	struct harness *h = harness_new(6, 80, 100);
+	feed(h, "$ ");
+	feed(h, long_line);
+	feed(h, "\r\nshort\r\n$ ");
+	/* 102 characters at 80 columns: two rows joined by the wrap flag */
+	assert_string_equal(row_text(h, 0), "$ 0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdef");
+	assert_string_equal(row_text(h, 1), "ghijklmnopqrstuvwxyzAB");
+	assert_true(term_row_wrapped(h->t, 0));
+	assert_cursor(h, 3, 2);
+
+	term_resize(h->t, 6, 40);
+	assert_string_equal(row_text(h, 0), "$ 0123456789abcdefghijklmnopqrstuvwxyzAB");
+	assert_string_equal(row_text(h, 1), "CDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdef");
+	assert_string_equal(row_text(h, 2), "ghijklmnopqrstuvwxyzAB");
+	assert_true(term_row_wrapped(h->t, 0));
+	assert_true(term_row_wrapped(h->t, 1));
+	assert_false(term_row_wrapped(h->t, 2));
+	assert_string_equal(row_text(h, 3), "short");
+	assert_false(term_row_wrapped(h->t, 3));
+	assert_string_equal(row_text(h, 4), "$");
+	assert_cursor(h, 4, 2); /* the prompt line moved down one row */
+	assert_int_equal(term_scrollback_len(h->t), 0);
+
+	term_resize(h->t, 6, 120);
+	char want[128];
+	snprintf(want, sizeof(want), "$ %s", long_line);
+	assert_string_equal(row_text(h, 0), want);
+	assert_false(term_row_wrapped(h->t, 0));
+	assert_string_equal(row_text(h, 1), "short");
+	assert_string_equal(row_text(h, 2), "$");
+	assert_cursor(h, 2, 2);
+	/* the program goes on where the cursor is */
+	feed(h, "ok");
+	assert_string_equal(row_text(h, 2), "$ ok");
+	harness_free(h);
+}
+
+static void test_rewrap_keeps_hard_breaks(void **state)
+{
+	(void)state;
+	struct harness *h = harness_new(6, 10, 100);
+	feed(h, "0123456789\r\nabc\r\n"); /* a full line ended by CR LF */
+	assert_false(term_row_wrapped(h->t, 0));
+	term_resize(h->t, 6, 20);
+	assert_string_equal(row_text(h, 0), "0123456789");
+	assert_string_equal(row_text(h, 1), "abc");
+	term_resize(h->t, 6, 5); /* split, but not joined with the next line */
+	assert_string_equal(row_text(h, 0), "01234");
+	assert_string_equal(row_text(h, 1), "56789");
+	assert_string_equal(row_text(h, 2), "abc");
+	assert_true(term_row_wrapped(h->t, 0));
+	assert_false(term_row_wrapped(h->t, 1));
+	assert_cursor(h, 3, 0);
+	term_resize(h->t, 6, 10);
+	assert_string_equal(row_text(h, 0), "0123456789");
+	assert_string_equal(row_text(h, 1), "abc");
+	assert_cursor(h, 2, 0);
+	harness_free(h);
+}
+
+static void test_rewrap_scrollback(void **state)
+{
+	(void)state;
+	struct harness *h = harness_new(3, 10, 100);
+	feed(h, "first line of text\r\n"); /* 18 characters: wraps */
+	for (int i = 0; i < 5; i++)
+		feed(h, "x\r\n");
+	feed(h, "$ ");
+	assert_int_equal(term_scrollback_len(h->t), 5);
+	term_scroll_view(h->t, 5);
+	assert_string_equal(row_text(h, 0), "first line");
+	assert_string_equal(row_text(h, 1), " of text");
+	term_scroll_view(h->t, -INT_MAX);
+
+	term_resize(h->t, 3, 20); /* joined in history: one row fewer */
+	assert_int_equal(term_scrollback_len(h->t), 4);
+	term_scroll_view(h->t, 4);
+	assert_string_equal(row_text(h, 0), "first line of text");
+	assert_string_equal(row_text(h, 1), "x");
+	term_scroll_view(h->t, -INT_MAX);
+	assert_string_equal(row_text(h, 2), "$");
+	assert_cursor(h, 2, 2);
+
+	term_resize(h->t, 3, 6); /* split in history: three rows */
+	assert_int_equal(term_scrollback_len(h->t), 6);
+	term_scroll_view(h->t, 6);
+	assert_string_equal(row_text(h, 0), "first");
+	assert_string_equal(row_text(h, 1), "line o");
+	assert_string_equal(row_text(h, 2), "f text");
+	assert_true(term_row_wrapped(h->t, 0));
+	assert_true(term_row_wrapped(h->t, 1));
+	assert_false(term_row_wrapped(h->t, 2));
+	term_scroll_view(h->t, -3);
+	assert_string_equal(row_text(h, 0), "x");
+	term_scroll_view(h->t, -INT_MAX);
+	assert_string_equal(row_text(h, 2), "$");
+	assert_cursor(h, 2, 2);
+	harness_free(h);
+
+	/* a full history drops its oldest lines when lines take more rows */
+	h = harness_new(2, 10, 4);
+	for (int i = 0; i < 6; i++)
+		feed(h, "abcdefghij\r\n");
+	assert_int_equal(term_scrollback_len(h->t), 4);
+	term_resize(h->t, 2, 5);
+	assert_int_equal(term_scrollback_len(h->t), 4);
+	assert_string_equal(row_text(h, 0), "fghij"); /* the screen: end of the last line */
+	assert_string_equal(row_text(h, 1), "");
+	term_scroll_view(h->t, 4);
+	assert_string_equal(row_text(h, 0), "fghij"); /* oldest kept: half a line */
+	assert_string_equal(row_text(h, 1), "abcde");
+	harness_free(h);
+}
+
+static void test_rewrap_cursor(void **state)
+{
+	(void)state;
+	/* cursor in the middle of a wrapped line, on the character 'Q' */
+	struct harness *h = harness_new(5, 10, 100);
+	feed(h, "abcdefghijklmnopQrstuvwxyz\x1b[2;7H");
+	assert_cursor(h, 1, 6);
+	assert_int_equal(cell_at(h, 1, 6).chars[0], 'Q');
+	term_resize(h->t, 5, 4);
+	int r, c;
+	bool visible;
+	term_cursor(h->t, &r, &c, &visible);
+	assert_int_equal(cell_at(h, r, c).chars[0], 'Q');
+	assert_cursor(h, 4, 0); /* the cursor's row stays; 16 / 4 = row 4 of its line */
+	term_resize(h->t, 5, 30);
+	term_cursor(h->t, &r, &c, &visible);
+	assert_int_equal(cell_at(h, r, c).chars[0], 'Q');
+	assert_int_equal(c, 16);
+
+	/* the last column written, wrap pending: the next glyph still follows it */
+	harness_free(h);
+	h = harness_new(5, 10, 100);
+	feed(h, "0123456789");
+	assert_cursor(h, 0, 9);
+	term_resize(h->t, 5, 20);
+	assert_cursor(h, 0, 10);
+	feed(h, "X");
+	assert_string_equal(row_text(h, 0), "0123456789X");
+	term_resize(h->t, 5, 4);
+	assert_string_equal(line_text(h, 0, NULL), "0123456789X");
+	assert_cursor(h, 2, 3);
+	feed(h, "Y");
+	assert_string_equal(line_text(h, 0, NULL), "0123456789XY");
+	harness_free(h);
+
+	/* shrinking rows and columns together: the cursor stays valid */
+	h = harness_new(10, 20, 100);
+	for (int i = 0; i < 9; i++)
+		feed(h, "a long line of text!"); /* exactly 20: all wrap */
+	term_resize(h->t, 3, 7);
+	term_cursor(h->t, &r, &c, &visible);
+	assert_in_range(r, 0, 2);
+	assert_in_range(c, 0, 6);
+	feed(h, "END");
+	term_resize(h->t, 10, 20);
+	assert_string_equal(row_text(h, 9), "END");
+	assert_string_equal(row_text(h, 8), "a long line of text!");
+	assert_true(term_row_wrapped(h->t, 8));
+	harness_free(h);
+}
+
+static void test_rewrap_wide_characters(void **state)
+{
+	(void)state;
+	/* U+6F22 (3 bytes, 2 columns) x 5 after "ab": 12 columns */
+	struct harness *h = harness_new(4, 12, 100);
+	feed(h, "ab\xe6\xbc\xa2\xe6\xbc\xa2\xe6\xbc\xa2\xe6\xbc\xa2\xe6\xbc\xa2!");
+	assert_true(term_row_wrapped(h->t, 0));
+	assert_string_equal(row_text(h, 1), "!");
+	term_resize(h->t, 4, 5); /* "ab" + one wide (4 columns): the next one does not fit */
+	assert_string_equal(row_text(h, 0), "ab\xe6\xbc\xa2");
+	assert_int_equal(cell_at(h, 0, 2).width, 2);
+	assert_int_equal(cell_at(h, 0, 3).width, 0);
+	assert_int_equal(cell_at(h, 0, 4).chars[0], 0); /* the blank it left */
+	assert_true(term_row_wrapped(h->t, 0));
+	assert_string_equal(row_text(h, 1), "\xe6\xbc\xa2\xe6\xbc\xa2");
+	assert_string_equal(row_text(h, 2), "\xe6\xbc\xa2\xe6\xbc\xa2!");
+	assert_int_equal(cell_at(h, 2, 0).width, 2);
+	for (int r = 0; r < 4; r++)
+		for (int c = 0; c < 5; c++)
+			assert_true(cell_at(h, r, c).width != 2 || c + 1 < 5);
+	/* back: the blank was padding, not text */
+	term_resize(h->t, 4, 12);
+	assert_string_equal(row_text(h, 0), "ab\xe6\xbc\xa2\xe6\xbc\xa2\xe6\xbc\xa2\xe6\xbc\xa2\xe6\xbc\xa2");
+	assert_string_equal(row_text(h, 1), "!");
+	harness_free(h);
+
+	/* written by the program: a wide glyph that does not fit at the margin
+	 * wraps, and the row it left is a continuation too */
+	h = harness_new(4, 5, 100);
+	feed(h, "abcd\xe6\xbc\xa2" "e");
+	assert_string_equal(row_text(h, 0), "abcd");
+	assert_true(term_row_wrapped(h->t, 0));
+	term_resize(h->t, 4, 10);
+	assert_string_equal(row_text(h, 0), "abcd\xe6\xbc\xa2" "e");
+	assert_cursor(h, 0, 7);
+	/* one column: no room for a wide character at all, it becomes a blank */
+	term_resize(h->t, 8, 1);
+	assert_string_equal(row_text(h, 3), "d");
+	assert_int_equal(cell_at(h, 4, 0).width, 1);
+	harness_free(h);
+}
+
+static void test_rewrap_leaves_alt_screen(void **state)
+{
+	(void)state;
+	struct harness *h = harness_new(4, 10, 100);
+	feed(h, "abcdefghijkl\r\n$ ");
+	feed(h, "\x1b[?1049h\x1b[Hfull-width\x1b[2;1Hxy");
+	assert_true(term_altscreen(h->t));
+	term_resize(h->t, 4, 5);
+	assert_string_equal(row_text(h, 0), "full-"); /* cut, not re-wrapped */
+	assert_string_equal(row_text(h, 1), "xy");
+	assert_false(term_row_wrapped(h->t, 0));
+	assert_cursor(h, 1, 2);
+	term_resize(h->t, 4, 10);
+	assert_string_equal(row_text(h, 0), "full-");
+	feed(h, "\x1b[?1049l"); /* the primary screen was re-wrapped meanwhile */
+	assert_string_equal(row_text(h, 0), "abcdefghij");
+	assert_string_equal(row_text(h, 1), "kl");
+	assert_true(term_row_wrapped(h->t, 0));
+	assert_string_equal(row_text(h, 2), "$");
+	harness_free(h);
+}
+
+/* All the text, history and screen, with soft-wrapped rows joined and hard
+ * breaks as '\n', trailing blank lines dropped. */
+static char *all_text(struct harness *h)
+{
+	int rows, cols;
+	term_size(h->t, &rows, &cols);
+	size_t hist = term_scrollback_len(h->t), total = hist + (size_t)rows, n = 0;
+	char *out = malloc(total * ((size_t)cols * 4 + 2) + 1);
+	assert_non_null(out);
+	for (size_t k = 0; k < total; k++) {
+		int row = 0;
+		term_scroll_view(h->t, -INT_MAX);
+		if (k < hist)
+			term_scroll_view(h->t, (int)(hist - k));
+		else
+			row = (int)(k - hist);
+		const char *t = row_text(h, row);
+		size_t len = strlen(t);
+		memcpy(out + n, t, len);
+		n += len;
+		if (!term_row_wrapped(h->t, row))
+			out[n++] = '\n';
+	}
+	term_scroll_view(h->t, -INT_MAX);
+	while (n > 0 && out[n - 1] == '\n')
+		n--;
+	out[n] = 0;
+	return out;
+}
+
+/* Random text (narrow and wide, no spaces), line breaks and resizes: the
+ * text read back, joined by the wrap flags, is always exactly what was
+ * written, and the cursor stays where the next character goes. (At 1 or 2
+ * columns a glyph can fill a whole row, and a line break after it cannot be
+ * told from a wrap: at least 3 columns here.) */
+static void test_rewrap_keeps_text(void **state)
+{
+	(void)state;
+	static const char *pieces[] = { "abc", "x", "0123456789", "\xe6\xbc\xa2", "\xe4\xb8\x80z",
+		                        "\r\n" };
+	const size_t npieces = sizeof(pieces) / sizeof(pieces[0]);
+	unsigned seed = 4242;
+	for (int round = 0; round < 20; round++) {
+		struct harness *h = harness_new(6, 12, 10000);
+		char *model = calloc(1, 1 << 16);
+		assert_non_null(model);
+		size_t mlen = 0;
+		for (int i = 0; i < 300; i++) {
+			seed = seed * 1103515245u + 12345u;
+			unsigned pick = (seed >> 16) % (unsigned)(npieces + 2);
+			if (pick >= npieces) {
+				seed = seed * 1103515245u + 12345u;
+				term_resize(h->t, 1 + (int)((seed >> 16) % 9), 3 + (int)((seed >> 20) % 30));
+				char *got = all_text(h);
+				model[mlen] = 0;
+				const char *want = model;
+				size_t wl = mlen;
+				while (wl > 0 && model[wl - 1] == '\n')
+					wl--;
+				if (strlen(got) != wl || memcmp(got, want, wl) != 0)
+					fail_msg("round %d step %d: text changed on resize:\n%s\n---\n%.*s",
+					         round, i, got, (int)wl, want);
+				free(got);
+				continue;
+			}
+			feed(h, pieces[pick]);
+			const char *p = pieces[pick];
+			if (strcmp(p, "\r\n") == 0) {
+				model[mlen++] = '\n';
+			} else {
+				memcpy(model + mlen, p, strlen(p));
+				mlen += strlen(p);
+			}
+		}
+		free(model);
+		harness_free(h);
+	}
 }
 
 static void test_dsr_and_da(void **state)
@@ -914,6 +1258,13 @@ int main(void)
 		cmocka_unit_test(test_combining_pool_survives_churn),
 		cmocka_unit_test(test_alternate_screen),
 		cmocka_unit_test(test_resize),
+		cmocka_unit_test(test_rewrap_on_resize),
+		cmocka_unit_test(test_rewrap_keeps_hard_breaks),
+		cmocka_unit_test(test_rewrap_scrollback),
+		cmocka_unit_test(test_rewrap_cursor),
+		cmocka_unit_test(test_rewrap_wide_characters),
+		cmocka_unit_test(test_rewrap_leaves_alt_screen),
+		cmocka_unit_test(test_rewrap_keeps_text),
 		cmocka_unit_test(test_dsr_and_da),
 		cmocka_unit_test(test_bracketed_paste),
 		cmocka_unit_test(test_keys),
