@@ -63,6 +63,11 @@ static void add_question(struct tui *t, const char *id, const cJSON *d)
 	snprintf(a->id, sizeof a->id, "%s", id);
 	const char *cat = str_field(d, "category");
 	a->write = cat && strcmp(cat, "write") == 0;
+	a->once = !a->write;
+	const cJSON *answers = cJSON_GetObjectItemCaseSensitive(d, "answers"), *ans;
+	cJSON_ArrayForEach(ans, answers)
+		if (cJSON_IsString(ans) && strcmp(ans->valuestring, "once") == 0)
+			a->once = true;
 	const char *what = str_field(d, "what"), *target = str_field(d, "target");
 	const char *method = str_field(d, "method");
 	if (a->write)
@@ -129,9 +134,9 @@ void ask_queue_answer(struct tui *t, const char *answer)
 		return;
 	}
 	struct ask_item *a = &t->asks.v[0];
-	if (a->write && strcmp(answer, "once") == 0) {
+	if (!a->once && strcmp(answer, "once") == 0) {
 		snprintf(t->message, sizeof t->message,
-		         "a write cannot be allowed once: allow it for the session or deny it");
+		         "allow once is possible for opens only: allow it for the session or deny it");
 		t->status_dirty = true;
 		return;
 	}

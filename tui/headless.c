@@ -155,7 +155,7 @@ int headless_run(const struct cli_options *o)
 
 	/* Answers are read from the terminal only when the command's pty does
 	 * not take the keyboard (stdin is not a terminal). */
-	if (o->ask_net)
+	if (o->ask_net || o->ask_write)
 		l.ask = ask_tty_open(l.session, !isatty(0));
 	status = session_start(l.session, &io, err, sizeof err);
 	if (status) {

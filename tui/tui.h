@@ -126,7 +126,8 @@ struct perms_dialog {
 /* One question of ask mode waiting for an answer (ask_queue.c). */
 struct ask_item {
 	char id[32];
-	bool write;            /* a write (no "once"), else a network attempt */
+	bool write;            /* a write, else a network attempt */
+	bool once;             /* "once" is a possible answer (writes: opens only) */
 	char *what;            /* "write /x by sh", "GET 127.0.0.1:80" (raw) */
 	uint64_t deadline_ns;  /* monotonic, as the core counts it */
 };

@@ -2,7 +2,8 @@
 # Ask mode in the TUI, end to end (tmux driving as in tui.sh): with --ask,
 # questions queue at the top of the Denied pane with a countdown: allow once
 # for a curl through the proxy to a python3 http.server started here, deny
-# for another, a write allowed for the session (not "once"), the countdown
+# for another, an open allowed once, a mkdir allowed for the session (not
+# "once": opens only), the countdown
 # paused while a dialog is open, and running down to deny when nobody
 # answers.
 . "$(dirname "$0")/../lib.sh"
@@ -70,13 +71,20 @@ ask() {
 	assert_not_contains "deny: curl gets nothing" "$s" "hello from www
 C2-"
 	assert_match "denied: the attempt shows in Network, denied" "$s" "deny +CONNECT 127\.0\.0\.8:$P8"
-	# --- a write, allowed for the session -----------------------------------------------------------
-	tmux_keys Escape "clear; touch $d/w && echo W1-ok || echo W1-no" Enter
+	# --- an open for writing, allowed once ----------------------------------------------------------
+	tmux_keys Escape "clear; touch $d/o1 && echo O1-ok || echo O1-no" Enter
 	tmux_wait "Asking 1" 10
-	assert_match "a held write is queued" "$(tmux_screen)" "> +[0-9]+s [a-z]+ $d"
+	assert_match "a held write is queued" "$(tmux_screen)" "> +[0-9]+s [a-z]+ $d/o1"
 	tmux_keys M-3 o
-	tmux_wait "cannot be allowed once" 5 && ok "a write cannot be allowed once: it says so" ||
-		fail "a write cannot be allowed once: it says so" "$(tmux_screen)"
+	tmux_wait "^│O1-" 10
+	assert_contains "allow once: the open goes through" "$(tmux_screen)" "O1-ok"
+	assert_file_is "  ... and the file is on the host" "$d/o1" ""
+	# --- a mkdir (not an open: no "once"), allowed for the session ------------------------------------
+	tmux_keys Escape "clear; mkdir $d/w && echo W1-ok || echo W1-no" Enter
+	tmux_wait "Asking 1" 10
+	tmux_keys M-3 o
+	tmux_wait "possible for opens only" 5 && ok "a mkdir cannot be allowed once: it says so" ||
+		fail "a mkdir cannot be allowed once: it says so" "$(tmux_screen)"
 	tmux_keys s
 	tmux_wait "^│W1-" 10
 	s=$(tmux_screen)
