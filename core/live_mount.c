@@ -341,15 +341,23 @@ static int clone_from_host(int staging, const char *path, bool writable,
 static int make_mountpoint(int root, int host_root, const char *path, bool is_dir,
                            struct reply *r)
 {
+	/* Components of path, split in place: comps[0..n). */
 	cleanup_free char *rel = xstrdup(path + 1);
-	cleanup_free char *prefix = xstrdup(path + 1);
-	size_t plen = 0;
+	size_t n = 0, cap = 1;
+	for (const char *c = rel; *c; c++)
+		cap += *c == '/';
+	cleanup_free char **comps = xcalloc(cap, sizeof *comps);
+	char *save = NULL;
+	for (char *c = strtok_r(rel, "/", &save); c; c = strtok_r(NULL, "/", &save))
+		comps[n++] = c;
+	if (n == 0)
+		return fail(r, EINVAL, "%s: nothing to bring in", path);
+	/* cur: the deepest directory that exists inside, comps[0..have). */
 	cleanup_fd int cur = fcntl(root, F_DUPFD_CLOEXEC, 3);
-	char *save = NULL, *comp = strtok_r(rel, "/", &save);
-	char *next;
-	for (; comp && (next = strtok_r(NULL, "/", &save)); comp = next) {
-		int fd = sys_openat2(cur, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC,
-		                     RESOLVE_INSIDE);
+	size_t have = 0;
+	for (; have + 1 < n; have++) {
+		int fd = sys_openat2(cur, comps[have],
+		                     O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, RESOLVE_INSIDE);
 		if (fd < 0 && errno == ENOENT)
 			break;
 		if (fd < 0)
@@ -357,14 +365,16 @@ static int make_mountpoint(int root, int host_root, const char *path, bool is_di
 			            strerror(errno));
 		close(cur);
 		cur = fd;
-		plen += (plen ? 1 : 0) + strlen(comp);
 	}
-	/* comp: the first missing component (the last one when only it is);
-	 * cur: the deepest directory that exists inside, at prefix. */
-	prefix[plen] = '\0';
+	cleanup_free char *prefix = xstrdup("");
+	for (size_t i = 0; i < have; i++) {
+		char *p = xasprintf("%s%s%s", prefix, i ? "/" : "", comps[i]);
+		free(prefix);
+		prefix = p;
+	}
 	struct statfs sfs;
 	struct stat in, host;
-	cleanup_fd int hfd = plen ? sys_openat2(host_root, prefix, O_PATH | O_NOFOLLOW | O_CLOEXEC,
+	cleanup_fd int hfd = have ? sys_openat2(host_root, prefix, O_PATH | O_NOFOLLOW | O_CLOEXEC,
 	                                        RESOLVE_INSIDE) :
 	                            fcntl(host_root, F_DUPFD_CLOEXEC, 3);
 	if (hfd < 0 || fstat(hfd, &host) < 0 || fstat(cur, &in) < 0 || fstatfs(cur, &sfs) < 0)
@@ -383,23 +393,23 @@ static int make_mountpoint(int root, int host_root, const char *path, bool is_di
 	if (ro && mount_setattr(root, "", AT_EMPTY_PATH, &rw, sizeof rw) < 0)
 		return fail(r, errno, "cannot make a mountpoint for %s: %s", path, strerror(errno));
 	int rc = 0;
-	while (comp && rc == 0) {
-		next = strtok_r(NULL, "/", &save);
-		if (next || is_dir) {
-			if (mkdirat(cur, comp, 0755) < 0 && errno != EEXIST)
+	for (size_t i = have; i < n && rc == 0; i++) {
+		bool last = i + 1 == n;
+		if (!last || is_dir) {
+			if (mkdirat(cur, comps[i], 0755) < 0 && errno != EEXIST)
 				rc = fail(r, errno, "cannot make a mountpoint for %s: %s", path,
 				          strerror(errno));
 		} else {
-			int f = openat(cur, comp, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
-			               0644);
+			int f = openat(cur, comps[i],
+			               O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
 			if (f < 0)
 				rc = fail(r, errno, "cannot make a mountpoint for %s: %s", path,
 				          strerror(errno));
 			else
 				close(f);
 		}
-		if (rc == 0 && next) {
-			int fd = sys_openat2(cur, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC,
+		if (rc == 0 && !last) {
+			int fd = sys_openat2(cur, comps[i], O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC,
 			                     RESOLVE_INSIDE);
 			if (fd < 0)
 				rc = fail(r, errno, "cannot reach %s inside the sandbox: %s", path,
@@ -409,7 +419,6 @@ static int make_mountpoint(int root, int host_root, const char *path, bool is_di
 				cur = fd;
 			}
 		}
-		comp = next;
 	}
 	struct mount_attr back = { .attr_set = MOUNT_ATTR_RDONLY };
 	if (ro && mount_setattr(root, "", AT_EMPTY_PATH, &back, sizeof back) < 0 && rc == 0)

@@ -150,19 +150,28 @@ static const char *how_text(enum live_unmount_how how)
 /* A host path the sandbox never saw, brought in (see live_policy.h). */
 static int bring_in(struct live_policy *lp, const struct live_target *t, const char *path, bool writable, cJSON *d, char *err, size_t errlen)
 {
+	/* Masks go where the host resolves each rule, as at start (jail_plan.c):
+	 * a rule spelt through a symlink, or naming one, hides what it points
+	 * to; the helper walks host paths without following any symlink. */
 	struct strlist masks = { 0 };
-	for (size_t i = 0; i < t->policy->deny_read.len; i++)
-		strlist_push(&masks, t->policy->deny_read.items[i]);
-	for (size_t i = 0; t->protected_paths && i < t->protected_paths->len; i++)
-		strlist_push(&masks, t->protected_paths->items[i]);
+	const struct strlist *lists[2] = { &t->policy->deny_read, t->protected_paths };
 	int rc = 0;
-	for (size_t i = 0; i < masks.len && rc == 0; i++) {
-		const char *m = masks.items[i];
-		size_t n = strlen(m);
-		if (strncmp(path, m, n) == 0 && (path[n] == '/' || path[n] == '\0'))
-			rc = error_set(err, errlen, "%s is hidden (deny-read %s); lift that first",
-			               path, m);
-	}
+	bool exists;
+	cleanup_free char *real = policy_canonical_path(path, &exists);
+	for (int l = 0; l < 2; l++)
+		for (size_t i = 0; lists[l] && i < lists[l]->len; i++) {
+			const char *rule = lists[l]->items[i];
+			char *m = policy_canonical_path(rule, &exists);
+			if (!strlist_contains(&masks, m))
+				strlist_push(&masks, m);
+			size_t n = strlen(m);
+			if (rc == 0 && strncmp(real, m, n) == 0 &&
+			    (real[n] == '/' || real[n] == '\0'))
+				rc = error_set(err, errlen,
+				               "%s is hidden (deny-read %s); lift that first", path,
+				               rule);
+			free(m);
+		}
 	struct live_mount_result res;
 	if (rc == 0 && live_mount_bring_in(t->init_pid, t->staging_fd > 0 ? t->staging_fd : -1,
 	                                   path, writable, &masks, &res, err, errlen) < 0)
