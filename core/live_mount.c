@@ -337,7 +337,7 @@ static int clone_from_host(int staging, const char *path, bool writable,
  * never where the host's file system shows through (same device as the
  * host's path there, seen through host_root, an fd into the staging tree),
  * so nothing is ever created on the host. The root tmpfs is read-only for
- * the workload; its flag is lifted for the few mkdirs and put back. */
+ * the workload and stays so: the mkdirs go through a writable clone of it. */
 static int make_mountpoint(int root, int host_root, const char *path, bool is_dir,
                            struct reply *r)
 {
@@ -389,9 +389,30 @@ static int make_mountpoint(int root, int host_root, const char *path, bool is_di
 	if (ro && mount_id_of(cur) != mount_id_of(root))
 		return fail(r, EROFS, "%s cannot be brought in live: its parent inside the sandbox "
 		                      "is a read-only mount", path);
-	struct mount_attr rw = { .attr_clr = MOUNT_ATTR_RDONLY };
-	if (ro && mount_setattr(root, "", AT_EMPTY_PATH, &rw, sizeof rw) < 0)
-		return fail(r, errno, "cannot make a mountpoint for %s: %s", path, strerror(errno));
+	if (ro) {
+		/* Write through a private writable clone of the root mount (same
+		 * tmpfs): the sandbox's root never turns writable, not even for
+		 * the few mkdirs, so the workload cannot race them. */
+		cleanup_fd int wroot = open_tree(root, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+		                                                   AT_EMPTY_PATH);
+		struct mount_attr rw = { .attr_clr = MOUNT_ATTR_RDONLY };
+		if (wroot < 0 || mount_setattr(wroot, "", AT_EMPTY_PATH, &rw, sizeof rw) < 0)
+			return fail(r, errno, "cannot make a mountpoint for %s: %s", path,
+			            strerror(errno));
+		struct stat w;
+		int fd = have ? sys_openat2(wroot, prefix, O_PATH | O_DIRECTORY | O_NOFOLLOW |
+		                                                   O_CLOEXEC,
+		                            RESOLVE_INSIDE | RESOLVE_NO_XDEV) :
+		                fcntl(wroot, F_DUPFD_CLOEXEC, 3);
+		if (fd < 0 || fstat(fd, &w) < 0 || w.st_dev != in.st_dev || w.st_ino != in.st_ino) {
+			int e = fd < 0 ? errno : ESTALE;
+			if (fd >= 0)
+				close(fd);
+			return fail(r, e, "cannot make a mountpoint for %s: %s", path, strerror(e));
+		}
+		close(cur);
+		cur = fd; /* its mount dies with the last fd on it */
+	}
 	int rc = 0;
 	for (size_t i = have; i < n && rc == 0; i++) {
 		bool last = i + 1 == n;
@@ -420,10 +441,6 @@ static int make_mountpoint(int root, int host_root, const char *path, bool is_di
 			}
 		}
 	}
-	struct mount_attr back = { .attr_set = MOUNT_ATTR_RDONLY };
-	if (ro && mount_setattr(root, "", AT_EMPTY_PATH, &back, sizeof back) < 0 && rc == 0)
-		rc = fail(r, errno, "cannot make the sandbox's root read-only again: %s",
-		          strerror(errno));
 	return rc;
 }
 
