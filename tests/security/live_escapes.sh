@@ -1,6 +1,10 @@
 #!/bin/bash
 # Escapes tried against the live features (review of bring-in and live
-# secret hosts), each from inside a running session.
+# secret hosts), each from inside a running session: deny-read rules spelt
+# through or naming host symlinks inside a brought-in tree; bring-ins
+# several levels deep; deny-write paths beneath a live write grant (brought
+# in or made writable); the read-only root racing the helper's mkdirs; fds
+# left in glassbox after many bring-ins.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../integration/live_lib.sh"
 
@@ -86,6 +90,46 @@ body() {
 	assert_absent "no stray mountpoint on the host" "$far/a/b/f/f"
 	touch "$W/stop"
 	end_session
+	# --- deny-write beneath a live write grant -------------------------
+	# At start a deny-write path under a writable bind stays read-only
+	# (deny wins); a live grant must keep that, whether it brings the
+	# host path in or makes a visible read-only one writable.
+	rm -rf "$far-w"
+	mkdir_user "$far-w" "$far-w/pub"
+	rm -f "$W/stop" "$W/seen"
+	cat >"$W/writer.sh" <<'SH'
+i=0
+while [ ! -e stop ] && [ $i -lt 600 ]; do
+	i=$((i + 1))
+	line=""
+	for d in "$@"; do
+		if echo x >"$d/w$i" 2>/dev/null; then line="$line W"; else line="$line N"; fi
+	done
+	echo "${line# }" >>seen
+	sleep 0.05
+done
+SH
+	start_session "$log" --allow-read="$far/a" --deny-write="$far/a/b" --deny-write="$far-w/pub" -- \
+		sh writer.sh "$far-w" "$far-w/pub" "$far/a" "$far/a/b" ||
+		{ fail "session starts" "$(cat "$UD/sess.err")"; return; }
+	wait_lines "$W/seen" 2
+	assert_eq "before: nothing is writable" "N N N N" "$(tail -1 "$W/seen")"
+	gbrun ctl "$SID" allow-write "$far-w"
+	assert_eq "a never-seen directory is brought in writable" "add allow_write $far-w: writable" "$OUT"
+	gbrun ctl "$SID" allow-write "$far/a"
+	assert_eq "a visible read-only directory is made writable" "add allow_write $far/a: writable" "$OUT"
+	mkdir_user "$far/a/b/c"
+	gbrun ctl "$SID" allow-write "$far/a/b/c"
+	assert_rc "a write grant below a deny-write path is refused" 1
+	assert_contains "  ... naming the rule" "$ERR" "deny-write $far/a/b"
+	next_round
+	assert_eq "deny-write paths beneath both grants stay read-only" "W N W N" "$(tail -1 "$W/seen")"
+	touch "$W/stop"
+	end_session
+	assert_eq "nothing was written below the deny-write paths on the host" "" \
+		"$(ls "$far-w/pub" "$far/a/b" | grep '^w')"
+	rm -rf "$far-w" "$far"/a/w*
+
 	# --- the root tmpfs never turns writable under the workload ---------
 	# Mountpoints beneath the sandbox's read-only root used to be made by
 	# lifting its read-only flag for a moment; a tight mkdir loop inside
