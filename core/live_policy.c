@@ -147,6 +147,37 @@ static const char *how_text(enum live_unmount_how how)
 	return "?";
 }
 
+/* The canonical form of each path of l (policy_canonical_path), as the
+ * start-time plan places its mounts. */
+static void canonical_list(const struct strlist *l, struct strlist *out)
+{
+	for (size_t i = 0; l && i < l->len; i++) {
+		bool exists;
+		char *c = policy_canonical_path(l->items[i], &exists);
+		if (!strlist_contains(out, c))
+			strlist_push(out, c);
+		free(c);
+	}
+}
+
+/* A deny-write rule at or above path that a write grant would override
+ * (deny wins, as at start; the rule on path itself is the user's to lift
+ * by granting it), or NULL. */
+static const char *deny_write_above(const struct live_target *t, const char *path)
+{
+	bool exists;
+	cleanup_free char *real = policy_canonical_path(path, &exists);
+	for (size_t i = 0; i < t->policy->deny_write.len; i++) {
+		const char *rule = t->policy->deny_write.items[i];
+		cleanup_free char *m = policy_canonical_path(rule, &exists);
+		size_t n = strlen(m);
+		if (strcmp(rule, path) != 0 && strcmp(m, real) != 0 &&
+		    strncmp(real, m, n) == 0 && (real[n] == '/' || strcmp(m, "/") == 0))
+			return rule;
+	}
+	return NULL;
+}
+
 /* A host path the sandbox never saw, brought in (see live_policy.h). */
 static int bring_in(struct live_policy *lp, const struct live_target *t, const char *path, bool writable, cJSON *d, char *err, size_t errlen)
 {
@@ -172,11 +203,14 @@ static int bring_in(struct live_policy *lp, const struct live_target *t, const c
 				               rule);
 			free(m);
 		}
+	struct strlist ro = { 0 };
+	canonical_list(&t->policy->deny_write, &ro);
 	struct live_mount_result res;
 	if (rc == 0 && live_mount_bring_in(t->init_pid, t->staging_fd > 0 ? t->staging_fd : -1,
-	                                   path, writable, &masks, &res, err, errlen) < 0)
+	                                   path, writable, &masks, &ro, &res, err, errlen) < 0)
 		rc = -1;
 	strlist_clear(&masks);
+	strlist_clear(&ro);
 	if (rc < 0)
 		return -1;
 	remember(lp, path, writable ? LIVE_BIND_RW : LIVE_BIND_RO, res.mnt_id);
@@ -203,6 +237,11 @@ static int apply_fs(struct live_policy *lp, const struct live_target *t, bool ad
 	bool want_ro = (!add && list == L_ALLOW_WRITE) || (add && list == L_DENY_WRITE);
 	bool want_mask = (add && list == L_DENY_READ) || (!add && list == L_ALLOW_READ);
 	if (want_rw) {
+		const char *dw = deny_write_above(t, path);
+		if (dw)
+			return error_set(err, errlen,
+			                 "%s stays read-only (deny-write %s); lift that first", path,
+			                 dw);
 		take_off = top && top->op == LIVE_BIND_RO && list == L_DENY_WRITE;
 		op = LIVE_BIND_RW;
 	} else if (want_ro) {
@@ -241,7 +280,11 @@ static int apply_fs(struct live_policy *lp, const struct live_target *t, bool ad
 		return error_set(err, errlen, "%s is hidden (deny-read); lift that first", path);
 	}
 	struct live_mount_result res;
-	int r = live_mount_apply(t->init_pid, op, path, expect, &res, err, errlen);
+	struct strlist ro = { 0 };
+	if (op == LIVE_BIND_RW)
+		canonical_list(&t->policy->deny_write, &ro);
+	int r = live_mount_apply(t->init_pid, op, path, expect, &ro, &res, err, errlen);
+	strlist_clear(&ro);
 	if (r == -ENOENT && op == LIVE_BIND_RW && !top)
 		return bring_in(lp, t, path, true, d, err, errlen);
 	if (r < 0)
