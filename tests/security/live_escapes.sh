@@ -4,7 +4,8 @@
 # through or naming host symlinks inside a brought-in tree; bring-ins
 # several levels deep; deny-write paths beneath a live write grant (brought
 # in or made writable); the read-only root racing the helper's mkdirs; fds
-# left in glassbox after many bring-ins.
+# left in glassbox after many bring-ins; a secret host removed live in
+# another spelling, or still covered by a wildcard entry.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../integration/live_lib.sh"
 
@@ -184,6 +185,33 @@ PY
 	end_session
 	assert_eq "the workload never wrote to the sandbox's root meanwhile" "" "$(cat "$W/race" 2>/dev/null)"
 	rm -rf "$far" "$far-alias" "$top"
+
+	# --- live secret hosts: a removal covers every spelling --------------
+	# The proxy matches hosts canonically (case, trailing dot, any port
+	# when none is named); a removal matched the text as typed, so
+	# "remove TOK=api.test" left --secret-host TOK=API.test in force while
+	# saying it was not a host at all. The reply must say what holds.
+	rm -f "$W/stop"
+	start_session "$log" --secret "TOK=live-escapes-value-$$" --secret-host TOK=API.Test \
+		--secret-host TOK=127.0.0.2:443 -- sh -c 'while [ ! -e stop ]; do sleep 0.05; done' ||
+		{ fail "session starts" "$(cat "$UD/sess.err")"; return; }
+	gbrun ctl "$SID" remove secret-host TOK=api.test.
+	assert_rc "remove secret-host in another spelling of the same host" 0
+	gbrun ctl "$SID" remove secret-host TOK=127.0.0.2
+	assert_rc "remove secret-host without a port takes its port-specific entry" 0
+	gbrun ctl "$SID" policy
+	assert_contains "  ... the secret has no host left" "$(printf '%s' "$OUT" | tr -d ' \t\n')" '"secrets":{"TOK":[]}'
+	gbrun ctl "$SID" secret-host 'TOK=*.corp.test'
+	gbrun ctl "$SID" secret-host TOK=a.corp.test
+	gbrun ctl "$SID" remove secret-host TOK=a.corp.test
+	assert_rc "removing a name still covered by a wildcard entry" 0
+	assert_contains "  ... says the wildcard still covers it" "$OUT" "TOK=*.corp.test still covers this host"
+	gbrun ctl "$SID" remove secret-host TOK=b.corp.test
+	assert_rc "removing a host that was never listed is refused" 1
+	assert_not_contains "the log never has the value" "$(cat "$log")" "live-escapes-value-$$"
+	touch "$W/stop"
+	end_session
+	assert_schema "the events validate" "$log"
 }
 
 for_each_user body
