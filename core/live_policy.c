@@ -8,6 +8,7 @@
 #include "live_policy.h"
 #include "event.h"
 #include "live_mount.h"
+#include "net_policy.h"
 #include "observer.h"
 #include "proxy.h"
 #include "sanitize.h"
@@ -377,6 +378,71 @@ static int apply_net(const struct live_target *t, bool add, int list, const char
 	return 0;
 }
 
+/* Does rule a (what the user names) cover rule b (an entry of the list):
+ * the same host however spelt (both are canonical: case, trailing dot,
+ * IDN, address forms), a name under a *.suffix, and any port when a has
+ * none? */
+static bool rule_covers(const struct net_rule *a, const struct net_rule *b)
+{
+	if (a->port && a->port != b->port)
+		return false;
+	if (a->kind == NET_RULE_IP)
+		return b->kind == NET_RULE_IP && memcmp(&a->ip, &b->ip, sizeof a->ip) == 0;
+	if (a->kind == NET_RULE_SUFFIX && b->kind == NET_RULE_NAME) {
+		size_t n = strlen(b->host), k = strlen(a->host);
+		return n > k && b->host[n - k - 1] == '.' && strcmp(b->host + n - k, a->host) == 0;
+	}
+	return a->kind == b->kind && strcmp(a->host, b->host) == 0;
+}
+
+/* Removes every NAME=... entry of l that want covers; how many. */
+static size_t remove_covered(struct strlist *l, const char *name, size_t nl,
+                             const struct net_rule *want)
+{
+	size_t removed = 0;
+	for (size_t i = l->len; i-- > 0;) {
+		const char *e = l->items[i];
+		struct net_rule r;
+		char err[256];
+		if (strncmp(e, name, nl) != 0 || e[nl] != '=' ||
+		    net_rule_parse(e + nl + 1, "secret_hosts", &r, err, sizeof err) < 0 ||
+		    !rule_covers(want, &r))
+			continue;
+		cleanup_free char *gone = xstrdup(e); /* strlist_remove frees e */
+		strlist_remove(l, gone);
+		removed++;
+		if (i > l->len)
+			i = l->len;
+	}
+	return removed;
+}
+
+/* A rule of NAME left in l that still matches want's host (a *.suffix over a
+ * removed name), or NULL. */
+static const char *still_matching(const struct strlist *l, const char *name, size_t nl,
+                                  const struct net_rule *want)
+{
+	if (want->kind == NET_RULE_SUFFIX)
+		return NULL;
+	struct net_dest d = { .is_ip = want->kind == NET_RULE_IP, .ip = want->ip };
+	snprintf(d.host, sizeof d.host, "%s", want->host);
+	static const uint16_t ports[] = { 0, 80, 443 };
+	for (size_t i = 0; i < l->len; i++) {
+		const char *e = l->items[i];
+		struct net_rule r;
+		char err[256];
+		if (strncmp(e, name, nl) != 0 || e[nl] != '=' ||
+		    net_rule_parse(e + nl + 1, "secret_hosts", &r, err, sizeof err) < 0)
+			continue;
+		for (size_t k = 0; k < sizeof ports / sizeof *ports; k++) {
+			d.port = k == 0 ? want->port : ports[k];
+			if (d.port && net_rule_matches(&r, &d))
+				return e;
+		}
+	}
+	return NULL;
+}
+
 /* Secret hosts: "NAME=HOST" for a secret the session was started with (its
  * placeholder is in the sandbox's environment since the start, so no new
  * secret can appear live). The proxy substitutes it for requests to the
@@ -406,26 +472,45 @@ static cJSON *change_secret_host(const struct live_target *t, bool add, const ch
 	}
 	const char *entry = value; /* spelt as --secret-host records it */
 	struct strlist *l = &t->policy->secret_hosts;
-	bool had = strlist_contains(l, entry);
-	if (!add && !had) {
-		cleanup_free char *s = sanitize_str(entry);
-		error_set(err, errlen, "%s is not a host of that secret", s);
+	struct net_rule want;
+	if (net_rule_parse(eq + 1, "secret_hosts", &want, err, errlen) < 0)
 		return NULL;
-	}
+	/* A removal takes every entry naming that host, however spelt (and
+	 * narrower ports of it): what the reply says must hold. */
+	struct strlist before = { 0 };
+	for (size_t i = 0; i < l->len; i++)
+		strlist_push(&before, l->items[i]);
 	observer_policy_lock(t->observer);
-	set_member(l, entry, add);
-	int r = proxy_set_policy(t->proxy, t->policy, err, errlen);
-	if (r < 0)
-		set_member(l, entry, had);
+	size_t removed = 0;
+	if (add)
+		set_member(l, entry, true);
+	else
+		removed = remove_covered(l, value, nl, &want);
+	int r = 0;
+	if (!add && removed == 0) {
+		cleanup_free char *s = sanitize_str(entry);
+		r = error_set(err, errlen, "%s is not a host of that secret", s);
+	} else {
+		r = proxy_set_policy(t->proxy, t->policy, err, errlen);
+	}
+	if (r < 0) {
+		strlist_clear(l);
+		for (size_t i = 0; i < before.len; i++)
+			strlist_push(l, before.items[i]);
+	}
 	observer_policy_unlock(t->observer);
+	strlist_clear(&before);
 	if (r < 0)
 		return NULL;
+	const char *left = add ? NULL : still_matching(l, value, nl, &want);
 	cJSON *d = cJSON_CreateObject();
 	cJSON_AddStringToObject(d, "action", add ? "add" : "remove");
 	cJSON_AddStringToObject(d, "list", "secret_hosts");
 	cJSON_AddStringToObject(d, "value", entry);
-	const char *effect = add ? "the proxy substitutes the secret for this host from now on" :
-	                           "the proxy no longer substitutes the secret for this host";
+	cleanup_free char *effect =
+	        add  ? xstrdup("the proxy substitutes the secret for this host from now on") :
+	        left ? xasprintf("removed, but %s still covers this host", left) :
+	               xstrdup("the proxy no longer substitutes the secret for this host");
 	cJSON_AddStringToObject(d, "effect", effect);
 	cJSON *reply = cJSON_Duplicate(d, true);
 	event_emitf(EV_POLICY_CHANGE, d, "%s secret-host %s: %s", add ? "add" : "remove", entry,
