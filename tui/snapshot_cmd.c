@@ -96,41 +96,56 @@ static int cmd_list(void)
 }
 
 /* The store and the session the subcommand names; nonzero: the exit status. */
-static int open_store_session(const struct cli_options *o, struct snap_store **st,
-                              struct snap_session **s)
+/* What diff and restore work on: the session, and the paths given on the
+ * command line made absolute against the cwd. */
+struct target {
+	struct snap_store *st;
+	struct snap_session *s;
+	char *cwd;
+	struct strlist paths;
+};
+
+static int open_target(const struct cli_options *o, struct target *t)
 {
-	int rc = open_store(st);
+	memset(t, 0, sizeof *t);
+	int rc = open_store(&t->st);
 	if (rc)
 		return rc;
-	if ((rc = open_session(o, *st, s))) {
-		snap_store_close(*st);
-		*st = NULL;
+	if ((rc = open_session(o, t->st, &t->s))) {
+		snap_store_close(t->st);
+		return rc;
 	}
-	return rc;
+	t->cwd = getcwd(NULL, 0);
+	policy_absolute_paths(&o->snap_paths, t->cwd ? t->cwd : "/", getenv("HOME"), &t->paths);
+	return 0;
+}
+
+static void close_target(struct target *t)
+{
+	strlist_clear(&t->paths);
+	free(t->cwd);
+	snap_session_close(t->s);
+	snap_store_close(t->st);
 }
 
 static int cmd_diff(const struct cli_options *o)
 {
-	struct snap_store *st;
-	struct snap_session *s;
+	struct target t;
 	char err[1024];
-	int rc = open_store_session(o, &st, &s);
+	int rc = open_target(o, &t);
 	if (rc)
 		return rc;
-	cleanup_free char *cwd = getcwd(NULL, 0);
-	struct strlist paths = {0};
-	policy_absolute_paths(&o->snap_paths, cwd ? cwd : "/", getenv("HOME"), &paths);
 	size_t from = o->snap_checkpoint_set ? o->snap_checkpoint : 0;
-	size_t to = o->snap_now ? SNAP_NOW : snap_session_checkpoints(s) - 1;
+	size_t to = o->snap_now ? SNAP_NOW : snap_session_checkpoints(t.s) - 1;
 	struct snap_changes c;
-	if (snap_diff(s, from, to, &paths, &c, err, sizeof err) < 0) {
+	if (snap_diff(t.s, from, to, &t.paths, &c, err, sizeof err) < 0) {
 		headless_error(err);
 		rc = 1;
 	} else if (!o->snap_patch) {
-		print_changes(&c, cwd, c.n);
+		print_changes(&c, t.cwd, c.n);
 	} else {
 		for (size_t i = 0; i < c.n && rc == 0; i++) {
-			if (snap_change_patch(s, &c.v[i], cwd, stdout, err, sizeof err) < 0) {
+			if (snap_change_patch(t.s, &c.v[i], t.cwd, stdout, err, sizeof err) < 0) {
 				fflush(stdout);
 				headless_error(err);
 				rc = 1;
@@ -138,26 +153,20 @@ static int cmd_diff(const struct cli_options *o)
 		}
 	}
 	snap_changes_free(&c);
-	strlist_clear(&paths);
-	snap_session_close(s);
-	snap_store_close(st);
+	close_target(&t);
 	return rc;
 }
 
 static int cmd_restore(const struct cli_options *o)
 {
-	struct snap_store *st = NULL;
-	struct snap_session *s;
+	struct target t;
 	char err[1024];
-	int rc = open_store_session(o, &st, &s);
+	int rc = open_target(o, &t);
 	if (rc)
 		return rc;
-	cleanup_free char *cwd = getcwd(NULL, 0);
-	struct strlist paths = {0};
-	policy_absolute_paths(&o->snap_paths, cwd ? cwd : "/", getenv("HOME"), &paths);
 	size_t n = o->snap_checkpoint_set ? o->snap_checkpoint : 0;
 	struct snap_restore_stats rs;
-	if (snap_restore(s, n, &paths, &rs, err, sizeof err) < 0) {
+	if (snap_restore(t.s, n, &t.paths, &rs, err, sizeof err) < 0) {
 		headless_error(err);
 		rc = 1;
 	} else {
@@ -165,15 +174,13 @@ static int cmd_restore(const struct cli_options *o)
 		snprintf(msg, sizeof msg,
 		         "snapshot %s: restored to checkpoint %zu (%s): %zu written, %zu removed, "
 		         "%zu directories created, %zu modes%s%s",
-		         snap_session_id(s), n, snap_session_checkpoint_name(s, n), rs.written,
+		         snap_session_id(t.s), n, snap_session_checkpoint_name(t.s, n), rs.written,
 		         rs.removed, rs.created_dirs, rs.chmods,
 		         rs.kept ? "; kept directories holding excluded files" : "",
 		         rs.resumed ? "; an interrupted restore was completed first" : "");
 		headless_error(msg);
 	}
-	strlist_clear(&paths);
-	snap_session_close(s);
-	snap_store_close(st);
+	close_target(&t);
 	return rc;
 }
 
