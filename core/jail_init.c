@@ -22,9 +22,9 @@
  *      (the TUI's extra shells) and live until the last one has exited.
  * Everything reported back is one JSON line per message on fd 3.
  *
- * Staging: before step 1 a short-lived child makes a private copy of the
- * mount namespace (still the host's tree) and hands an fd of it to the
- * supervisor; nothing inside the sandbox can reach it. It is where the live
+ * Staging: before step 1 init makes a private copy of the mount namespace
+ * (still the host's tree), hands an fd of it to the supervisor and moves on
+ * to a fresh copy for the root; nothing inside the sandbox can reach it. It is where the live
  * helper finds a host path the sandbox was never shown (see live_mount.c).
  *
  * Live changes: the mounts built here stay changeable by the supervisor's
@@ -601,22 +601,21 @@ static void build_ca_dir(int root, const cJSON *files)
 
 /* The staging mount namespace (see the top of the file): its fd is the
  * only thing that keeps it alive; without it, live changes cannot bring in
- * paths the sandbox never saw, and nothing else is lost. */
+ * paths the sandbox never saw, and nothing else is lost. Made without a
+ * child (a fork here would take pid 2 from the command): a first unshare
+ * gives the private copy, whose fd is kept, a second one the namespace the
+ * root is built in. Only when both succeed is the fd sent, so the staging
+ * copy is never the sandbox's own namespace. */
 static void send_staging(void)
 {
-	pid_t pid = fork();
-	if (pid == 0) {
-		int ns = -1;
-		if (unshare(CLONE_NEWNS) == 0 && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0)
-			ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
-		if (ns < 0 || jail_send_fd(JAIL_CONTROL_FD, "{\"staging\":true}\n", ns) < 0)
-			_exit(1);
-		_exit(0);
-	}
-	int status = 1;
-	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (pid < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+	int ns = -1;
+	if (unshare(CLONE_NEWNS) == 0 && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0)
+		ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	bool sent = ns >= 0 && unshare(CLONE_NEWNS) == 0 &&
+	            jail_send_fd(JAIL_CONTROL_FD, "{\"staging\":true}\n", ns) == 0;
+	if (ns >= 0)
+		close(ns);
+	if (!sent)
 		weaker("no staging mount namespace: paths the sandbox was not started with "
 		       "cannot be brought in live");
 }
