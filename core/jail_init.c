@@ -22,9 +22,9 @@
  *      (the TUI's extra shells) and live until the last one has exited.
  * Everything reported back is one JSON line per message on fd 3.
  *
- * Staging: before step 1 a short-lived child makes a private copy of the
- * mount namespace (still the host's tree) and hands an fd of it to the
- * supervisor; nothing inside the sandbox can reach it. It is where the live
+ * Staging: before step 1 init makes a private copy of the mount namespace
+ * (still the host's tree), hands an fd of it to the supervisor and moves on
+ * to a fresh copy for the root; nothing inside the sandbox can reach it. It is where the live
  * helper finds a host path the sandbox was never shown (see live_mount.c).
  *
  * Live changes: the mounts built here stay changeable by the supervisor's

@@ -96,33 +96,10 @@ static char *normalize(const char *in)
 	return out;
 }
 
-/* realpath for existing paths; for a missing one, realpath of its longest
- * existing prefix plus the rest. */
+/* realpath, or of the longest existing prefix (policy.h). */
 static char *canonical(const char *path, bool *exists)
 {
-	cleanup_free char *norm = normalize(path);
-	char buf[PATH_MAX];
-	if (realpath(norm, buf)) {
-		*exists = true;
-		return xstrdup(buf);
-	}
-	*exists = false;
-	size_t cut = strlen(norm);
-	while (cut > 1) {
-		while (cut > 0 && norm[cut] != '/')
-			cut--;
-		if (cut == 0)
-			break;
-		norm[cut] = '\0';
-		if (realpath(norm, buf)) {
-			norm[cut] = '/';
-			char *r = xasprintf("%s%s", strcmp(buf, "/") ? buf : "", norm + cut);
-			return r;
-		}
-		norm[cut] = '/';
-		cut--;
-	}
-	return xstrdup(norm);
+	return policy_canonical_path(path, exists);
 }
 
 static bool is_under(const char *path, const char *dir)

@@ -124,6 +124,54 @@ static int make_mask(bool dir)
 	return file;
 }
 
+/* Is m the path itself or below it? */
+static bool at_or_below(const char *m, const char *path)
+{
+	size_t n = strlen(path);
+	return strncmp(m, path, n) == 0 && (m[n] == '\0' || m[n] == '/');
+}
+
+/* Deny wins: every path of ro_paths strictly below path (under base, an fd
+ * of / in this namespace) gets a read-only bind of itself, so a writable
+ * clone of path taken afterwards (recursive; only its top made writable)
+ * keeps them read-only. Missing ones are skipped (nothing is created). */
+static int keep_read_only(int base, const char *path, const struct strlist *ro_paths,
+                          unsigned long long resolve, struct reply *r)
+{
+	for (size_t i = 0; ro_paths && i < ro_paths->len; i++) {
+		const char *m = ro_paths->items[i];
+		if (!at_or_below(m, path) || strcmp(m, path) == 0)
+			continue;
+		cleanup_fd int t = sys_openat2(base, m + 1, O_PATH | O_NOFOLLOW | O_CLOEXEC, resolve);
+		if (t < 0 && (errno == ENOENT || errno == ENOTDIR))
+			continue;
+		struct stat st;
+		if (t < 0 || fstat(t, &st) < 0)
+			return fail(r, errno, "cannot keep %s read-only inside %s: %s", m, path,
+			            strerror(errno));
+		if (S_ISLNK(st.st_mode))
+			continue; /* a symlink is not written through; its target is canonical */
+		struct statvfs sv;
+		if (fstatvfs(t, &sv) == 0 && (sv.f_flag & ST_RDONLY) &&
+		    (stx_attributes_of(t) & STATX_ATTR_MOUNT_ROOT))
+			continue; /* already a read-only mount of its own */
+		int ro = open_tree(t, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH |
+		                                  AT_RECURSIVE);
+		struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+		                                    MOUNT_ATTR_NODEV };
+		int rc = ro < 0 ? -1 : mount_setattr(ro, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof a);
+		if (rc == 0)
+			rc = move_mount(ro, "", t, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+		int e = errno;
+		if (ro >= 0)
+			close(ro);
+		if (rc < 0)
+			return fail(r, e, "cannot keep %s read-only inside %s: %s", m, path,
+			            strerror(e));
+	}
+	return 0;
+}
+
 static int place(int target, int mnt, struct reply *r, const char *path)
 {
 	if (move_mount(mnt, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
@@ -168,7 +216,7 @@ static int take_off(int parent, const char *leaf, int *target, uint64_t expect, 
 }
 
 static int helper_main(int userns, int mntns, enum live_mount_op op, const char *path,
-                       uint64_t expect, struct reply *r)
+                       uint64_t expect, const struct strlist *ro_paths, struct reply *r)
 {
 	if (setns(userns, CLONE_NEWUSER) < 0)
 		return fail(r, errno, "cannot join the sandbox's user namespace: %s",
@@ -203,6 +251,9 @@ static int helper_main(int userns, int mntns, enum live_mount_op op, const char 
 	switch (op) {
 	case LIVE_BIND_RW:
 	case LIVE_BIND_RO: {
+		if (op == LIVE_BIND_RW && S_ISDIR(st.st_mode) &&
+		    keep_read_only(root, path, ro_paths, RESOLVE_INSIDE, r) < 0)
+			return -1;
 		mnt = open_tree(target, "",
 		                OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
 		if (mnt < 0)
@@ -256,18 +307,11 @@ static int helper_main(int userns, int mntns, enum live_mount_op op, const char 
 	return rc;
 }
 
-/* Is m the path itself or below it? */
-static bool at_or_below(const char *m, const char *path)
-{
-	size_t n = strlen(path);
-	return strncmp(m, path, n) == 0 && (m[n] == '\0' || m[n] == '/');
-}
-
 /* In a throwaway copy of the staging namespace: masks over every path of
  * masks below path, then a clone of the host's path with them inside. */
 static int clone_from_host(int staging, const char *path, bool writable,
-                           const struct strlist *masks, bool *is_dir, int *host_root,
-                           struct reply *r)
+                           const struct strlist *masks, const struct strlist *ro_paths,
+                           bool *is_dir, int *host_root, struct reply *r)
 {
 	if (setns(staging, CLONE_NEWNS) < 0 || unshare(CLONE_NEWNS) < 0 ||
 	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
@@ -309,6 +353,8 @@ static int clone_from_host(int staging, const char *path, bool writable,
 		if (rc < 0)
 			return fail(r, e, "cannot hide %s inside %s: %s", m, path, strerror(e));
 	}
+	if (writable && *is_dir && keep_read_only(hroot, path, ro_paths, host_resolve, r) < 0)
+		return -1;
 	/* Masks placed on path itself would come along: reopen after them. */
 	close(steal_fd(&src));
 	src = sys_openat2(hroot, path + 1, O_PATH | O_NOFOLLOW | O_CLOEXEC, host_resolve);
@@ -317,12 +363,13 @@ static int clone_from_host(int staging, const char *path, bool writable,
 	int mnt = open_tree(src, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
 	if (mnt < 0)
 		return fail(r, errno, "cannot clone the host's %s: %s", path, strerror(errno));
-	struct mount_attr a = { .attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV };
-	if (writable)
-		a.attr_clr = MOUNT_ATTR_RDONLY;
-	else
-		a.attr_set |= MOUNT_ATTR_RDONLY;
-	if (mount_setattr(mnt, "", AT_EMPTY_PATH | (writable ? 0 : AT_RECURSIVE), &a, sizeof a) < 0) {
+	/* nosuid and nodev on every mount of the clone; read-only everywhere, or
+	 * writable at the top only (masks and deny-write binds stay). */
+	struct mount_attr all = { .attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+		                              (writable ? 0 : MOUNT_ATTR_RDONLY) };
+	struct mount_attr top = { .attr_clr = MOUNT_ATTR_RDONLY };
+	if (mount_setattr(mnt, "", AT_EMPTY_PATH | AT_RECURSIVE, &all, sizeof all) < 0 ||
+	    (writable && mount_setattr(mnt, "", AT_EMPTY_PATH, &top, sizeof top) < 0)) {
 		int e = errno;
 		close(mnt);
 		return fail(r, e, "cannot make %s %s: %s", path, writable ? "writable" : "read-only",
@@ -337,19 +384,27 @@ static int clone_from_host(int staging, const char *path, bool writable,
  * never where the host's file system shows through (same device as the
  * host's path there, seen through host_root, an fd into the staging tree),
  * so nothing is ever created on the host. The root tmpfs is read-only for
- * the workload; its flag is lifted for the few mkdirs and put back. */
+ * the workload and stays so: the mkdirs go through a writable clone of it. */
 static int make_mountpoint(int root, int host_root, const char *path, bool is_dir,
                            struct reply *r)
 {
+	/* Components of path, split in place: comps[0..n). */
 	cleanup_free char *rel = xstrdup(path + 1);
-	cleanup_free char *prefix = xstrdup(path + 1);
-	size_t plen = 0;
+	size_t n = 0, cap = 1;
+	for (const char *c = rel; *c; c++)
+		cap += *c == '/';
+	cleanup_free char **comps = xcalloc(cap, sizeof *comps);
+	char *save = NULL;
+	for (char *c = strtok_r(rel, "/", &save); c; c = strtok_r(NULL, "/", &save))
+		comps[n++] = c;
+	if (n == 0)
+		return fail(r, EINVAL, "%s: nothing to bring in", path);
+	/* cur: the deepest directory that exists inside, comps[0..have). */
 	cleanup_fd int cur = fcntl(root, F_DUPFD_CLOEXEC, 3);
-	char *save = NULL, *comp = strtok_r(rel, "/", &save);
-	char *next;
-	for (; comp && (next = strtok_r(NULL, "/", &save)); comp = next) {
-		int fd = sys_openat2(cur, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC,
-		                     RESOLVE_INSIDE);
+	size_t have = 0;
+	for (; have + 1 < n; have++) {
+		int fd = sys_openat2(cur, comps[have],
+		                     O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, RESOLVE_INSIDE);
 		if (fd < 0 && errno == ENOENT)
 			break;
 		if (fd < 0)
@@ -357,14 +412,16 @@ static int make_mountpoint(int root, int host_root, const char *path, bool is_di
 			            strerror(errno));
 		close(cur);
 		cur = fd;
-		plen += (plen ? 1 : 0) + strlen(comp);
 	}
-	/* comp: the first missing component (the last one when only it is);
-	 * cur: the deepest directory that exists inside, at prefix. */
-	prefix[plen] = '\0';
+	cleanup_free char *prefix = xstrdup("");
+	for (size_t i = 0; i < have; i++) {
+		char *p = xasprintf("%s%s%s", prefix, i ? "/" : "", comps[i]);
+		free(prefix);
+		prefix = p;
+	}
 	struct statfs sfs;
 	struct stat in, host;
-	cleanup_fd int hfd = plen ? sys_openat2(host_root, prefix, O_PATH | O_NOFOLLOW | O_CLOEXEC,
+	cleanup_fd int hfd = have ? sys_openat2(host_root, prefix, O_PATH | O_NOFOLLOW | O_CLOEXEC,
 	                                        RESOLVE_INSIDE) :
 	                            fcntl(host_root, F_DUPFD_CLOEXEC, 3);
 	if (hfd < 0 || fstat(hfd, &host) < 0 || fstat(cur, &in) < 0 || fstatfs(cur, &sfs) < 0)
@@ -379,27 +436,48 @@ static int make_mountpoint(int root, int host_root, const char *path, bool is_di
 	if (ro && mount_id_of(cur) != mount_id_of(root))
 		return fail(r, EROFS, "%s cannot be brought in live: its parent inside the sandbox "
 		                      "is a read-only mount", path);
-	struct mount_attr rw = { .attr_clr = MOUNT_ATTR_RDONLY };
-	if (ro && mount_setattr(root, "", AT_EMPTY_PATH, &rw, sizeof rw) < 0)
-		return fail(r, errno, "cannot make a mountpoint for %s: %s", path, strerror(errno));
+	if (ro) {
+		/* Write through a private writable clone of the root mount (same
+		 * tmpfs): the sandbox's root never turns writable, not even for
+		 * the few mkdirs, so the workload cannot race them. */
+		cleanup_fd int wroot = open_tree(root, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+		                                                   AT_EMPTY_PATH);
+		struct mount_attr rw = { .attr_clr = MOUNT_ATTR_RDONLY };
+		if (wroot < 0 || mount_setattr(wroot, "", AT_EMPTY_PATH, &rw, sizeof rw) < 0)
+			return fail(r, errno, "cannot make a mountpoint for %s: %s", path,
+			            strerror(errno));
+		struct stat w;
+		int fd = have ? sys_openat2(wroot, prefix, O_PATH | O_DIRECTORY | O_NOFOLLOW |
+		                                                   O_CLOEXEC,
+		                            RESOLVE_INSIDE | RESOLVE_NO_XDEV) :
+		                fcntl(wroot, F_DUPFD_CLOEXEC, 3);
+		if (fd < 0 || fstat(fd, &w) < 0 || w.st_dev != in.st_dev || w.st_ino != in.st_ino) {
+			int e = fd < 0 ? errno : ESTALE;
+			if (fd >= 0)
+				close(fd);
+			return fail(r, e, "cannot make a mountpoint for %s: %s", path, strerror(e));
+		}
+		close(cur);
+		cur = fd; /* its mount dies with the last fd on it */
+	}
 	int rc = 0;
-	while (comp && rc == 0) {
-		next = strtok_r(NULL, "/", &save);
-		if (next || is_dir) {
-			if (mkdirat(cur, comp, 0755) < 0 && errno != EEXIST)
+	for (size_t i = have; i < n && rc == 0; i++) {
+		bool last = i + 1 == n;
+		if (!last || is_dir) {
+			if (mkdirat(cur, comps[i], 0755) < 0 && errno != EEXIST)
 				rc = fail(r, errno, "cannot make a mountpoint for %s: %s", path,
 				          strerror(errno));
 		} else {
-			int f = openat(cur, comp, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
-			               0644);
+			int f = openat(cur, comps[i],
+			               O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
 			if (f < 0)
 				rc = fail(r, errno, "cannot make a mountpoint for %s: %s", path,
 				          strerror(errno));
 			else
 				close(f);
 		}
-		if (rc == 0 && next) {
-			int fd = sys_openat2(cur, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC,
+		if (rc == 0 && !last) {
+			int fd = sys_openat2(cur, comps[i], O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC,
 			                     RESOLVE_INSIDE);
 			if (fd < 0)
 				rc = fail(r, errno, "cannot reach %s inside the sandbox: %s", path,
@@ -409,24 +487,21 @@ static int make_mountpoint(int root, int host_root, const char *path, bool is_di
 				cur = fd;
 			}
 		}
-		comp = next;
 	}
-	struct mount_attr back = { .attr_set = MOUNT_ATTR_RDONLY };
-	if (ro && mount_setattr(root, "", AT_EMPTY_PATH, &back, sizeof back) < 0 && rc == 0)
-		rc = fail(r, errno, "cannot make the sandbox's root read-only again: %s",
-		          strerror(errno));
 	return rc;
 }
 
 static int bring_in_main(int userns, int mntns, int staging, const char *path, bool writable,
-                         const struct strlist *masks, struct reply *r)
+                         const struct strlist *masks, const struct strlist *ro_paths,
+                         struct reply *r)
 {
 	if (setns(userns, CLONE_NEWUSER) < 0)
 		return fail(r, errno, "cannot join the sandbox's user namespace: %s",
 		            strerror(errno));
 	bool is_dir = false;
 	cleanup_fd int host_root = -1;
-	cleanup_fd int mnt = clone_from_host(staging, path, writable, masks, &is_dir, &host_root, r);
+	cleanup_fd int mnt = clone_from_host(staging, path, writable, masks, ro_paths, &is_dir,
+	                                       &host_root, r);
 	if (mnt < 0)
 		return -1;
 	if (setns(mntns, CLONE_NEWNS) < 0)
@@ -480,6 +555,7 @@ struct job {
 	int staging;
 	bool writable;
 	const struct strlist *masks;
+	const struct strlist *ro_paths; /* deny-write: kept read-only under a write grant */
 };
 
 static int run_helper(pid_t init_pid, const struct job *job, struct live_mount_result *res,
@@ -537,9 +613,10 @@ static int run_helper(pid_t init_pid, const struct job *job, struct live_mount_r
 		struct reply r = { 0 };
 		if (job->staging >= 0)
 			bring_in_main(userns, mntns, job->staging, path, job->writable, job->masks,
-			              &r);
+			              job->ro_paths, &r);
 		else
-			helper_main(userns, mntns, job->op, path, job->expect_mnt_id, &r);
+			helper_main(userns, mntns, job->op, path, job->expect_mnt_id,
+			            job->ro_paths, &r);
 		write_all(pfd[1], &r, sizeof r);
 		_exit(0);
 	}
@@ -580,16 +657,17 @@ static int run_helper(pid_t init_pid, const struct job *job, struct live_mount_r
 }
 
 int live_mount_apply(pid_t init_pid, enum live_mount_op op, const char *path,
-                     uint64_t expect_mnt_id, struct live_mount_result *res, char *err,
-                     size_t errlen)
+                     uint64_t expect_mnt_id, const struct strlist *ro_paths,
+                     struct live_mount_result *res, char *err, size_t errlen)
 {
-	struct job job = { .op = op, .path = path, .expect_mnt_id = expect_mnt_id, .staging = -1 };
+	struct job job = { .op = op, .path = path, .expect_mnt_id = expect_mnt_id, .staging = -1,
+		           .ro_paths = ro_paths };
 	return run_helper(init_pid, &job, res, err, errlen);
 }
 
 int live_mount_bring_in(pid_t init_pid, int staging_fd, const char *path, bool writable,
-                        const struct strlist *masks, struct live_mount_result *res, char *err,
-                        size_t errlen)
+                        const struct strlist *masks, const struct strlist *ro_paths,
+                        struct live_mount_result *res, char *err, size_t errlen)
 {
 	if (staging_fd < 0) {
 		memset(res, 0, sizeof *res);
@@ -600,6 +678,7 @@ int live_mount_bring_in(pid_t init_pid, int staging_fd, const char *path, bool w
 		return -ENOTSUP;
 	}
 	struct job job = { .op = writable ? LIVE_BIND_RW : LIVE_BIND_RO, .path = path,
-		           .staging = staging_fd, .writable = writable, .masks = masks };
+		           .staging = staging_fd, .writable = writable, .masks = masks,
+		           .ro_paths = ro_paths };
 	return run_helper(init_pid, &job, res, err, errlen);
 }

@@ -43,11 +43,13 @@ struct live_mount_result {
 
 /* Applies op on path (absolute, as the sandbox sees it) in the sandbox whose
  * init is init_pid. expect_mnt_id, for LIVE_UNMOUNT: the mount id the
- * topmost mount at path must have (0: any). Returns 0, or -errno with one
- * line in err. */
+ * topmost mount at path must have (0: any). ro_paths (LIVE_BIND_RW; canonical
+ * deny-write paths, may be NULL): those below path get a read-only bind of
+ * their own first, so they stay read-only under the grant (deny wins, as at
+ * start). Returns 0, or -errno with one line in err. */
 int live_mount_apply(pid_t init_pid, enum live_mount_op op, const char *path,
-                     uint64_t expect_mnt_id, struct live_mount_result *res, char *err,
-                     size_t errlen);
+                     uint64_t expect_mnt_id, const struct strlist *ro_paths,
+                     struct live_mount_result *res, char *err, size_t errlen);
 
 /* Brings the host's path (a directory or regular file the sandbox does not
  * see at all) into the sandbox at the same path, read-only or writable:
@@ -56,9 +58,10 @@ int live_mount_apply(pid_t init_pid, enum live_mount_op op, const char *path,
  * glassbox's own state) already hidden inside the clone, then places it in
  * the sandbox. The mountpoint is made in the sandbox's own root tmpfs only
  * (never on a host bind); host paths are resolved without following
- * symlinks. Returns 0, or -errno with one line in err. */
+ * symlinks. A writable one keeps every path of ro_paths below it read-only
+ * (as live_mount_apply). Returns 0, or -errno with one line in err. */
 int live_mount_bring_in(pid_t init_pid, int staging_fd, const char *path, bool writable,
-                        const struct strlist *masks, struct live_mount_result *res, char *err,
-                        size_t errlen);
+                        const struct strlist *masks, const struct strlist *ro_paths,
+                        struct live_mount_result *res, char *err, size_t errlen);
 
 #endif

@@ -8,6 +8,7 @@
 #include "live_policy.h"
 #include "event.h"
 #include "live_mount.h"
+#include "net_policy.h"
 #include "observer.h"
 #include "proxy.h"
 #include "sanitize.h"
@@ -147,27 +148,70 @@ static const char *how_text(enum live_unmount_how how)
 	return "?";
 }
 
+/* The canonical form of each path of l (policy_canonical_path), as the
+ * start-time plan places its mounts. */
+static void canonical_list(const struct strlist *l, struct strlist *out)
+{
+	for (size_t i = 0; l && i < l->len; i++) {
+		bool exists;
+		char *c = policy_canonical_path(l->items[i], &exists);
+		if (!strlist_contains(out, c))
+			strlist_push(out, c);
+		free(c);
+	}
+}
+
+/* A deny-write rule at or above path that a write grant would override
+ * (deny wins, as at start; the rule on path itself is the user's to lift
+ * by granting it), or NULL. */
+static const char *deny_write_above(const struct live_target *t, const char *path)
+{
+	bool exists;
+	cleanup_free char *real = policy_canonical_path(path, &exists);
+	for (size_t i = 0; i < t->policy->deny_write.len; i++) {
+		const char *rule = t->policy->deny_write.items[i];
+		cleanup_free char *m = policy_canonical_path(rule, &exists);
+		size_t n = strlen(m);
+		if (strcmp(rule, path) != 0 && strcmp(m, real) != 0 &&
+		    strncmp(real, m, n) == 0 && (real[n] == '/' || strcmp(m, "/") == 0))
+			return rule;
+	}
+	return NULL;
+}
+
 /* A host path the sandbox never saw, brought in (see live_policy.h). */
 static int bring_in(struct live_policy *lp, const struct live_target *t, const char *path, bool writable, cJSON *d, char *err, size_t errlen)
 {
+	/* Masks go where the host resolves each rule, as at start (jail_plan.c):
+	 * a rule spelt through a symlink, or naming one, hides what it points
+	 * to; the helper walks host paths without following any symlink. */
 	struct strlist masks = { 0 };
-	for (size_t i = 0; i < t->policy->deny_read.len; i++)
-		strlist_push(&masks, t->policy->deny_read.items[i]);
-	for (size_t i = 0; t->protected_paths && i < t->protected_paths->len; i++)
-		strlist_push(&masks, t->protected_paths->items[i]);
+	const struct strlist *lists[2] = { &t->policy->deny_read, t->protected_paths };
 	int rc = 0;
-	for (size_t i = 0; i < masks.len && rc == 0; i++) {
-		const char *m = masks.items[i];
-		size_t n = strlen(m);
-		if (strncmp(path, m, n) == 0 && (path[n] == '/' || path[n] == '\0'))
-			rc = error_set(err, errlen, "%s is hidden (deny-read %s); lift that first",
-			               path, m);
-	}
+	bool exists;
+	cleanup_free char *real = policy_canonical_path(path, &exists);
+	for (int l = 0; l < 2; l++)
+		for (size_t i = 0; lists[l] && i < lists[l]->len; i++) {
+			const char *rule = lists[l]->items[i];
+			char *m = policy_canonical_path(rule, &exists);
+			if (!strlist_contains(&masks, m))
+				strlist_push(&masks, m);
+			size_t n = strlen(m);
+			if (rc == 0 && strncmp(real, m, n) == 0 &&
+			    (real[n] == '/' || real[n] == '\0'))
+				rc = error_set(err, errlen,
+				               "%s is hidden (deny-read %s); lift that first", path,
+				               rule);
+			free(m);
+		}
+	struct strlist ro = { 0 };
+	canonical_list(&t->policy->deny_write, &ro);
 	struct live_mount_result res;
 	if (rc == 0 && live_mount_bring_in(t->init_pid, t->staging_fd > 0 ? t->staging_fd : -1,
-	                                   path, writable, &masks, &res, err, errlen) < 0)
+	                                   path, writable, &masks, &ro, &res, err, errlen) < 0)
 		rc = -1;
 	strlist_clear(&masks);
+	strlist_clear(&ro);
 	if (rc < 0)
 		return -1;
 	remember(lp, path, writable ? LIVE_BIND_RW : LIVE_BIND_RO, res.mnt_id);
@@ -194,6 +238,11 @@ static int apply_fs(struct live_policy *lp, const struct live_target *t, bool ad
 	bool want_ro = (!add && list == L_ALLOW_WRITE) || (add && list == L_DENY_WRITE);
 	bool want_mask = (add && list == L_DENY_READ) || (!add && list == L_ALLOW_READ);
 	if (want_rw) {
+		const char *dw = deny_write_above(t, path);
+		if (dw)
+			return error_set(err, errlen,
+			                 "%s stays read-only (deny-write %s); lift that first", path,
+			                 dw);
 		take_off = top && top->op == LIVE_BIND_RO && list == L_DENY_WRITE;
 		op = LIVE_BIND_RW;
 	} else if (want_ro) {
@@ -232,7 +281,11 @@ static int apply_fs(struct live_policy *lp, const struct live_target *t, bool ad
 		return error_set(err, errlen, "%s is hidden (deny-read); lift that first", path);
 	}
 	struct live_mount_result res;
-	int r = live_mount_apply(t->init_pid, op, path, expect, &res, err, errlen);
+	struct strlist ro = { 0 };
+	if (op == LIVE_BIND_RW)
+		canonical_list(&t->policy->deny_write, &ro);
+	int r = live_mount_apply(t->init_pid, op, path, expect, &ro, &res, err, errlen);
+	strlist_clear(&ro);
 	if (r == -ENOENT && op == LIVE_BIND_RW && !top)
 		return bring_in(lp, t, path, true, d, err, errlen);
 	if (r < 0)
@@ -325,6 +378,71 @@ static int apply_net(const struct live_target *t, bool add, int list, const char
 	return 0;
 }
 
+/* Does rule a (what the user names) cover rule b (an entry of the list):
+ * the same host however spelt (both are canonical: case, trailing dot,
+ * IDN, address forms), a name under a *.suffix, and any port when a has
+ * none? */
+static bool rule_covers(const struct net_rule *a, const struct net_rule *b)
+{
+	if (a->port && a->port != b->port)
+		return false;
+	if (a->kind == NET_RULE_IP)
+		return b->kind == NET_RULE_IP && memcmp(&a->ip, &b->ip, sizeof a->ip) == 0;
+	if (a->kind == NET_RULE_SUFFIX && b->kind == NET_RULE_NAME) {
+		size_t n = strlen(b->host), k = strlen(a->host);
+		return n > k && b->host[n - k - 1] == '.' && strcmp(b->host + n - k, a->host) == 0;
+	}
+	return a->kind == b->kind && strcmp(a->host, b->host) == 0;
+}
+
+/* Removes every NAME=... entry of l that want covers; how many. */
+static size_t remove_covered(struct strlist *l, const char *name, size_t nl,
+                             const struct net_rule *want)
+{
+	size_t removed = 0;
+	for (size_t i = l->len; i-- > 0;) {
+		const char *e = l->items[i];
+		struct net_rule r;
+		char err[256];
+		if (strncmp(e, name, nl) != 0 || e[nl] != '=' ||
+		    net_rule_parse(e + nl + 1, "secret_hosts", &r, err, sizeof err) < 0 ||
+		    !rule_covers(want, &r))
+			continue;
+		cleanup_free char *gone = xstrdup(e); /* strlist_remove frees e */
+		strlist_remove(l, gone);
+		removed++;
+		if (i > l->len)
+			i = l->len;
+	}
+	return removed;
+}
+
+/* A rule of NAME left in l that still matches want's host (a *.suffix over a
+ * removed name), or NULL. */
+static const char *still_matching(const struct strlist *l, const char *name, size_t nl,
+                                  const struct net_rule *want)
+{
+	if (want->kind == NET_RULE_SUFFIX)
+		return NULL;
+	struct net_dest d = { .is_ip = want->kind == NET_RULE_IP, .ip = want->ip };
+	snprintf(d.host, sizeof d.host, "%s", want->host);
+	static const uint16_t ports[] = { 0, 80, 443 };
+	for (size_t i = 0; i < l->len; i++) {
+		const char *e = l->items[i];
+		struct net_rule r;
+		char err[256];
+		if (strncmp(e, name, nl) != 0 || e[nl] != '=' ||
+		    net_rule_parse(e + nl + 1, "secret_hosts", &r, err, sizeof err) < 0)
+			continue;
+		for (size_t k = 0; k < sizeof ports / sizeof *ports; k++) {
+			d.port = k == 0 ? want->port : ports[k];
+			if (d.port && net_rule_matches(&r, &d))
+				return e;
+		}
+	}
+	return NULL;
+}
+
 /* Secret hosts: "NAME=HOST" for a secret the session was started with (its
  * placeholder is in the sandbox's environment since the start, so no new
  * secret can appear live). The proxy substitutes it for requests to the
@@ -354,26 +472,45 @@ static cJSON *change_secret_host(const struct live_target *t, bool add, const ch
 	}
 	const char *entry = value; /* spelt as --secret-host records it */
 	struct strlist *l = &t->policy->secret_hosts;
-	bool had = strlist_contains(l, entry);
-	if (!add && !had) {
-		cleanup_free char *s = sanitize_str(entry);
-		error_set(err, errlen, "%s is not a host of that secret", s);
+	struct net_rule want;
+	if (net_rule_parse(eq + 1, "secret_hosts", &want, err, errlen) < 0)
 		return NULL;
-	}
+	/* A removal takes every entry naming that host, however spelt (and
+	 * narrower ports of it): what the reply says must hold. */
+	struct strlist before = { 0 };
+	for (size_t i = 0; i < l->len; i++)
+		strlist_push(&before, l->items[i]);
 	observer_policy_lock(t->observer);
-	set_member(l, entry, add);
-	int r = proxy_set_policy(t->proxy, t->policy, err, errlen);
-	if (r < 0)
-		set_member(l, entry, had);
+	size_t removed = 0;
+	if (add)
+		set_member(l, entry, true);
+	else
+		removed = remove_covered(l, value, nl, &want);
+	int r = 0;
+	if (!add && removed == 0) {
+		cleanup_free char *s = sanitize_str(entry);
+		r = error_set(err, errlen, "%s is not a host of that secret", s);
+	} else {
+		r = proxy_set_policy(t->proxy, t->policy, err, errlen);
+	}
+	if (r < 0) {
+		strlist_clear(l);
+		for (size_t i = 0; i < before.len; i++)
+			strlist_push(l, before.items[i]);
+	}
 	observer_policy_unlock(t->observer);
+	strlist_clear(&before);
 	if (r < 0)
 		return NULL;
+	const char *left = add ? NULL : still_matching(l, value, nl, &want);
 	cJSON *d = cJSON_CreateObject();
 	cJSON_AddStringToObject(d, "action", add ? "add" : "remove");
 	cJSON_AddStringToObject(d, "list", "secret_hosts");
 	cJSON_AddStringToObject(d, "value", entry);
-	const char *effect = add ? "the proxy substitutes the secret for this host from now on" :
-	                           "the proxy no longer substitutes the secret for this host";
+	cleanup_free char *effect =
+	        add  ? xstrdup("the proxy substitutes the secret for this host from now on") :
+	        left ? xasprintf("removed, but %s still covers this host", left) :
+	               xstrdup("the proxy no longer substitutes the secret for this host");
 	cJSON_AddStringToObject(d, "effect", effect);
 	cJSON *reply = cJSON_Duplicate(d, true);
 	event_emitf(EV_POLICY_CHANGE, d, "%s secret-host %s: %s", add ? "add" : "remove", entry,

@@ -9,6 +9,7 @@
 #include "policy.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,6 +129,32 @@ char *policy_normalize_path(const char *path)
 	}
 	out[len] = '\0';
 	return out;
+}
+
+char *policy_canonical_path(const char *path, bool *exists)
+{
+	cleanup_free char *norm = policy_normalize_path(path);
+	char buf[PATH_MAX];
+	if (realpath(norm, buf)) {
+		*exists = true;
+		return xstrdup(buf);
+	}
+	*exists = false;
+	size_t cut = strlen(norm);
+	while (cut > 1) {
+		while (cut > 0 && norm[cut] != '/')
+			cut--;
+		if (cut == 0)
+			break;
+		norm[cut] = '\0';
+		if (realpath(norm, buf)) {
+			norm[cut] = '/';
+			return xasprintf("%s%s", strcmp(buf, "/") ? buf : "", norm + cut);
+		}
+		norm[cut] = '/';
+		cut--;
+	}
+	return xstrdup(norm);
 }
 
 char *policy_expand_home(const char *path, const char *home)

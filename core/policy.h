@@ -64,6 +64,11 @@ void policy_merge(struct policy *dst, const struct policy *src);
 /* Lexically normalises an absolute path: drops ".", duplicate and trailing
  * slashes, resolves ".." (never above /). Symlinks are not looked at. */
 char *policy_normalize_path(const char *abs_path);
+/* The path as the host resolves it: realpath when it exists, else realpath
+ * of its longest existing prefix plus the rest (lexically normalised).
+ * Masks are placed on this path (a deny rule spelt through a symlink hides
+ * what it points to). Caller frees. */
+char *policy_canonical_path(const char *abs_path, bool *exists);
 /* Expands a leading "~" or "~/" to home; other paths are copied unchanged.
  * NULL when the path needs home and home is not absolute. Caller frees. */
 char *policy_expand_home(const char *path, const char *home);

@@ -314,6 +314,45 @@ SH
 	assert_no_value "the session's log never has the value" "$(cat "$llog")"
 	assert_schema "policy_change events for secret hosts validate against the schema" "$llog"
 
+	# --- live removal on connections already open (keep-alive) ---------
+	# One HTTPS connection (intercepted) and one plain HTTP connection to
+	# the secret's host, each asked once before and once after the host
+	# is removed: the second request carries the placeholder.
+	cat >"$W/ka.py" <<'PYEOF'
+import http.client, os, ssl, sys, time
+tok = os.environ["TOK"]
+tp, hp = int(sys.argv[1]), int(sys.argv[2])
+s = http.client.HTTPSConnection("127.0.0.1", 3128, timeout=20, context=ssl.create_default_context())
+s.set_tunnel("127.0.0.2", tp)
+h = http.client.HTTPConnection("127.0.0.1", 3128, timeout=20)
+def ask(tag):
+    s.request("GET", "/echo", headers={"Authorization": "Bearer " + tok})
+    print(tag, "https", s.getresponse().read().decode().strip(), flush=True)
+    h.request("GET", "http://127.0.0.2:%d/echo" % hp, headers={"Authorization": "Bearer " + tok})
+    print(tag, "http", h.getresponse().read().decode().strip(), flush=True)
+ask("before")
+open("asked", "w").close()
+while not os.path.exists("removed"):
+    time.sleep(0.05)
+ask("after")
+PYEOF
+	chown "$CUR_UID:$CUR_UID" "$W/ka.py"
+	rm -f "$W/asked" "$W/removed"
+	start_session "$llog" "${SEC[@]}" $NETS -- $PY ka.py "$TP" "$HP" ||
+		{ fail "keep-alive: the session starts" "$(cat "$UD/sess.err")"; return; }
+	wait_for_file "$W/asked" 20 || fail "keep-alive: the first requests were answered" "$(cat "$UD/sess.err")"
+	gbrun ctl "$SID" remove secret-host TOK=127.0.0.2
+	assert_rc "keep-alive: remove secret-host exits 0" 0
+	touch "$W/removed"
+	end_session
+	assert_contains "keep-alive: before the removal HTTPS gets the value" "$(grep '^before https' "$UD/sess.out")" "auth-sha256=$WANT_SHA placeholder=no"
+	assert_contains "keep-alive: before the removal HTTP gets the value" "$(grep '^before http ' "$UD/sess.out")" "auth-sha256=$WANT_SHA placeholder=no"
+	assert_contains "keep-alive: after it, the same HTTPS connection sends the placeholder" "$(grep '^after https' "$UD/sess.out")" "placeholder=yes"
+	assert_contains "keep-alive: after it, the same HTTP connection sends the placeholder" "$(grep '^after http ' "$UD/sess.out")" "placeholder=yes"
+	assert_no_value "keep-alive: the sandbox never saw the value" "$(cat "$UD/sess.out")"
+	assert_contains "keep-alive: both HTTPS requests went over one intercepted connection" \
+		"$(grep '"intercepted"' "$llog")" '"requests":2'
+
 	# Schema: the new network fields are documented.
 	assert_schema "network and session_start events validate against the schema" "$log"
 }
