@@ -54,6 +54,7 @@ struct session {
 	int epfd;
 	struct jail *jail;            /* NULL until started, and after finish */
 	bool ended;
+	bool started;                 /* session_start was called */
 
 	/* live control */
 	struct ctl_server *ctl; /* NULL when it could not be created */
@@ -335,6 +336,7 @@ static int epoll_watch(int epfd, int fd)
 int session_start(struct session *s, const struct session_io *io, char *err, size_t errlen)
 {
 	struct jail_spec *spec = &s->spec;
+	s->started = true;
 	/* pty_only: the command's fds are all the pty's slave, but the jail
 	 * arranges three open fds before the slave replaces them. */
 	cleanup_fd int devnull = -1;
@@ -483,6 +485,15 @@ int session_finish(struct session *s, char *err, size_t errlen)
 	if (res.setup_failed)
 		error_set(err, errlen, "%s", res.err);
 	return res.status;
+}
+
+void session_abandon(struct session *s)
+{
+	if (s && s->snap && !s->started) {
+		snap_session_discard(s->snap);
+		s->snap = NULL;
+	}
+	session_free(s);
 }
 
 void session_free(struct session *s)

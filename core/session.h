@@ -92,6 +92,10 @@ void session_signal(struct session *s, int sig);
  * command's, 128+N for signal N, 125 when setup failed, with err set). */
 int session_finish(struct session *s, char *err, size_t errlen);
 void session_free(struct session *s);
+/* Frees a session that was opened but is not to be started (the user
+ * stopped it while it opened): its snapshot recording is removed from the
+ * store too, as nothing ran. */
+void session_abandon(struct session *s);
 
 /* What the faces show. */
 /* The host pid of the sandbox's init (0 before start or after finish): the

@@ -251,6 +251,21 @@ static void discard_new_session(struct snap_store *st, struct snap_session *s)
 	}
 }
 
+void snap_session_discard(struct snap_session *s)
+{
+	if (!s)
+		return;
+	struct snap_store *st = s->st;
+	char *id = xstrdup(s->id);
+	snap_session_close(s); /* lets go of its lock first */
+	int sfd = openat(st->dfd, "sessions", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (sfd >= 0) {
+		remove_session_dir(sfd, id);
+		close(sfd);
+	}
+	free(id);
+}
+
 static int take_lock(struct snap_session *s)
 {
 	s->lock_fd = openat(s->dfd, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);

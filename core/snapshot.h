@@ -72,6 +72,9 @@ int snap_session_create(struct snap_store *st, const struct snap_session_spec *s
 int snap_session_open(struct snap_store *st, const char *id, struct snap_session **out,
                       bool *not_found, char *err, size_t errlen);
 void snap_session_close(struct snap_session *s);
+/* Closes s and removes it from the store: a session recorded for a run that
+ * never started (stopped right after checkpoint 0). */
+void snap_session_discard(struct snap_session *s);
 const char *snap_session_id(const struct snap_session *s);
 size_t snap_session_checkpoints(const struct snap_session *s);
 const char *snap_session_checkpoint_name(const struct snap_session *s, size_t n);

@@ -139,7 +139,7 @@ int headless_run(const struct cli_options *o)
 		status = 128 + stop;
 	if (status) {
 		headless_error(err);
-		session_free(l.session);
+		session_abandon(l.session);
 		return status;
 	}
 	struct session_io io = {0};

@@ -419,7 +419,7 @@ int tui_run(const struct cli_options *o)
 	if (stop && (rc == 0 || rc == 130))
 		rc = 128 + stop;
 	if (rc != 0) {
-		session_free(t.s);
+		session_abandon(t.s);
 		event_remove_sink(event_to_panes, &t);
 		headless_error(err);
 		free(t.outer_term);

@@ -132,7 +132,10 @@ body() {
 		tmux_wait "GB-RC=" 10
 		s=$(tmux_screen)
 		assert_contains "Ctrl-C stops the recording: exit 130" "$s" "GB-RC=130"
-		assert_contains "with one line saying so" "$s" "glassbox: snapshot: recording interrupted"
+		# (the key may land just after the last file: then the session is
+		# stopped as it opens, and its recording removed all the same)
+		assert_match "with one line saying so" "$s" \
+			"glassbox: (snapshot: recording interrupted|interrupted while the session opened)"
 		assert_eq "the terminal is back from the alternate screen" 0 "$(tmux_alt_on)"
 		assert_match "the terminal echoes again" "$s" '(^| )echo( |$)'
 		assert_match "and reads lines again" "$s" '(^| )icanon( |$)'
