@@ -1,6 +1,7 @@
 /* dialogs: F3 Snapshots (checkpoints of this session: record one, restore
- * the start with confirmation), a view (view.c) filled from the session;
- * the loop routes its keys here. F2 Permissions is perms.c. */
+ * the start with confirmation) and the quit confirmation when the shell
+ * changed tracked files, views (view.c) filled from the session; the loop
+ * routes their keys here. F2 Permissions is perms.c. */
 #include "tui.h"
 #include "session.h"
 #include "snapshot.h"
@@ -75,4 +76,49 @@ void dialog_snaps_action(struct tui *t, enum tui_action a)
 	}
 	t->status_dirty = true;
 	reopen(t);
+}
+
+/* Quitting with --snapshot while tracked files differ from the start: say
+ * what changed and offer to keep it, restore the start, or stay. */
+bool dialog_quit_needed(struct tui *t)
+{
+	if (!session_snapshot(t->s))
+		return false;
+	rescan_wait(t);
+	return t->lists[PANE_CHANGES].n > 0;
+}
+
+struct view *dialog_quit(struct tui *t)
+{
+	struct view *v = view_new(VIEW_CONFIRM, "Quit");
+	const struct snap_changes *c = t->changes;
+	size_t n = c ? c->n : 0;
+	view_addf(v, ROLE_ASK, "The shell changed %zu tracked path(s) since the start:", n);
+	for (size_t i = 0; i < n && i < 8; i++)
+		view_addf(v, ROLE_TEXT, "  %c %s", c->v[i].kind, c->v[i].path);
+	if (n > 8)
+		view_addf(v, ROLE_MUTED, "  ... and %zu more (the Changes pane lists them all)", n - 8);
+	view_add(v, ROLE_TEXT, "");
+	view_add(v, ROLE_TEXT, "q  quit and keep the changes (glassbox snapshot restore can undo them later)");
+	view_add(v, ROLE_TEXT, "r  restore the start (created files are removed), then quit");
+	view_add(v, ROLE_TEXT, "any other key: stay");
+	return v;
+}
+
+void dialog_quit_key(struct tui *t, int key)
+{
+	t->confirm_quit = false;
+	if (key == 'r' || key == 'R') {
+		char err[512] = "";
+		struct snap_restore_stats st = { 0 };
+		if (snap_restore(session_snapshot(t->s), 0, NULL, &st, err, sizeof err) < 0) {
+			snprintf(t->message, sizeof t->message, "restore failed, not quitting: %.200s",
+			         err);
+			t->status_dirty = true;
+			return;
+		}
+	}
+	if (key == 'q' || key == 'Q' || key == 'r' || key == 'R' ||
+	    keymap_lookup(KM_ALWAYS, key) == ACT_QUIT) /* F10 twice quits, as in htop */
+		tui_request_quit(t);
 }

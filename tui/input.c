@@ -17,6 +17,7 @@ static void open_view(struct tui *t, struct view *v)
 	view_free(t->view);
 	t->view = v;
 	t->confirm_restore = false;
+	t->confirm_quit = false;
 	t->full_redraw = true;
 }
 
@@ -25,6 +26,7 @@ static void close_view(struct tui *t)
 	view_free(t->view);
 	t->view = NULL;
 	t->confirm_restore = false;
+	t->confirm_quit = false;
 	t->full_redraw = true;
 }
 
@@ -67,7 +69,14 @@ void tui_action(struct tui *t, enum tui_action a)
 		t->zoom = t->zoom >= 0 ? -1 : (int)t->focus;
 		tui_relayout(t);
 		break;
-	case ACT_QUIT: tui_request_quit(t); break;
+	case ACT_QUIT:
+		if (!t->quitting && dialog_quit_needed(t)) {
+			open_view(t, dialog_quit(t));
+			t->confirm_quit = true;
+		} else {
+			tui_request_quit(t);
+		}
+		break;
 	case ACT_FOCUS_NEXT: tui_focus(t, (t->focus + 1) % PANE__COUNT); break;
 	case ACT_FOCUS_PREV: tui_focus(t, (t->focus + PANE__COUNT - 1) % PANE__COUNT); break;
 	case ACT_FOCUS_SHELL: tui_focus(t, PANE_SHELL); break;
@@ -195,6 +204,11 @@ static bool is_fkey(int key)
 
 static void view_key(struct tui *t, int key)
 {
+	if (t->confirm_quit) {
+		close_view(t);
+		dialog_quit_key(t, key);
+		return;
+	}
 	if (t->confirm_restore) {
 		if (key == 'y' || key == 'Y')
 			dialog_snaps_action(t, ACT_RESTORE);

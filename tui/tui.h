@@ -194,6 +194,7 @@ struct tui {
 	struct perms_dialog perms;
 	struct ask_queue asks;
 	bool confirm_restore;
+	bool confirm_quit; /* the quit view asks: keep the changes, restore, or stay */
 
 	/* drawing */
 	bool full_redraw;
@@ -325,6 +326,9 @@ void ask_queue_free(struct tui *t);
 
 /* dialogs.c */
 struct view *dialog_snaps(struct tui *t);
+bool dialog_quit_needed(struct tui *t);
+struct view *dialog_quit(struct tui *t);
+void dialog_quit_key(struct tui *t, int key);
 void dialog_snaps_action(struct tui *t, enum tui_action a);
 
 /* draw helpers (layout.c) */

@@ -2,7 +2,8 @@
 # The TUI end to end, second part (tui.sh has the first): NO_COLOR,
 # scrollback, bracketed paste, a second shell, the terminal restored after a
 # crash, Changes with --snapshot (diff, escaped
-# file names, F3 checkpoint and restore), F2 Permissions with a secret, the
+# file names, F3 checkpoint and restore, the quit confirmation), F2
+# Permissions with a secret, the
 # prefix key from the config file, and bad input. Same tmux driving and
 # golden files as tui.sh.
 . "$(dirname "$0")/../lib.sh"
@@ -143,9 +144,22 @@ body() {
 	tmux_keys q C-a '?'
 	tmux_wait "After the prefix key C-a" 5 && ok "the prefix key comes from the config file" ||
 		fail "the prefix key comes from the config file" "$(tmux_screen)"
-	tmux_keys q F10
+	# --- quitting with changed files asks: stay, keep, or restore ---------------
+	tmux_keys q M-1 'echo bye > quit.txt' Enter
+	tmux_wait "A quit.txt" 10
+	tmux_keys F10
+	tmux_wait "changed 1 tracked path" 5 && ok "F10 with a changed file asks first, naming it" ||
+		fail "F10 with a changed file asks first, naming it" "$(tmux_screen)"
+	assert_contains "  ... the change is listed" "$(tmux_screen)" "A $W/quit.txt"
+	tmux_keys x
+	sleep 0.5
+	assert_not_contains "any other key stays" "$(tmux_screen)" "GB-EXIT="
+	tmux_keys F10
+	tmux_wait "changed 1 tracked path" 5
+	tmux_keys r
 	tmux_wait "GB-EXIT=" 10
-	assert_contains "F10 ends the session (the shell is hung up)" "$(tmux_screen)" "GB-EXIT=129"
+	assert_contains "r restores, then ends the session (the shell is hung up)" "$(tmux_screen)" "GB-EXIT=129"
+	assert_absent "  ... and the changed file is gone" "$W/quit.txt"
 	tmux_kill
 }
 
