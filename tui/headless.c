@@ -132,11 +132,7 @@ int headless_run(const struct cli_options *o)
 	struct session_open_opts open_opts;
 	start_progress_begin(&progress, START_PROGRESS_LINE, &open_opts);
 	int status = session_open_with(o, &open_opts, &l.session, err, sizeof err);
-	int stop = start_progress_end(&progress);
-	if (stop && status == 0) /* it came after the last file: stop all the same */
-		snprintf(err, sizeof err, "interrupted while the session opened");
-	if (stop && (status == 0 || status == 130))
-		status = 128 + stop;
+	status = start_progress_finish(&progress, status, err, sizeof err);
 	if (status) {
 		headless_error(err);
 		session_abandon(l.session);

@@ -203,3 +203,13 @@ int start_progress_end(struct start_progress *p)
 	sigprocmask(SIG_SETMASK, &p->old_mask, NULL);
 	return sig;
 }
+
+int start_progress_finish(struct start_progress *p, int status, char *err, size_t errlen)
+{
+	int stop = start_progress_end(p);
+	if (stop && status == 0) /* it came after the last file: stop all the same */
+		snprintf(err, errlen, "interrupted while the session opened");
+	if (stop && (status == 0 || status == 130))
+		status = 128 + stop;
+	return status;
+}

@@ -34,5 +34,9 @@ void start_progress_begin(struct start_progress *p, enum start_progress_style st
  * the stop signal that arrived (consumed, not delivered), 0 when none: the
  * caller then exits with 128 + that signal. */
 int start_progress_end(struct start_progress *p);
+/* start_progress_end, then what session_open_with's status becomes: a stop
+ * that came after the last file still stops (err says so), and a stop is
+ * exit 128 + its signal. */
+int start_progress_finish(struct start_progress *p, int status, char *err, size_t errlen);
 
 #endif

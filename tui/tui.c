@@ -413,11 +413,7 @@ int tui_run(const struct cli_options *o)
 	struct session_open_opts open_opts;
 	start_progress_begin(&progress, START_PROGRESS_SCREEN, &open_opts);
 	int rc = session_open_with(o, &open_opts, &t.s, err, sizeof err);
-	int stop = start_progress_end(&progress);
-	if (stop && rc == 0) /* it came after the last file: stop all the same */
-		snprintf(err, sizeof err, "interrupted while the session opened");
-	if (stop && (rc == 0 || rc == 130))
-		rc = 128 + stop;
+	rc = start_progress_finish(&progress, rc, err, sizeof err);
 	if (rc != 0) {
 		session_abandon(t.s);
 		event_remove_sink(event_to_panes, &t);
