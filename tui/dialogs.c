@@ -1,5 +1,6 @@
-/* dialogs: F3 Snapshots (checkpoints of this session: record one, restore
- * the start with confirmation) and the quit confirmation when the shell
+/* dialogs: F3 Snapshots (checkpoints of this session: select one, record
+ * one, list what changed since it, restore it after a confirmation that
+ * lists what changes) and the quit confirmation when the shell
  * changed tracked files, views (view.c) filled from the session; the loop
  * routes their keys here. F2 Permissions is perms.c. */
 #include "tui.h"
@@ -8,6 +9,30 @@
 #include "util.h"
 
 #include <string.h>
+
+/* What restoring checkpoint n does, one line per path (at most max). */
+static void add_restore_preview(struct view *v, struct snap_session *sn, size_t n, size_t max)
+{
+	struct snap_changes c;
+	char err[512];
+	if (snap_diff(sn, n, SNAP_NOW, NULL, &c, err, sizeof err) < 0) {
+		view_addf(v, ROLE_WARN, "  cannot compare with now: %s", err);
+		return;
+	}
+	if (!c.n)
+		view_add(v, ROLE_MUTED, "  nothing differs from it: nothing would change");
+	for (size_t i = 0; i < c.n && i < max; i++) {
+		const struct snap_change *x = &c.v[i];
+		const char *what = x->kind == 'A' ? "removed (created since)" :
+		                   x->kind == 'D' ? "brought back (deleted since)" :
+		                                    "overwritten";
+		view_addf(v, x->kind == 'A' ? ROLE_DELETED : x->kind == 'D' ? ROLE_ADDED : ROLE_MODIFIED,
+		          "  %c %s: %s", x->kind, x->path, what);
+	}
+	if (c.n > max)
+		view_addf(v, ROLE_MUTED, "  ... and %zu more", c.n - max);
+	snap_changes_free(&c);
+}
 
 struct view *dialog_snaps(struct tui *t)
 {
@@ -20,21 +45,56 @@ struct view *dialog_snaps(struct tui *t)
 		view_add(v, ROLE_MUTED, "working directory and see, diff and undo what the shell changes.");
 		return v;
 	}
-	view_addf(v, ROLE_TEXT, "Session %s, %zu checkpoint(s):", snap_session_id(sn),
-	          snap_session_checkpoints(sn));
-	for (size_t i = 0; i < snap_session_checkpoints(sn); i++)
+	size_t n = snap_session_checkpoints(sn);
+	if (t->snap_sel >= n)
+		t->snap_sel = n ? n - 1 : 0;
+	view_addf(v, ROLE_TEXT, "Session %s, %zu checkpoint(s):", snap_session_id(sn), n);
+	for (size_t i = 0; i < n; i++) {
 		view_addf(v, ROLE_TEXT, "  %zu  %s", i, snap_session_checkpoint_name(sn, i));
+		v->lines[v->n - 1].item = (int)i;
+	}
+	v->sel_item = (int)t->snap_sel;
 	view_add(v, ROLE_TEXT, "");
 	view_addf(v, ROLE_TEXT, "Changes since the start: %zu (the Changes pane; Enter there shows a diff)",
 	          t->lists[PANE_CHANGES].n);
 	view_add(v, ROLE_TEXT, "");
 	if (t->confirm_restore) {
-		view_add(v, ROLE_ASK, "Restore every tracked path to checkpoint 0 (the start)?");
-		view_add(v, ROLE_ASK, "Files the shell created are removed. Press y to restore, any other key cancels.");
+		view_addf(v, ROLE_ASK, "Restore every tracked path to checkpoint %zu (%s)? This changes:",
+		          t->snap_sel, snap_session_checkpoint_name(sn, t->snap_sel));
+		add_restore_preview(v, sn, t->snap_sel, 12);
+		view_add(v, ROLE_ASK, "Press y to restore, any other key cancels.");
 	} else {
+		view_add(v, ROLE_TEXT, "Up/Down  select a checkpoint");
 		view_add(v, ROLE_TEXT, "c  record a checkpoint now");
-		view_add(v, ROLE_TEXT, "r  restore the start (asks first)");
+		view_add(v, ROLE_TEXT, "d  what changed since the selected checkpoint");
+		view_add(v, ROLE_TEXT, "r  restore the selected checkpoint (shows what changes, asks first)");
 	}
+	return v;
+}
+
+/* d in F3: every change since the selected checkpoint. */
+struct view *dialog_snaps_diff(struct tui *t)
+{
+	struct snap_session *sn = session_snapshot(t->s);
+	char title[96];
+	snprintf(title, sizeof title, "Changes since checkpoint %zu", t->snap_sel);
+	struct view *v = view_new(VIEW_DETAILS, title);
+	if (!sn)
+		return v;
+	struct snap_changes c;
+	char err[512];
+	if (snap_diff(sn, t->snap_sel, SNAP_NOW, NULL, &c, err, sizeof err) < 0) {
+		view_addf(v, ROLE_WARN, "cannot compare: %s", err);
+		return v;
+	}
+	view_addf(v, ROLE_TEXT, "Since checkpoint %zu (%s): %zu created, %zu modified, %zu deleted",
+	          t->snap_sel, snap_session_checkpoint_name(sn, t->snap_sel), c.added, c.modified,
+	          c.deleted);
+	for (size_t i = 0; i < c.n; i++)
+		view_addf(v, c.v[i].kind == 'A' ? ROLE_ADDED : c.v[i].kind == 'D' ? ROLE_DELETED :
+		                                                                   ROLE_MODIFIED,
+		          "  %c %s%s", c.v[i].kind, c.v[i].path, c.v[i].type == 'd' ? "/" : "");
+	snap_changes_free(&c);
 	return v;
 }
 
@@ -43,6 +103,17 @@ static void reopen(struct tui *t)
 	view_free(t->view);
 	t->view = dialog_snaps(t);
 	t->full_redraw = true;
+}
+
+void dialog_snaps_select(struct tui *t, int delta)
+{
+	struct snap_session *sn = session_snapshot(t->s);
+	size_t n = sn ? snap_session_checkpoints(sn) : 0;
+	if (delta < 0 && t->snap_sel > 0)
+		t->snap_sel--;
+	else if (delta > 0 && t->snap_sel + 1 < n)
+		t->snap_sel++;
+	reopen(t);
 }
 
 void dialog_snaps_action(struct tui *t, enum tui_action a)
@@ -66,11 +137,15 @@ void dialog_snaps_action(struct tui *t, enum tui_action a)
 		}
 		t->confirm_restore = false;
 		struct snap_restore_stats st = { 0 };
-		if (snap_restore(sn, 0, NULL, &st, err, sizeof err) < 0)
+		if (snap_restore(sn, t->snap_sel, NULL, &st, err, sizeof err) < 0)
 			snprintf(t->message, sizeof t->message, "restore failed: %.200s", err);
-		else
+		else if (t->snap_sel == 0)
 			snprintf(t->message, sizeof t->message,
 			         "restored the start: %zu written, %zu removed", st.written, st.removed);
+		else
+			snprintf(t->message, sizeof t->message,
+			         "restored checkpoint %zu: %zu written, %zu removed", t->snap_sel,
+			         st.written, st.removed);
 		t->rescan_due = true;
 		t->rescan_at_ns = 0;
 	}

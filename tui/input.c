@@ -236,6 +236,11 @@ static void view_key(struct tui *t, int key)
 		close_view(t);
 	else if ((a == ACT_CHECKPOINT || a == ACT_RESTORE) && t->view->kind == VIEW_SNAPS)
 		dialog_snaps_action(t, a);
+	else if ((a == ACT_UP || a == ACT_DOWN) && t->view->kind == VIEW_SNAPS &&
+	         session_snapshot(t->s))
+		dialog_snaps_select(t, a == ACT_UP ? -1 : 1);
+	else if (a == ACT_SNAP_DIFF && t->view->kind == VIEW_SNAPS && session_snapshot(t->s))
+		open_view(t, dialog_snaps_diff(t));
 	else if (a == ACT_ALLOW_NOW && t->view->kind == VIEW_DETAILS)
 		perms_allow_now(t);
 	else if (view_scroll(t->view, a))

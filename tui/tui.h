@@ -195,6 +195,7 @@ struct tui {
 	struct ask_queue asks;
 	bool confirm_restore;
 	bool confirm_quit; /* the quit view asks: keep the changes, restore, or stay */
+	size_t snap_sel;   /* F3: the selected checkpoint (0: the start) */
 
 	/* drawing */
 	bool full_redraw;
@@ -326,6 +327,8 @@ void ask_queue_free(struct tui *t);
 
 /* dialogs.c */
 struct view *dialog_snaps(struct tui *t);
+void dialog_snaps_select(struct tui *t, int delta);
+struct view *dialog_snaps_diff(struct tui *t);
 bool dialog_quit_needed(struct tui *t);
 struct view *dialog_quit(struct tui *t);
 void dialog_quit_key(struct tui *t, int key);

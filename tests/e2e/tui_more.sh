@@ -2,7 +2,9 @@
 # The TUI end to end, second part (tui.sh has the first): NO_COLOR,
 # scrollback, bracketed paste, a second shell, the terminal restored after a
 # crash, Changes with --snapshot (diff, escaped
-# file names, F3 checkpoint and restore, the quit confirmation), F2
+# file names, F3 checkpoint, changes since a checkpoint and restoring one or
+# the start with a confirmation that lists what changes, the quit
+# confirmation), F2
 # Permissions with a secret, the
 # prefix key from the config file, and bad input. Same tmux driving and
 # golden files as tui.sh.
@@ -104,8 +106,29 @@ body() {
 	tmux_keys c
 	tmux_wait "checkpoint 1 recorded" 5 && ok "c records a checkpoint" ||
 		fail "c records a checkpoint" "$(tmux_screen)"
-	tmux_keys r
+	# a file created after checkpoint 1: its changes, then restoring it
+	tmux_keys q M-1 'echo x > after.txt' Enter
+	tmux_wait "A after.txt" 10
+	tmux_keys F3 Down d
+	tmux_wait "Changes since checkpoint 1" 5 && ok "d lists what changed since the selected checkpoint" ||
+		fail "d lists what changed since the selected checkpoint" "$(tmux_screen)"
+	s=$(tmux_screen)
+	assert_contains "  ... the file created since" "$s" "A $W/after.txt"
+	assert_not_contains "  ... not the one from before it" "$s" "A $W/created.txt"
+	tmux_keys q F3 r
 	tmux_wait "Press y to restore" 5
+	assert_contains "the confirmation for checkpoint 1 shows what changes" "$(tmux_screen)" \
+		"A $W/after.txt: removed (created since)"
+	tmux_keys y
+	tmux_wait "restored checkpoint 1" 10 && ok "y restores checkpoint 1" ||
+		fail "y restores checkpoint 1" "$(tmux_screen)"
+	assert_absent "  ... the file created after it is gone" "$W/after.txt"
+	[ -e "$W/created.txt" ] && ok "  ... the one from before it stays" ||
+		fail "  ... the one from before it stays" "$(ls -la "$W")"
+	tmux_keys Up r
+	tmux_wait "Press y to restore" 5
+	assert_contains "the confirmation for the start lists the created file" "$(tmux_screen)" \
+		"A $W/created.txt: removed (created since)"
 	[ -e "$W/created.txt" ] && ok "the file is still there while asking" ||
 		fail "the file is still there while asking" "$(ls -la "$W")"
 	tmux_keys y
