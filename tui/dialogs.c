@@ -63,9 +63,13 @@ struct view *dialog_snaps(struct tui *t)
 		          t->snap_sel, snap_session_checkpoint_name(sn, t->snap_sel));
 		add_restore_preview(v, sn, t->snap_sel, 12);
 		view_add(v, ROLE_ASK, "Press y to restore, any other key cancels.");
+	} else if (t->snap_naming) {
+		view_addf(v, ROLE_ASK, "Name of the new checkpoint: %s_", t->snap_name);
+		view_add(v, ROLE_MUTED, "Enter records it, Escape cancels.");
 	} else {
 		view_add(v, ROLE_TEXT, "Up/Down  select a checkpoint");
 		view_add(v, ROLE_TEXT, "c  record a checkpoint now");
+		view_add(v, ROLE_TEXT, "n  record a named checkpoint");
 		view_add(v, ROLE_TEXT, "d  what changed since the selected checkpoint");
 		view_add(v, ROLE_TEXT, "r  restore the selected checkpoint (shows what changes, asks first)");
 	}
@@ -105,6 +109,19 @@ static void reopen(struct tui *t)
 	t->full_redraw = true;
 }
 
+/* A key while the new checkpoint's name is typed. */
+void dialog_snaps_name_key(struct tui *t, int key)
+{
+	enum input_result r = input_line_key(t->snap_name, sizeof t->snap_name, key);
+	if (r == INPUT_DONE) {
+		dialog_snaps_action(t, ACT_CHECKPOINT);
+		return;
+	}
+	if (r == INPUT_CANCEL)
+		t->snap_naming = false;
+	reopen(t);
+}
+
 void dialog_snaps_select(struct tui *t, int delta)
 {
 	struct snap_session *sn = session_snapshot(t->s);
@@ -123,12 +140,21 @@ void dialog_snaps_action(struct tui *t, enum tui_action a)
 	char err[512] = "";
 	if (!sn)
 		return;
+	if (a == ACT_SNAP_NAMED) {
+		t->snap_naming = true;
+		t->snap_name[0] = 0;
+		reopen(t);
+		return;
+	}
 	if (a == ACT_CHECKPOINT) {
 		size_t n = 0;
-		if (snap_checkpoint(sn, NULL, &n, err, sizeof err) < 0)
+		const char *name = t->snap_naming && t->snap_name[0] ? t->snap_name : NULL;
+		t->snap_naming = false;
+		if (snap_checkpoint(sn, name, &n, err, sizeof err) < 0)
 			snprintf(t->message, sizeof t->message, "checkpoint failed: %.200s", err);
 		else
 			snprintf(t->message, sizeof t->message, "checkpoint %zu recorded", n);
+		t->snap_sel = n;
 	} else if (a == ACT_RESTORE) {
 		if (!t->confirm_restore) {
 			t->confirm_restore = true;

@@ -18,6 +18,7 @@ static void open_view(struct tui *t, struct view *v)
 	t->view = v;
 	t->confirm_restore = false;
 	t->confirm_quit = false;
+	t->snap_naming = false;
 	t->full_redraw = true;
 }
 
@@ -27,6 +28,7 @@ static void close_view(struct tui *t)
 	t->view = NULL;
 	t->confirm_restore = false;
 	t->confirm_quit = false;
+	t->snap_naming = false;
 	t->full_redraw = true;
 }
 
@@ -220,6 +222,10 @@ static void view_key(struct tui *t, int key)
 	}
 	if (t->view->kind == VIEW_PERMS && perms_key(t, key))
 		return;
+	if (t->view->kind == VIEW_SNAPS && t->snap_naming) {
+		dialog_snaps_name_key(t, key);
+		return;
+	}
 	enum tui_action a = keymap_lookup(KM_ALWAYS, key);
 	if (a != ACT_NONE && a != ACT_FOCUS_SHELL && a != ACT_FOCUS_NETWORK &&
 	    a != ACT_FOCUS_DENIED && a != ACT_FOCUS_CHANGES) {
@@ -234,7 +240,8 @@ static void view_key(struct tui *t, int key)
 	a = keymap_lookup(KM_VIEW, key);
 	if (a == ACT_CLOSE)
 		close_view(t);
-	else if ((a == ACT_CHECKPOINT || a == ACT_RESTORE) && t->view->kind == VIEW_SNAPS)
+	else if ((a == ACT_CHECKPOINT || a == ACT_RESTORE || a == ACT_SNAP_NAMED) &&
+	         t->view->kind == VIEW_SNAPS)
 		dialog_snaps_action(t, a);
 	else if ((a == ACT_UP || a == ACT_DOWN) && t->view->kind == VIEW_SNAPS &&
 	         session_snapshot(t->s))

@@ -199,30 +199,16 @@ static const char *selected(struct tui *t)
 static void edit_key(struct tui *t, int key)
 {
 	struct perms_dialog *d = &t->perms;
-	size_t len = strlen(d->input);
-	if (key == 27) {
+	enum input_result r = input_line_key(d->input, sizeof d->input, key);
+	if (r == INPUT_CANCEL) {
 		d->editing = false;
-	} else if (key == '\r' || key == '\n' || key == (KM_FUNC | KEY_ENTER)) {
+	} else if (r == INPUT_DONE) {
 		char err[256] = "";
 		cJSON *patch = perms_patch_add(d->input, err, sizeof err);
 		d->editing = false;
 		d->input[0] = 0;
 		run(t, patch, err);
 		return;
-	} else if (key == 127 || key == 8 || key == (KM_FUNC | KEY_BACKSPACE)) {
-		while (len > 0 && ((unsigned char)d->input[len - 1] & 0xc0) == 0x80)
-			len--;
-		if (len > 0)
-			d->input[len - 1] = 0;
-	} else if (!(key & (KM_FUNC | KM_ALT)) && key >= ' ' && len + 5 < sizeof d->input) {
-		char mb[8];
-		mbstate_t st;
-		memset(&st, 0, sizeof st);
-		size_t n = wcrtomb(mb, (wchar_t)key, &st);
-		if (n != (size_t)-1) {
-			memcpy(d->input + len, mb, n);
-			d->input[len + n] = 0;
-		}
 	}
 	reopen(t);
 }

@@ -196,6 +196,8 @@ struct tui {
 	bool confirm_restore;
 	bool confirm_quit; /* the quit view asks: keep the changes, restore, or stay */
 	size_t snap_sel;   /* F3: the selected checkpoint (0: the start) */
+	bool snap_naming;  /* F3: typing a new checkpoint's name */
+	char snap_name[128];
 
 	/* drawing */
 	bool full_redraw;
@@ -293,6 +295,10 @@ void view_free(struct view *v);
 void view_draw(struct tui *t, struct view *v);
 /* Scrolls for an action; returns true when it did something. */
 bool view_scroll(struct view *v, enum tui_action a);
+/* A one-line text input (UTF-8 in buf): a typed character, Backspace,
+ * Enter (done) or Escape (cancel). */
+enum input_result { INPUT_EDITED, INPUT_DONE, INPUT_CANCEL };
+enum input_result input_line_key(char *buf, size_t cap, int key);
 struct view *view_help(struct tui *t);
 
 /* status.c */
@@ -328,6 +334,7 @@ void ask_queue_free(struct tui *t);
 /* dialogs.c */
 struct view *dialog_snaps(struct tui *t);
 void dialog_snaps_select(struct tui *t, int delta);
+void dialog_snaps_name_key(struct tui *t, int key);
 struct view *dialog_snaps_diff(struct tui *t);
 bool dialog_quit_needed(struct tui *t);
 struct view *dialog_quit(struct tui *t);

@@ -6,6 +6,7 @@
 #include "util.h"
 
 #include <stdarg.h>
+#include <wchar.h>
 #include <string.h>
 
 struct view *view_new(enum view_kind kind, const char *title)
@@ -148,4 +149,29 @@ struct view *view_help(struct tui *t)
 		view_add(v, lines[i][0] && lines[i][0] != ' ' ? ROLE_TITLE_FOCUS : ROLE_TEXT, lines[i]);
 	keymap_help_free(lines, n);
 	return v;
+}
+
+enum input_result input_line_key(char *buf, size_t cap, int key)
+{
+	size_t len = strlen(buf);
+	if (key == 27)
+		return INPUT_CANCEL;
+	if (key == '\r' || key == '\n' || key == (KM_FUNC | KEY_ENTER))
+		return INPUT_DONE;
+	if (key == 127 || key == 8 || key == (KM_FUNC | KEY_BACKSPACE)) {
+		while (len > 0 && ((unsigned char)buf[len - 1] & 0xc0) == 0x80)
+			len--; /* a whole UTF-8 character */
+		if (len > 0)
+			buf[len - 1] = 0;
+	} else if (!(key & (KM_FUNC | KM_ALT)) && key >= ' ' && len + 5 < cap) {
+		char mb[8];
+		mbstate_t st;
+		memset(&st, 0, sizeof st);
+		size_t n = wcrtomb(mb, (wchar_t)key, &st);
+		if (n != (size_t)-1) {
+			memcpy(buf + len, mb, n);
+			buf[len + n] = 0;
+		}
+	}
+	return INPUT_EDITED;
 }

@@ -106,26 +106,33 @@ body() {
 	tmux_keys c
 	tmux_wait "checkpoint 1 recorded" 5 && ok "c records a checkpoint" ||
 		fail "c records a checkpoint" "$(tmux_screen)"
-	# a file created after checkpoint 1: its changes, then restoring it
+	tmux_keys n
+	tmux_wait "Name of the new checkpoint" 5
+	tmux_cmd send-keys -t 0 -l "before after"
+	tmux_keys Enter
+	tmux_wait "checkpoint 2 recorded" 5 && ok "n records a named checkpoint" ||
+		fail "n records a named checkpoint" "$(tmux_screen)"
+	assert_match "  ... listed with its name" "$(tmux_screen)" "2 +before after"
+	# a file created after checkpoint 2: its changes, then restoring it
 	tmux_keys q M-1 'echo x > after.txt' Enter
 	tmux_wait "A after.txt" 10
 	tmux_keys F3 Down d
-	tmux_wait "Changes since checkpoint 1" 5 && ok "d lists what changed since the selected checkpoint" ||
+	tmux_wait "Changes since checkpoint 2" 5 && ok "d lists what changed since the selected checkpoint" ||
 		fail "d lists what changed since the selected checkpoint" "$(tmux_screen)"
 	s=$(tmux_screen)
 	assert_contains "  ... the file created since" "$s" "A $W/after.txt"
 	assert_not_contains "  ... not the one from before it" "$s" "A $W/created.txt"
 	tmux_keys q F3 r
 	tmux_wait "Press y to restore" 5
-	assert_contains "the confirmation for checkpoint 1 shows what changes" "$(tmux_screen)" \
+	assert_contains "the confirmation for checkpoint 2 shows what changes" "$(tmux_screen)" \
 		"A $W/after.txt: removed (created since)"
 	tmux_keys y
-	tmux_wait "restored checkpoint 1" 10 && ok "y restores checkpoint 1" ||
-		fail "y restores checkpoint 1" "$(tmux_screen)"
+	tmux_wait "restored checkpoint 2" 10 && ok "y restores checkpoint 2" ||
+		fail "y restores checkpoint 2" "$(tmux_screen)"
 	assert_absent "  ... the file created after it is gone" "$W/after.txt"
 	[ -e "$W/created.txt" ] && ok "  ... the one from before it stays" ||
 		fail "  ... the one from before it stays" "$(ls -la "$W")"
-	tmux_keys Up r
+	tmux_keys Up Up r
 	tmux_wait "Press y to restore" 5
 	assert_contains "the confirmation for the start lists the created file" "$(tmux_screen)" \
 		"A $W/created.txt: removed (created since)"
