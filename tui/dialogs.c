@@ -109,6 +109,49 @@ static void reopen(struct tui *t)
 	t->full_redraw = true;
 }
 
+/* u in a Changes diff: restore that one file to the start, after asking. */
+void dialog_undo_ask(struct tui *t)
+{
+	if (!t->view || !t->view->change_path || !session_snapshot(t->s))
+		return;
+	char *path = xstrdup(t->view->change_path);
+	char kind = t->view->change_kind;
+	view_free(t->view);
+	struct view *v = view_new(VIEW_CONFIRM, "Restore a file");
+	v->change_path = path;
+	v->change_kind = kind;
+	view_addf(v, ROLE_ASK, "Restore %s to the start?", path);
+	view_add(v, ROLE_TEXT, kind == 'A' ? "It was created since: it is removed." :
+	                       kind == 'D' ? "It was deleted since: it comes back." :
+	                                     "Its current content is overwritten.");
+	view_add(v, ROLE_ASK, "Press y to restore it, any other key cancels.");
+	t->view = v;
+	t->confirm_undo = true;
+	t->full_redraw = true;
+}
+
+void dialog_undo_key(struct tui *t, int key)
+{
+	t->confirm_undo = false;
+	if ((key != 'y' && key != 'Y') || !t->view || !t->view->change_path)
+		return;
+	rescan_wait(t);
+	struct snap_session *sn = session_snapshot(t->s);
+	struct strlist paths = { 0 };
+	strlist_push(&paths, t->view->change_path);
+	struct snap_restore_stats st = { 0 };
+	char err[512] = "";
+	if (!sn || snap_restore(sn, 0, &paths, &st, err, sizeof err) < 0)
+		snprintf(t->message, sizeof t->message, "restore failed: %.200s", err);
+	else
+		snprintf(t->message, sizeof t->message, "restored one file to the start: %zu written, %zu removed",
+		         st.written, st.removed);
+	strlist_clear(&paths);
+	t->status_dirty = true;
+	t->rescan_due = true;
+	t->rescan_at_ns = 0;
+}
+
 /* A key while the new checkpoint's name is typed. */
 void dialog_snaps_name_key(struct tui *t, int key)
 {

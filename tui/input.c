@@ -18,6 +18,7 @@ static void open_view(struct tui *t, struct view *v)
 	t->view = v;
 	t->confirm_restore = false;
 	t->confirm_quit = false;
+	t->confirm_undo = false;
 	t->snap_naming = false;
 	t->full_redraw = true;
 }
@@ -28,6 +29,7 @@ static void close_view(struct tui *t)
 	t->view = NULL;
 	t->confirm_restore = false;
 	t->confirm_quit = false;
+	t->confirm_undo = false;
 	t->snap_naming = false;
 	t->full_redraw = true;
 }
@@ -211,6 +213,11 @@ static void view_key(struct tui *t, int key)
 		dialog_quit_key(t, key);
 		return;
 	}
+	if (t->confirm_undo) {
+		dialog_undo_key(t, key);
+		close_view(t);
+		return;
+	}
 	if (t->confirm_restore) {
 		if (key == 'y' || key == 'Y')
 			dialog_snaps_action(t, ACT_RESTORE);
@@ -246,6 +253,8 @@ static void view_key(struct tui *t, int key)
 	else if ((a == ACT_UP || a == ACT_DOWN) && t->view->kind == VIEW_SNAPS &&
 	         session_snapshot(t->s))
 		dialog_snaps_select(t, a == ACT_UP ? -1 : 1);
+	else if (a == ACT_UNDO_FILE && t->view->kind == VIEW_DIFF)
+		dialog_undo_ask(t);
 	else if (a == ACT_SNAP_DIFF && t->view->kind == VIEW_SNAPS && session_snapshot(t->s))
 		open_view(t, dialog_snaps_diff(t));
 	else if (a == ACT_ALLOW_NOW && t->view->kind == VIEW_DETAILS)

@@ -80,6 +80,7 @@ const struct key_binding keymap[] = {
 	{ KM_VIEW, 'c', ACT_CHECKPOINT, "snapshots: record a checkpoint now" },
 	{ KM_VIEW, 'n', ACT_SNAP_NAMED, "snapshots: record a named checkpoint (type the name, Enter)" },
 	{ KM_VIEW, 'r', ACT_RESTORE, "snapshots: restore the selected checkpoint (shows what changes, asks first)" },
+	{ KM_VIEW, 'u', ACT_UNDO_FILE, "diff of a change: restore that file to the start (asks first)" },
 	{ KM_VIEW, 'd', ACT_SNAP_DIFF, "snapshots: what changed since the selected checkpoint" },
 	{ KM_VIEW, 'a', ACT_ALLOW_NOW, "details (Network, Denied): allow it now, for this session" },
 	{ KM_VIEW, 27, ACT_CLOSE, "close" },

@@ -55,6 +55,7 @@ enum tui_action {
 	ACT_RESTORE,
 	ACT_SNAP_DIFF,    /* Snapshots: what changed since the selected checkpoint */
 	ACT_SNAP_NAMED,   /* Snapshots: type a name, then record a checkpoint */
+	ACT_UNDO_FILE,    /* a Changes diff: restore that file to the start */
 	ACT_ALLOW_NOW,    /* details of a Network/Denied entry: allow it live */
 	ACT_PERM_ADD,     /* Permissions: type a path or host to allow */
 	ACT_PERM_TOGGLE,

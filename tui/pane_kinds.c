@@ -174,6 +174,8 @@ static struct view *change_diff(struct tui *t, struct list_entry *e)
 	struct view *v = view_new(VIEW_DIFF, "");
 	cleanup_free char *title = sanitize_str(relative(ch->path, session_cwd(t->s)));
 	snprintf(v->title, sizeof v->title, "Diff: %s", title);
+	v->change_path = xstrdup(ch->path);
+	v->change_kind = ch->kind;
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);

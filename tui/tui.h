@@ -110,6 +110,8 @@ struct view {
 	struct rect r;
 	int sel_item;        /* the highlighted row (view_line.item), -1: none */
 	char allow_flag[512]; /* details: the flag that would allow it, "" none */
+	char *change_path;    /* a Changes diff: the file (absolute), for u (undo) */
+	char change_kind;     /* its A/M/D */
 };
 
 /* The Permissions dialog's state (perms.c), kept while it is reopened. */
@@ -196,6 +198,7 @@ struct tui {
 	bool confirm_restore;
 	bool confirm_quit; /* the quit view asks: keep the changes, restore, or stay */
 	size_t snap_sel;   /* F3: the selected checkpoint (0: the start) */
+	bool confirm_undo; /* a Changes diff asks before restoring its file */
 	bool snap_naming;  /* F3: typing a new checkpoint's name */
 	char snap_name[128];
 
@@ -334,6 +337,8 @@ void ask_queue_free(struct tui *t);
 /* dialogs.c */
 struct view *dialog_snaps(struct tui *t);
 void dialog_snaps_select(struct tui *t, int delta);
+void dialog_undo_ask(struct tui *t);
+void dialog_undo_key(struct tui *t, int key);
 void dialog_snaps_name_key(struct tui *t, int key);
 struct view *dialog_snaps_diff(struct tui *t);
 bool dialog_quit_needed(struct tui *t);

@@ -62,6 +62,7 @@ void view_free(struct view *v)
 {
 	if (!v)
 		return;
+	free(v->change_path);
 	for (size_t i = 0; i < v->n; i++)
 		free(v->lines[i].text);
 	free(v->lines);

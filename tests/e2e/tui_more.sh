@@ -3,7 +3,8 @@
 # scrollback, bracketed paste, a second shell, the terminal restored after a
 # crash, Changes with --snapshot (diff, escaped
 # file names, F3 checkpoint, changes since a checkpoint and restoring one or
-# the start with a confirmation that lists what changes, the quit
+# the start with a confirmation that lists what changes, one file restored
+# from its diff, the quit
 # confirmation), F2
 # Permissions with a secret, the
 # prefix key from the config file, and bad input. Same tmux driving and
@@ -145,6 +146,22 @@ body() {
 	tmux_keys q
 	tmux_wait "no changes yet" 5 && ok "Changes is empty again after the restore" ||
 		fail "Changes is empty again after the restore" "$(tmux_screen)"
+
+	# --- one file restored from its diff (u) -------------------------------------------
+	tmux_keys M-1 'echo undo-me > undo.txt' Enter
+	tmux_wait "A undo.txt" 10
+	tmux_keys M-4 End Enter
+	tmux_wait "Diff: undo.txt" 5
+	tmux_keys u
+	tmux_wait "to the start\?" 5 && ok "u in a diff asks before restoring that file" ||
+		fail "u in a diff asks before restoring that file" "$(tmux_screen)"
+	assert_contains "  ... saying what happens to it" "$(tmux_screen)" "It was created since: it is removed."
+	[ -e "$W/undo.txt" ] && ok "  ... the file is still there while asking" ||
+		fail "  ... the file is still there while asking" "$(ls -la "$W")"
+	tmux_keys y
+	tmux_wait "restored one file to the start" 10 && ok "y restores just that file" ||
+		fail "y restores just that file" "$(tmux_screen)"
+	assert_absent "  ... it is gone on the host" "$W/undo.txt"
 
 	# --- F2 Permissions ------------------------------------------------------------
 	tmux_keys F2
