@@ -5,7 +5,8 @@
 # seccomp filter mode, read-only system dirs.
 . "$(dirname "$0")/../lib.sh"
 
-HTTP_PORT=$((20000 + $$ % 20000))
+# A port free right now (a fixed one can be some client's ephemeral port).
+HTTP_PORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 
 start_http() {
 	mkdir -p "$TROOT/www"

@@ -21,7 +21,7 @@ open(sys.argv[2], "w").close()
 while True:
     c, _ = s.accept(); c.close()
 '
-TCP_PORT=$((20000 + ($$ + 7) % 20000))
+TCP_PORT=
 
 start_servers() {
 	mkdir -p "$TROOT/sock" /run/gbtest-$$
@@ -33,15 +33,18 @@ start_servers() {
 		bg $PY -c "$SOCK_PY" "$s" "$TROOT/sock/ready.$i"
 		wait_for_file "$TROOT/sock/ready.$i" 10 || { echo "socket server $s did not start"; exit 1; }
 	done
+	# The kernel picks the port (a fixed one can be some client's ephemeral
+	# port on a busy machine); the ready file says which, written whole.
 	bg $PY -c '
-import socket, sys
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(16)
-open(sys.argv[2], "w").close()
+import os, socket, sys
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(16)
+with open(sys.argv[1] + ".tmp", "w") as f: f.write(str(s.getsockname()[1]))
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
 while True:
     c, _ = s.accept(); c.close()
-' "$TCP_PORT" "$TROOT/sock/ready.tcp"
-	wait_for_file "$TROOT/sock/ready.tcp" 10 || { echo "TCP server on $TCP_PORT did not start"; exit 1; }
+' "$TROOT/sock/ready.tcp"
+	wait_for_file "$TROOT/sock/ready.tcp" 10 || { echo "the TCP server did not start"; exit 1; }
+	TCP_PORT=$(cat "$TROOT/sock/ready.tcp")
 }
 
 stop_extra() { rm -rf /run/gbtest-$$ /tmp/gbtest-$$.sock; }
