@@ -102,17 +102,9 @@ static char *canonical(const char *path, bool *exists)
 	return policy_canonical_path(path, exists);
 }
 
-static bool is_under(const char *path, const char *dir)
-{
-	size_t n = strlen(dir);
-	if (strcmp(dir, "/") == 0)
-		return true;
-	return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
-}
-
 static bool banned_location(const char *path)
 {
-	return is_under(path, "/proc") || is_under(path, "/dev");
+	return path_under(path, "/proc") || path_under(path, "/dev");
 }
 
 /* Adds a host path as an entry of the given kind. A symlink in the list is
@@ -332,7 +324,7 @@ int jail_plan_build(const struct policy *pol, const char *cwd, const struct strl
 		if (i + 1 < es.n && strcmp(e->path, es.v[i + 1].path) == 0 && e->kind != E_SPECIAL &&
 		    es.v[i + 1].kind != E_SPECIAL)
 			continue;
-		while (depth > 0 && !is_under(e->path, es.v[stack[depth - 1]].path))
+		while (depth > 0 && !path_under(e->path, es.v[stack[depth - 1]].path))
 			depth--;
 		enum access inherited = depth ? acc[depth - 1] : A_NONE;
 		bool under_deny_w = depth ? denied_w[depth - 1] : false;

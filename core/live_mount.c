@@ -124,13 +124,6 @@ static int make_mask(bool dir)
 	return file;
 }
 
-/* Is m the path itself or below it? */
-static bool at_or_below(const char *m, const char *path)
-{
-	size_t n = strlen(path);
-	return strncmp(m, path, n) == 0 && (m[n] == '\0' || m[n] == '/');
-}
-
 /* Deny wins: every path of ro_paths strictly below path (under base, an fd
  * of / in this namespace) gets a read-only bind of itself, so a writable
  * clone of path taken afterwards (recursive; only its top made writable)
@@ -140,7 +133,7 @@ static int keep_read_only(int base, const char *path, const struct strlist *ro_p
 {
 	for (size_t i = 0; ro_paths && i < ro_paths->len; i++) {
 		const char *m = ro_paths->items[i];
-		if (!at_or_below(m, path) || strcmp(m, path) == 0)
+		if (!path_under(m, path) || strcmp(m, path) == 0)
 			continue;
 		cleanup_fd int t = sys_openat2(base, m + 1, O_PATH | O_NOFOLLOW | O_CLOEXEC, resolve);
 		if (t < 0 && (errno == ENOENT || errno == ENOTDIR))
@@ -334,7 +327,7 @@ static int clone_from_host(int staging, const char *path, bool writable,
 	*is_dir = S_ISDIR(st.st_mode);
 	for (size_t i = 0; masks && i < masks->len; i++) {
 		const char *m = masks->items[i];
-		if (!at_or_below(m, path))
+		if (!path_under(m, path))
 			continue;
 		cleanup_fd int t =
 		        sys_openat2(hroot, m + 1, O_PATH | O_NOFOLLOW | O_CLOEXEC, host_resolve);

@@ -180,7 +180,8 @@ static const char *deny_write_above(const struct live_target *t, const char *pat
 }
 
 /* A host path the sandbox never saw, brought in (see live_policy.h). */
-static int bring_in(struct live_policy *lp, const struct live_target *t, const char *path, bool writable, cJSON *d, char *err, size_t errlen)
+static int bring_in(struct live_policy *lp, const struct live_target *t, const char *path,
+                    bool writable, cJSON *d, char *err, size_t errlen)
 {
 	/* Masks go where the host resolves each rule, as at start (jail_plan.c):
 	 * a rule spelt through a symlink, or naming one, hides what it points
@@ -196,9 +197,7 @@ static int bring_in(struct live_policy *lp, const struct live_target *t, const c
 			char *m = policy_canonical_path(rule, &exists);
 			if (!strlist_contains(&masks, m))
 				strlist_push(&masks, m);
-			size_t n = strlen(m);
-			if (rc == 0 && strncmp(real, m, n) == 0 &&
-			    (real[n] == '/' || real[n] == '\0'))
+			if (rc == 0 && path_under(real, m))
 				rc = error_set(err, errlen,
 				               "%s is hidden (deny-read %s); lift that first", path,
 				               rule);
@@ -478,8 +477,7 @@ static cJSON *change_secret_host(const struct live_target *t, bool add, const ch
 	/* A removal takes every entry naming that host, however spelt (and
 	 * narrower ports of it): what the reply says must hold. */
 	struct strlist before = { 0 };
-	for (size_t i = 0; i < l->len; i++)
-		strlist_push(&before, l->items[i]);
+	strlist_copy(&before, l);
 	observer_policy_lock(t->observer);
 	size_t removed = 0;
 	if (add)
@@ -493,11 +491,8 @@ static cJSON *change_secret_host(const struct live_target *t, bool add, const ch
 	} else {
 		r = proxy_set_policy(t->proxy, t->policy, err, errlen);
 	}
-	if (r < 0) {
-		strlist_clear(l);
-		for (size_t i = 0; i < before.len; i++)
-			strlist_push(l, before.items[i]);
-	}
+	if (r < 0)
+		strlist_copy(l, &before);
 	observer_policy_unlock(t->observer);
 	strlist_clear(&before);
 	if (r < 0)

@@ -206,13 +206,6 @@ static char *fd_path(int fd)
 
 /* ---- explaining a denial -------------------------------------------------- */
 
-static bool under(const char *path, const char *dir)
-{
-	size_t n = strlen(dir);
-	if (n == 1 && dir[0] == '/')
-		return true;
-	return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
-}
 
 /* The mount of the plan that decides about path: the deepest one above it. */
 static const struct mount_op *covering(const struct jail_plan *plan, const char *path)
@@ -220,7 +213,7 @@ static const struct mount_op *covering(const struct jail_plan *plan, const char 
 	const struct mount_op *best = NULL;
 	for (size_t i = 0; i < plan->n_ops; i++) {
 		const struct mount_op *op = &plan->ops[i];
-		if (op->kind == MK_SYMLINK || !under(path, op->dst))
+		if (op->kind == MK_SYMLINK || !path_under(path, op->dst))
 			continue;
 		if (!best || strlen(op->dst) >= strlen(best->dst))
 			best = op;
@@ -231,7 +224,7 @@ static const struct mount_op *covering(const struct jail_plan *plan, const char 
 static const char *under_list(const struct strlist *l, const char *path)
 {
 	for (size_t i = 0; i < l->len; i++)
-		if (l->items[i][0] == '/' && under(path, l->items[i]))
+		if (l->items[i][0] == '/' && path_under(path, l->items[i]))
 			return l->items[i];
 	return NULL;
 }

@@ -116,3 +116,11 @@ static uint64_t clock_ns(clockid_t id)
 
 uint64_t now_mono_ns(void) { return clock_ns(CLOCK_MONOTONIC); }
 uint64_t now_real_ns(void) { return clock_ns(CLOCK_REALTIME); }
+
+bool path_under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+	if (n == 1 && dir[0] == '/')
+		return true;
+	return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}

@@ -34,5 +34,8 @@ uint64_t now_mono_ns(void);
 uint64_t now_real_ns(void);
 /* Writes a whole short file (procfs knobs like uid_map). Returns 0 or -errno. */
 int write_file_str(const char *path, const char *s);
+/* Is path dir itself or below it (both absolute and normalised; "/" holds
+ * everything)? */
+bool path_under(const char *path, const char *dir);
 
 #endif

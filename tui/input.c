@@ -172,29 +172,16 @@ static void paste_end(struct tui *t)
 static void filter_key(struct tui *t, int key)
 {
 	struct list_pane *l = t->panes[t->focus].list;
-	size_t len = strlen(t->filter_edit);
-	if (key == 27) {
+	char before[sizeof t->filter_edit];
+	memcpy(before, t->filter_edit, sizeof before);
+	enum input_result r = input_line_key(t->filter_edit, sizeof t->filter_edit, key);
+	if (r == INPUT_CANCEL) {
 		t->filtering = false;
 		list_set_filter(l, "");
-	} else if (key == '\r' || key == '\n' || key == (KM_FUNC | KEY_ENTER)) {
+	} else if (r == INPUT_DONE) {
 		t->filtering = false;
-	} else if (key == 127 || key == 8 || key == (KM_FUNC | KEY_BACKSPACE)) {
-		while (len > 0 && ((unsigned char)t->filter_edit[len - 1] & 0xc0) == 0x80)
-			len--;
-		if (len > 0)
-			t->filter_edit[len - 1] = 0;
+	} else if (strcmp(before, t->filter_edit) != 0) {
 		list_set_filter(l, t->filter_edit);
-	} else if (!(key & (KM_FUNC | KM_ALT)) && key >= ' ' && len + 5 < sizeof t->filter_edit) {
-		wchar_t wc = (wchar_t)key;
-		char mb[8];
-		mbstate_t st;
-		memset(&st, 0, sizeof st);
-		size_t n = wcrtomb(mb, wc, &st);
-		if (n != (size_t)-1) {
-			memcpy(t->filter_edit + len, mb, n);
-			t->filter_edit[len + n] = 0;
-			list_set_filter(l, t->filter_edit);
-		}
 	}
 	l->changed = true;
 	t->full_redraw = true;

@@ -14,7 +14,6 @@
 #include "util.h"
 
 #include <string.h>
-#include <wchar.h>
 
 enum { K_PATH, K_HOST, K_SECRET_HOST };
 
