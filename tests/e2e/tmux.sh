@@ -6,6 +6,9 @@
 
 GOLDEN_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/golden
 TMUX_SOCK=gbe.$$
+# The prompt of the sandboxed shell in every TUI test, and a regex for it.
+PS='gb$ '
+PS_RE='gb[$]'
 
 tmux_cmd() { run_as tmux -L "$TMUX_SOCK" -f /dev/null "$@"; }
 
@@ -89,4 +92,12 @@ golden() {
 	else
 		fail "screen matches golden/$1.txt" "$(diff -u "$want" <(printf '%s\n' "$got") | head -60)"
 	fi
+}
+
+# The shell used everywhere: dash with a fixed prompt, the same for every user.
+start_gb() { # COLS ROWS GLASSBOX-ARGS...
+	local cols=$1 rows=$2
+	shift 2
+	GB_ENV=(SHELL=/bin/sh TMUX_TMPDIR="$UD/tmux")
+	tmux_start "$cols" "$rows" "$GB_BIN" --env "PS1=$PS" "$@"
 }

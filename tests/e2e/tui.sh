@@ -7,7 +7,6 @@
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/tmux.sh"
 
-PS='gb$ '
 WEB=$TROOT/web
 mkdir -p "$WEB"
 echo "served file" >"$WEB/existing.txt"
@@ -19,15 +18,6 @@ s=[socket.socket() for _ in range(2)]
 print(*[x.getsockname()[1] for x in s])')
 bg $PY -m http.server --bind 127.0.0.1 --directory "$WEB" "$PORT" >/dev/null 2>&1
 for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$PORT/" && break; sleep 0.1; done
-PS_RE='gb[$]'
-
-# The shell used everywhere: dash with a fixed prompt, the same for every user.
-start_gb() { # COLS ROWS GLASSBOX-ARGS...
-	local cols=$1 rows=$2
-	shift 2
-	GB_ENV=(SHELL=/bin/sh TMUX_TMPDIR="$UD/tmux")
-	tmux_start "$cols" "$rows" "$GB_BIN" --env "PS1=$PS" "$@"
-}
 
 body() {
 	mkdir_user "$UD/tmux"

@@ -1,13 +1,11 @@
 # tests/e2e/tui_live_lib.sh: what the tests of the TUI's live features
 # (tui_live.sh, tui_ask.sh) share, sourced first: the harness, two
 # python3 http.servers on 127.0.0.7 and .8 (ports P7, P8) serving
-# hello.txt, start_gb and try.
+# hello.txt, and try (start_gb is in tmux.sh).
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/tmux.sh"
 . "$(dirname "$0")/../integration/live_lib.sh"
 
-PS='gb$ '
-PS_RE='gb[$]'
 WWW=$TROOT/www
 mkdir -p "$WWW"
 echo "hello from www" >"$WWW/hello.txt"
@@ -16,13 +14,6 @@ http_server 127.0.0.7 "$WWW" || exit 1
 P7=$PORT
 http_server 127.0.0.8 "$WWW" || exit 1
 P8=$PORT
-
-start_gb() { # COLS ROWS GLASSBOX-ARGS...
-	local cols=$1 rows=$2
-	shift 2
-	GB_ENV=(SHELL=/bin/sh TMUX_TMPDIR="$UD/tmux")
-	tmux_start "$cols" "$rows" "$GB_BIN" --env "PS1=$PS" "$@"
-}
 
 # try NAME CMD: types CMD; echo NAME-ok or NAME-no, waits for it; sets TRY.
 try() {

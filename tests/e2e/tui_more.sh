@@ -12,17 +12,6 @@
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/tmux.sh"
 
-PS='gb$ '
-PS_RE='gb[$]'
-
-# The shell used everywhere: dash with a fixed prompt, the same for every user.
-start_gb() { # COLS ROWS GLASSBOX-ARGS...
-	local cols=$1 rows=$2
-	shift 2
-	GB_ENV=(SHELL=/bin/sh TMUX_TMPDIR="$UD/tmux")
-	tmux_start "$cols" "$rows" "$GB_BIN" --env "PS1=$PS" "$@"
-}
-
 body() {
 	mkdir_user "$UD/tmux" "$W/colourdir"
 	local s esc

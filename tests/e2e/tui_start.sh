@@ -11,8 +11,6 @@ TREE_PY=$TROOT/bin/tree.py
 mkdir -p "$TROOT/bin"
 cp "$(dirname "$0")/../snapshot/tree.py" "$TREE_PY"
 chmod 755 "$TREE_PY"
-PS='gb$ '
-PS_RE='gb[$]'
 PROGRESS_RE='recording checkpoint 0 of'
 
 # Each run records into a fresh store (GLASSBOX_HOME=$UD/store.N): with the
