@@ -10,6 +10,25 @@
 
 #include <string.h>
 
+/* Restores checkpoint n (paths, or everything when NULL) and has the
+ * Changes pane rescanned. A failure becomes the status message ("restore
+ * failed" + note + why). */
+static bool restore_to(struct tui *t, size_t n, const struct strlist *paths, const char *note,
+                       struct snap_restore_stats *st)
+{
+	rescan_wait(t);
+	struct snap_session *sn = session_snapshot(t->s);
+	char err[512] = "snapshots are off";
+	memset(st, 0, sizeof *st);
+	bool ok = sn && snap_restore(sn, n, paths, st, err, sizeof err) == 0;
+	if (!ok)
+		snprintf(t->message, sizeof t->message, "restore failed%s: %.200s", note, err);
+	t->status_dirty = true;
+	t->rescan_due = true;
+	t->rescan_at_ns = 0;
+	return ok;
+}
+
 /* What restoring checkpoint n does, one line per path (at most max). */
 static void add_restore_preview(struct view *v, struct snap_session *sn, size_t n, size_t max)
 {
@@ -135,21 +154,14 @@ void dialog_undo_key(struct tui *t, int key)
 	t->confirm_undo = false;
 	if ((key != 'y' && key != 'Y') || !t->view || !t->view->change_path)
 		return;
-	rescan_wait(t);
-	struct snap_session *sn = session_snapshot(t->s);
 	struct strlist paths = { 0 };
 	strlist_push(&paths, t->view->change_path);
-	struct snap_restore_stats st = { 0 };
-	char err[512] = "";
-	if (!sn || snap_restore(sn, 0, &paths, &st, err, sizeof err) < 0)
-		snprintf(t->message, sizeof t->message, "restore failed: %.200s", err);
-	else
-		snprintf(t->message, sizeof t->message, "restored one file to the start: %zu written, %zu removed",
-		         st.written, st.removed);
+	struct snap_restore_stats st;
+	if (restore_to(t, 0, &paths, "", &st))
+		snprintf(t->message, sizeof t->message,
+		         "restored one file to the start: %zu written, %zu removed", st.written,
+		         st.removed);
 	strlist_clear(&paths);
-	t->status_dirty = true;
-	t->rescan_due = true;
-	t->rescan_at_ns = 0;
 }
 
 /* A key while the new checkpoint's name is typed. */
@@ -205,18 +217,17 @@ void dialog_snaps_action(struct tui *t, enum tui_action a)
 			return;
 		}
 		t->confirm_restore = false;
-		struct snap_restore_stats st = { 0 };
-		if (snap_restore(sn, t->snap_sel, NULL, &st, err, sizeof err) < 0)
-			snprintf(t->message, sizeof t->message, "restore failed: %.200s", err);
-		else if (t->snap_sel == 0)
-			snprintf(t->message, sizeof t->message,
-			         "restored the start: %zu written, %zu removed", st.written, st.removed);
-		else
-			snprintf(t->message, sizeof t->message,
-			         "restored checkpoint %zu: %zu written, %zu removed", t->snap_sel,
-			         st.written, st.removed);
-		t->rescan_due = true;
-		t->rescan_at_ns = 0;
+		struct snap_restore_stats st;
+		if (restore_to(t, t->snap_sel, NULL, "", &st)) {
+			if (t->snap_sel == 0)
+				snprintf(t->message, sizeof t->message,
+				         "restored the start: %zu written, %zu removed", st.written,
+				         st.removed);
+			else
+				snprintf(t->message, sizeof t->message,
+				         "restored checkpoint %zu: %zu written, %zu removed",
+				         t->snap_sel, st.written, st.removed);
+		}
 	}
 	t->status_dirty = true;
 	reopen(t);
@@ -252,16 +263,9 @@ struct view *dialog_quit(struct tui *t)
 void dialog_quit_key(struct tui *t, int key)
 {
 	t->confirm_quit = false;
-	if (key == 'r' || key == 'R') {
-		char err[512] = "";
-		struct snap_restore_stats st = { 0 };
-		if (snap_restore(session_snapshot(t->s), 0, NULL, &st, err, sizeof err) < 0) {
-			snprintf(t->message, sizeof t->message, "restore failed, not quitting: %.200s",
-			         err);
-			t->status_dirty = true;
-			return;
-		}
-	}
+	struct snap_restore_stats st;
+	if ((key == 'r' || key == 'R') && !restore_to(t, 0, NULL, ", not quitting", &st))
+		return;
 	if (key == 'q' || key == 'Q' || key == 'r' || key == 'R' ||
 	    keymap_lookup(KM_ALWAYS, key) == ACT_QUIT) /* F10 twice quits, as in htop */
 		tui_request_quit(t);
