@@ -306,6 +306,9 @@ int ctl_command(const struct cli_options *o)
 				return bad("ctl secret-host: expected NAME=HOST");
 			if (net_rule_parse(eq + 1, "--secret-host", &r, err, sizeof err) < 0)
 				return bad("%s", err);
+			if (r.kind == NET_RULE_ANY)
+				return bad("ctl secret-host: name the host ('*' would send the secret "
+				           "everywhere)");
 			list = "secret-hosts";
 		} else if (is_net_list(list)) {
 			struct net_rule r;

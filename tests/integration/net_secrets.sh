@@ -290,7 +290,8 @@ SH
 	assert_rc "a secret the session does not have: refused" 1
 	assert_contains "  ... saying a secret cannot be added live" "$ERR" "cannot be added to a running sandbox"
 	gbrun ctl "$SID" secret-host TOK='*'
-	assert_rc "'*' as a secret's host: refused" 1
+	assert_rc "'*' as a secret's host: bad input, refused before asking (exit 2)" 2
+	assert_contains "  ... saying why" "$ERR" "would send the secret everywhere"
 	gbrun ctl "$SID" policy
 	assert_contains "policy.get shows the new hosts" "$(printf '%s' "$OUT" | tr -d ' \t\n')" '"secrets":{"TOK":["127.0.0.3"]}'
 	assert_no_value "  ... and never the value" "$OUT"
